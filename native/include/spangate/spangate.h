@@ -1,0 +1,56 @@
+/* spangate native engine: the public ABI.
+ * This header set (include/spangate/) is the only contract between libspangate.so and
+ * TypeScript (src/ffi/). Bump SG_ABI_VERSION on any incompatible change; the loader
+ * refuses a library whose version or struct sizes differ from what it was written for. */
+#ifndef SPANGATE_H
+#define SPANGATE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SG_ABI_VERSION 1u
+
+/* Marks the exported symbols; everything else in the library is hidden. */
+#define SG_API __attribute__((visibility("default")))
+
+/* Negative return codes of every sg_ function that can fail. */
+typedef enum sg_err {
+    SG_OK = 0,
+    SG_EINVAL = -1,   /* bad argument */
+    SG_ENOMEM = -2,   /* allocation failed (never on the packet path) */
+    SG_ENOENT = -3,   /* no such handle */
+    SG_EBUSY = -4,    /* queue full or resource in use */
+    SG_EIO = -5,      /* system call failed; errno-level detail in the event log */
+    SG_ESTATE = -6,   /* not allowed in the current state */
+    SG_ENOSYS = -7    /* not built in */
+} sg_err;
+
+/* Describes the library to the loader. Filled by sg_abi_info(). */
+typedef struct sg_abi_info_t {
+    uint32_t abi_version;      /* SG_ABI_VERSION the library was built with */
+    uint32_t struct_size;      /* sizeof(sg_abi_info_t) */
+    char version[32];          /* library version string, NUL-terminated */
+} sg_abi_info_t;
+
+/* Any thread. Returns SG_ABI_VERSION of the library. */
+SG_API uint32_t sg_abi_version(void);
+
+/* Any thread. Fills *out; returns SG_OK, or SG_EINVAL when out is NULL or
+ * size is smaller than the library's sizeof(sg_abi_info_t). */
+SG_API int sg_abi_info(sg_abi_info_t *out, uint32_t size);
+
+/* Any thread. Size in bytes of the named public struct, or 0 when unknown.
+ * Lets the loader check every struct it mirrors. */
+SG_API uint32_t sg_struct_size(const char *name);
+
+/* Any thread. Static string for an sg_err code. */
+SG_API const char *sg_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
