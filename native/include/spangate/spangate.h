@@ -50,6 +50,37 @@ SG_API uint32_t sg_struct_size(const char *name);
 /* Any thread. Static string for an sg_err code. */
 SG_API const char *sg_strerror(int err);
 
+/* Events: every native thread reports to TypeScript through fixed-size records on one
+ * SOCK_SEQPACKET socketpair (one record per datagram). TypeScript reads the other end.
+ * Subsystems own a range of `type` values; the payload layout is defined next to each
+ * subsystem's API (e.g. spangate/rtp.h, spangate/pri.h). */
+#define SG_EVENT_SIZE 64u
+#define SG_EVENT_PAYLOAD 48u
+
+typedef enum sg_subsys {
+    SG_SUBSYS_CORE = 0,
+    SG_SUBSYS_RTP = 1,
+    SG_SUBSYS_RELAY = 2,
+    SG_SUBSYS_SPAN = 3,
+    SG_SUBSYS_PRI = 4,
+    SG_SUBSYS_DSP = 5
+} sg_subsys;
+
+typedef struct sg_event_t {
+    uint16_t subsys;       /* sg_subsys */
+    uint16_t type;         /* subsystem-specific event type */
+    uint32_t handle;       /* object the event is about (0 = the subsystem itself) */
+    uint64_t time_ns;      /* CLOCK_MONOTONIC when posted */
+    uint8_t payload[SG_EVENT_PAYLOAD];
+} sg_event_t;
+
+/* Main (JS) thread. Creates the event socketpair once and returns the fd TypeScript reads
+ * (non-blocking). Calling it again returns the same fd. Negative sg_err on failure. */
+SG_API int sg_events_fd(void);
+
+/* Any thread. Number of events dropped because the socket buffer was full. */
+SG_API uint64_t sg_events_dropped(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,8 @@
 #include <string.h>
 #include "spangate/spangate.h"
 
+_Static_assert(sizeof(sg_event_t) == SG_EVENT_SIZE, "sg_event_t must be SG_EVENT_SIZE bytes");
+
 #ifndef SG_VERSION_STRING
 #define SG_VERSION_STRING "0.0.0"
 #endif
@@ -13,6 +15,7 @@ typedef struct struct_size_entry {
 
 static const struct_size_entry struct_sizes[] = {
     { "sg_abi_info_t", (uint32_t)sizeof(sg_abi_info_t) },
+    { "sg_event_t", (uint32_t)sizeof(sg_event_t) },
 };
 
 uint32_t sg_abi_version(void)
