@@ -83,7 +83,7 @@ static int g722c_plc(void *state, int16_t *pcm, size_t n)
 {
     g722_codec *g = state;
 
-    if (n == 0 || n > CODEC_MAX_FRAME_SAMPLES)
+    if (n < CODEC_PLC_MIN_SAMPLES || n > CODEC_MAX_FRAME_SAMPLES)
         return SG_EINVAL;
     plc_fillin(g->plc, pcm, (int)n);
     return (int)n;

@@ -67,7 +67,7 @@ static int l16_decode(void *state, const uint8_t *in, size_t len, int16_t *pcm, 
 
 static int l16_plc(void *state, int16_t *pcm, size_t n)
 {
-    if (n == 0 || n > CODEC_MAX_FRAME_SAMPLES)
+    if (n < CODEC_PLC_MIN_SAMPLES || n > CODEC_MAX_FRAME_SAMPLES)
         return SG_EINVAL;
     plc_fillin(state, pcm, (int)n);
     return (int)n;
