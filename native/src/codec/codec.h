@@ -86,8 +86,8 @@ int codec_plc(sg_codec *c, int16_t *pcm, size_t n);
 /* Falls back to codec_plc() when the codec has no FEC or the FEC decode fails. */
 int codec_decode_fec(sg_codec *c, const uint8_t *in, size_t len, int16_t *pcm, size_t n);
 
-/* Samples per RTP timestamp tick ratio helpers: RTP ticks for n PCM samples of instance c
- * (G.722: n/2; opus NB: n*6). */
+/* RTP timestamp ticks for n PCM samples of instance c (G.722 at 16 kHz: n/2, at 8 kHz: n;
+ * opus NB: n*6). */
 uint32_t codec_rtp_ticks(const sg_codec *c, uint32_t n);
 
 #endif
