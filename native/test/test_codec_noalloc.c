@@ -24,29 +24,31 @@ extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
+/* The tests build with -fvisibility=hidden; the interposers must be visible to the libraries. */
+#define SG_NOALLOC_EXPORT __attribute__((visibility("default")))
 
-void *malloc(size_t n)
+SG_NOALLOC_EXPORT void *malloc(size_t n)
 {
     if (counting)
         allocations++;
     return __libc_malloc(n);
 }
 
-void *calloc(size_t n, size_t m)
+SG_NOALLOC_EXPORT void *calloc(size_t n, size_t m)
 {
     if (counting)
         allocations++;
     return __libc_calloc(n, m);
 }
 
-void *realloc(void *p, size_t n)
+SG_NOALLOC_EXPORT void *realloc(void *p, size_t n)
 {
     if (counting)
         allocations++;
     return __libc_realloc(p, n);
 }
 
-void free(void *p)
+SG_NOALLOC_EXPORT void free(void *p)
 {
     __libc_free(p);
 }
