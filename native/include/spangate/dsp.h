@@ -72,9 +72,9 @@ typedef enum sg_dsp_event_type {
 
 typedef struct sg_dsp_dtmf_payload_t {
     char digit;                 /* '0'-'9', '*', '#', 'A'-'D' */
-    int8_t level_dbm0;          /* level reported by the detector at the start */
+    int8_t level_dbm0;          /* BEGIN: total level of the tone pair (two -10 dBm0 tones: -7) */
     uint16_t duration_ms;       /* END only: time between begin and end */
-    uint32_t sample;            /* channel sample counter (8 kHz) when detected */
+    uint32_t sample;            /* channel sample counter (8 kHz) of the detector block */
 } sg_dsp_dtmf_payload_t;
 
 #ifdef __cplusplus
