@@ -31,6 +31,17 @@ struct dsp_ec {
     int16_t tmp[DSP_EC_FRAME];
 };
 
+_Static_assert(sizeof(sg_ec_opts_t) == 8, "sg_ec_opts_t layout changed: bump SG_ABI_VERSION");
+
+/* Builds any tables spandsp's answer-tone detector initialises lazily, once at library load,
+ * so channels created later on different threads never race on them. */
+__attribute__((constructor)) static void ec_warm_tables(void)
+{
+    modem_connect_tones_rx_state_t *s = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_ANS_PR, NULL, NULL);
+    if (s != NULL)
+        modem_connect_tones_rx_free(s);
+}
+
 /* spandsp answer-tone report: only the phase-reversed variants disable a canceller (G.165);
  * plain 2100 Hz (fax CED, V.25 without reversals) leaves it running. */
 static void ans_report(void *user, int code, int level, int delay)
