@@ -15,7 +15,7 @@
 
 #define EC_RATE 8000
 #define NS_DB (-3)
-/* Tone disabler release (G.168 §6.4.1.8 style): both directions below -36 dBm0 for 250 ms. */
+/* Tone disabler release (the G.164/G.165 hold-off): both directions below -36 dBm0 for 250 ms. */
 #define RELEASE_DBM0 (-36.0)
 #define RELEASE_BLOCKS (250 / 10)
 
