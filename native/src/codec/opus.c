@@ -146,11 +146,18 @@ static int opusc_decode_fec(void *state, const uint8_t *in, size_t len, int16_t 
     return got < 0 ? opus_err(got) : got;
 }
 
+static int opusc_set_loss(void *state, unsigned pct)
+{
+    opus_codec *o = state;
+
+    return opus_encoder_ctl(o->enc, OPUS_SET_PACKET_LOSS_PERC((int)pct)) == OPUS_OK ? SG_OK : SG_EINVAL;
+}
+
 const sg_codec_desc codec_opus = {
     .name = "opus", .fmtp = "maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1",
     .payload_type = 111, .channels = 2,
     .clock_rate = 48000, .sample_rate = 8000, .frame_ms = 20,
     .create = opusc_create, .destroy = opusc_destroy,
     .encode = opusc_encode, .decode = opusc_decode, .plc = opusc_plc,
-    .decode_fec = opusc_decode_fec,
+    .decode_fec = opusc_decode_fec, .set_loss = opusc_set_loss,
 };
