@@ -33,6 +33,12 @@ SG_TEST(opus_options_and_geometry)
     SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_EINVAL);
     o = (sg_codec_opts_t){ .frame_ms = 25 };
     SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_EINVAL);
+    o = (sg_codec_opts_t){ .frame_ms = 30 };  /* not an Opus frame size */
+    SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_EINVAL);
+    o = (sg_codec_opts_t){ .frame_ms = 40 };
+    SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_OK);
+    SG_CHECK_EQ_INT(c.frame_samples, 320);
+    codec_destroy(&c);
 }
 
 /* Encodes and decodes `n` samples at c's rate in 20 ms frames; returns total payload bytes. */

@@ -56,8 +56,11 @@ static void *opusc_create(const sg_codec_opts_t *opts, uint32_t *rate, int *err)
     int e = OPUS_OK;
 
     *err = SG_EINVAL;
+    /* packetisation must be an Opus frame size: 10, 20, 40 or 60 ms (30 and 50 are not) */
     if ((r != 8000 && r != 16000) || complexity < 0 || complexity > 10 || bitrate < 6000 ||
-        bitrate > 510000 || opts->fec > 2 || opts->dtx > 2 || loss > 100)
+        bitrate > 510000 || opts->fec > 2 || opts->dtx > 2 || loss > 100 ||
+        (opts->frame_ms != 0 && opts->frame_ms != 10 && opts->frame_ms != 20 && opts->frame_ms != 40 &&
+         opts->frame_ms != 60))
         return NULL;
     o = calloc(1, sizeof(*o));
     if (o == NULL)
