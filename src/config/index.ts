@@ -2,7 +2,7 @@
 export { schema, type SpangateConfig } from './schema.js';
 export type { KeySpec, SchemaSection } from './schema/key.js';
 export { LOG_LEVELS, type LogLevel } from './formats.js';
-export { listKeys, lookup, type KeyInfo } from './keys.js';
+export { listKeys, lookup, deepFreeze, getPath, type KeyInfo } from './keys.js';
 export {
   loadConfig, loadConfigObject, defaultConfig, readConfigFile, defaultConfigFile, processEnv,
   DEFAULT_CONFIG_FILE, type Env, type LoadOptions,
