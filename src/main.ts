@@ -1,8 +1,8 @@
 // The composition root: the one place that builds the daemon's parts from the config and
 // hands each its dependencies through its constructor.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { AdminMethods, AdminServer } from './admin/index.js';
-import { defaultConfigFile, loadConfig, type SpangateConfig } from './config/index.js';
+import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
 import { Daemon, PidLock } from './daemon/index.js';
 import { ConfigError } from './errors.js';
 import { loadNative } from './ffi/native.js';
@@ -27,13 +27,6 @@ export interface RunningDaemon {
   adminSocket: string;
   /** The metrics URL base (http://addr:port), undefined when metrics are disabled. */
   metricsUrl: string | undefined;
-}
-
-/** Which file `run` reads: the named one (must exist), else the default location if present. */
-export function resolveConfigFile(named: string | undefined): string | undefined {
-  if (named !== undefined) return named;
-  const def = defaultConfigFile();
-  return existsSync(def) ? def : undefined;
 }
 
 /** Builds and starts the daemon. Throws ConfigError, DaemonError or NativeError. */

@@ -4,7 +4,7 @@ export type { KeySpec, SchemaSection } from './schema/key.js';
 export { LOG_LEVELS, type LogLevel } from './formats.js';
 export { listKeys, lookup, deepFreeze, getPath, type KeyInfo } from './keys.js';
 export {
-  loadConfig, loadConfigObject, defaultConfig, readConfigFile, defaultConfigFile, processEnv,
+  loadConfig, loadConfigObject, defaultConfig, readConfigFile, defaultConfigFile, resolveConfigFile, processEnv,
   DEFAULT_CONFIG_FILE, type Env, type LoadOptions,
 } from './load.js';
 export { diffConfigs, redact, applyReloadable, REDACTED, type Change } from './diff.js';

@@ -1,6 +1,6 @@
 // Loading the configuration: defaults, then the file, then environment overrides, validated
 // key by key and across keys, returned frozen. The only convict and process.env user.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { FORMATS } from './formats.js';
@@ -25,6 +25,13 @@ export const DEFAULT_CONFIG_FILE = '/etc/spangate/spangate.json';
 
 export function defaultConfigFile(env: Env = process.env): string {
   return env.SPANGATE_CONFIG || DEFAULT_CONFIG_FILE;
+}
+
+/** Which file to read: the named one (it must then exist), else the default location if present. */
+export function resolveConfigFile(named: string | undefined, env: Env = process.env): string | undefined {
+  if (named !== undefined) return named;
+  const def = defaultConfigFile(env);
+  return existsSync(def) ? def : undefined;
 }
 
 /** The process environment, for callers outside src/config that must pass one explicitly. */
