@@ -28,7 +28,8 @@ export function liveTarget(o: LiveOptions): LiveTarget {
   const config = o.socket && !o.config ? undefined : loadConfig(configFile);
   return {
     socket: o.socket ?? config!.admin.socket,
-    timeoutMs: o.timeout ?? config?.admin.requestTimeoutMs ?? 5_000,
+    // A little longer than the daemon's own limit, so its timeout answer arrives first.
+    timeoutMs: o.timeout ?? (config?.admin.requestTimeoutMs ?? 5_000) + 1_000,
     config,
     configFile,
   };
