@@ -45,7 +45,10 @@ export class AdminClient {
         this.fail(new AdminError(`bad answer from daemon: ${(err as Error).message}`, 'protocol'));
       }
     });
-    sock.on('error', (err) => this.fail(new AdminError(`admin connection failed: ${err.message}`, 'protocol', { cause: err })));
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') this.fail(new ClosedError('admin connection closed by the daemon'));
+      else this.fail(new AdminError(`admin connection failed: ${err.message}`, 'protocol', { cause: err }));
+    });
     sock.on('close', () => this.fail(new ClosedError('admin connection closed by the daemon')));
   }
 
