@@ -1,4 +1,4 @@
-// `spangate config validate|show|example|set|diff|history`.
+// `spangate config validate|show|example|set|reload|diff|history`.
 import type { Command } from 'commander';
 import { adminRequest } from '../../admin/index.js';
 import {
@@ -78,6 +78,13 @@ export function addConfigCommands(program: Command): void {
         }
         throw e;
       }
+    });
+
+  addLiveOptions(config.command('reload').description('ask the running daemon to re-read its config file (as SIGHUP does)'))
+    .action(async (o: LiveOptions) => {
+      const t = liveTarget(o);
+      const res = await adminRequest<ReloadReply>(t.socket, 'config.reload', {}, t.timeoutMs);
+      out(`daemon reloaded: applied ${list(res.applied)}; needs a restart: ${list(res.restartRequired)}`);
     });
 
   addLiveOptions(
