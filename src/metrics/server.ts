@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { SpangateConfig } from '../config/index.js';
 import type { Subsystem, SubsystemHealth } from '../daemon/subsystem.js';
+import { DaemonError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from './metrics.js';
 
@@ -50,7 +51,7 @@ export class MetricsServer implements Subsystem {
         resolve();
       });
     }).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`metrics: cannot listen on ${this.opts.address}:${this.opts.port}: ${err.code ?? err.message}`, { cause: err });
+      throw new DaemonError(`metrics: cannot listen on ${this.opts.address}:${this.opts.port}: ${err.code ?? err.message}`, 'start-failed', { cause: err });
     });
     server.on('error', (err) => this.log.error({ err }, 'metrics server error'));
     this.server = server;

@@ -6,21 +6,17 @@ import t from 'tap';
 import { AdminClient, AdminMethods, AdminServer, adminRequest } from '../../../src/admin/index.js';
 import { AdminError, ClosedError, ConfigError, DaemonError, TimeoutError } from '../../../src/errors.js';
 import { LogManager } from '../../../src/log/index.js';
-import { tmpDir } from '../../fixtures/tmp.js';
+import { tmpDir, type Teardown } from '../../fixtures/tmp.js';
 
 const log = new LogManager({ level: 'silent', subsystems: {} }, { write: () => undefined }).child('admin');
 
-async function startServer(t: Tap.Test, opts: { timeoutMs?: number } = {}): Promise<{ socket: string; methods: AdminMethods; server: AdminServer }> {
+async function startServer(t: Teardown, opts: { timeoutMs?: number } = {}): Promise<{ socket: string; methods: AdminMethods; server: AdminServer }> {
   const socket = join(tmpDir(t), 'admin.sock');
   const methods = new AdminMethods();
   const server = new AdminServer({ socket, socketMode: '0600', requestTimeoutMs: opts.timeoutMs ?? 2_000 }, methods, log);
   await server.start();
   t.teardown(() => server.stop());
   return { socket, methods, server };
-}
-
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 }
 
 t.test('requests and answers by id; methods registered by subsystems', async (t) => {

@@ -7,7 +7,7 @@ import { loadConfigObject, type SpangateConfig } from '../../../src/config/index
 import { Daemon, PidLock, type Subsystem } from '../../../src/daemon/index.js';
 import { ConfigError } from '../../../src/errors.js';
 import { LogManager } from '../../../src/log/index.js';
-import { tmpDir } from '../../fixtures/tmp.js';
+import { tmpDir, type Teardown } from '../../fixtures/tmp.js';
 
 /** A subsystem with "calls" that end when the test says so. */
 class FakeSubsystem implements Subsystem {
@@ -51,7 +51,7 @@ class FakeSubsystem implements Subsystem {
   }
 }
 
-function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], raw: Record<string, unknown> = {}) {
+function setup(t: Teardown, raw: Record<string, unknown> = {}) {
   const dir = tmpDir(t);
   const pidFile = join(dir, 'spangate.pid');
   const base = { daemon: { pidFile, stateDir: dir, drainTimeoutMs: 60_000 }, admin: { socket: join(dir, 'a.sock') } };

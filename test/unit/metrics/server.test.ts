@@ -66,5 +66,5 @@ t.test('a port in use fails start with the address in the message', async (t) =>
   await a.start();
   t.teardown(() => a.stop());
   const b = new MetricsServer({ enabled: true, address: '127.0.0.1', port: a.address()!.port }, metrics, () => ({ status: 'ok', subsystems: {} }), logs.child('metrics'));
-  await t.rejects(b.start(), /metrics: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+  await t.rejects(b.start(), { reason: 'start-failed', message: /metrics: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/ });
 });
