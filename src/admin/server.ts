@@ -11,6 +11,9 @@ import type { Logger } from '../log/index.js';
 import type { AdminMethods } from './methods.js';
 import { errorBody, LineSplitter, parseRequest, type AdminRequest, type AdminResponse } from './protocol.js';
 
+/** Connections idle this long (no request, nothing running) are closed. */
+export const IDLE_TIMEOUT_MS = 300_000;
+
 export interface AdminServerOptions {
   socket: string;
   socketMode: string;
@@ -108,6 +111,10 @@ export class AdminServer implements Subsystem {
     const splitter = new LineSplitter();
     const inflight = new Set<AbortController>();
     sock.setEncoding('utf8');
+    // A client that holds a connection without using it is dropped.
+    sock.setTimeout(IDLE_TIMEOUT_MS, () => {
+      if (inflight.size === 0) sock.destroy();
+    });
     sock.on('data', (chunk: string) => {
       let lines: string[];
       try {

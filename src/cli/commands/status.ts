@@ -49,7 +49,8 @@ export function addStatusCommands(program: Command): void {
         `  active:   ${s.activeWork}`,
         '  subsystems:',
         ...Object.entries(s.subsystems).map(
-          ([name, h]) => `    ${name.padEnd(10)} ${h.status.padEnd(9)}${h.detail ?? ''}${h.activeWork !== undefined ? ` (${h.activeWork} active)` : ''}`,
+          ([name, h]) =>
+            `    ${name.padEnd(10)} ${h.status.padEnd(9)}${h.detail ?? ''}${h.activeWork !== undefined ? ` (${h.activeWork} active)` : ''}`.trimEnd(),
         ),
       ];
       if (s.pendingRestart.length > 0) lines.push(`  changed, needs a restart: ${s.pendingRestart.join(', ')}`);
