@@ -31,9 +31,12 @@ export interface RunningDaemon {
 
 /** Builds and starts the daemon. Throws ConfigError, DaemonError or NativeError. */
 export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemon> {
-  const configFile = opts.defaultsOnly ? undefined : resolveConfigFile(opts.configFile);
-  const readConfig = (): SpangateConfig => loadConfig(configFile);
-  const config = readConfig();
+  // Chosen again on every reload: the default file may appear after start (`config set`).
+  const readConfig = (): { config: SpangateConfig; file: string | undefined } => {
+    const file = opts.defaultsOnly ? undefined : resolveConfigFile(opts.configFile);
+    return { config: loadConfig(file), file };
+  };
+  const { config, file: configFile } = readConfig();
 
   const logs = new LogManager(config.log, opts.logDestination);
   const log = logs.child('daemon');

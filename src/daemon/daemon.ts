@@ -14,8 +14,11 @@ export interface DaemonOptions {
   config: SpangateConfig;
   /** The file the config came from (undefined: defaults and environment only). */
   configFile: string | undefined;
-  /** Reads the config again for a reload; throws ConfigError when it is bad. */
-  readConfig: () => SpangateConfig;
+  /**
+   * Reads the config again for a reload, and says from which file (the default location may
+   * have appeared since start); throws ConfigError when it is bad.
+   */
+  readConfig: () => { config: SpangateConfig; file: string | undefined };
   /** In start order; stopped in reverse order. */
   subsystems: Subsystem[];
   lock: PidLock;
@@ -40,6 +43,7 @@ const RANK: Record<HealthStatus, number> = { ok: 0, degraded: 1, down: 2 };
 export class Daemon {
   private stateValue: DaemonState = 'created';
   private current: SpangateConfig;
+  private file: string | undefined;
   private pending: string[] = [];
   private started: Subsystem[] = [];
   private readonly startedAt = Date.now();
@@ -52,10 +56,11 @@ export class Daemon {
 
   constructor(private readonly o: DaemonOptions) {
     this.current = o.config;
+    this.file = o.configFile;
     this.done = new Promise((resolve) => (this.exit = resolve));
     o.admin.register('status', 'Daemon state, uptime, subsystems and their health.', () => this.status());
     o.admin.register('config.get', 'The running config (secrets redacted) and keys pending a restart.', () => ({
-      file: this.o.configFile ?? null,
+      file: this.file ?? null,
       config: redact(this.current),
       pendingRestart: this.pending,
     }));
@@ -93,7 +98,7 @@ export class Daemon {
     }
     this.stateValue = 'running';
     this.o.log.info(
-      { event: 'ready', configFile: this.o.configFile ?? null, ...this.o.describe?.() },
+      { event: 'ready', configFile: this.file ?? null, ...this.o.describe?.() },
       'spangate daemon ready',
     );
   }
@@ -119,8 +124,9 @@ export class Daemon {
 
   private async applyNewConfig(): Promise<ReloadResult> {
     let next: SpangateConfig;
+    let file: string | undefined;
     try {
-      next = this.o.readConfig();
+      ({ config: next, file } = this.o.readConfig());
     } catch (err) {
       const e = err as ConfigError;
       this.o.log.error(
@@ -150,8 +156,9 @@ export class Daemon {
       throw err;
     }
     this.current = frozen;
+    this.file = file;
     this.pending = pending;
-    this.o.log.info({ event: 'reloaded', applied, restartRequired: pending }, 'config reloaded');
+    this.o.log.info({ event: 'reloaded', file: file ?? null, applied, restartRequired: pending }, 'config reloaded');
     if (pending.length > 0) this.o.log.warn({ restartRequired: pending }, 'some changed keys take effect only after a restart');
     return { applied, restartRequired: pending };
   }
@@ -263,7 +270,7 @@ export class Daemon {
       pid: process.pid,
       state: this.stateValue,
       uptimeS: this.uptimeS(),
-      configFile: this.o.configFile ?? null,
+      configFile: this.file ?? null,
       pendingRestart: this.pending,
       activeWork: this.activeWork(),
       health: this.healthReport().status,

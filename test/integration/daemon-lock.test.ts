@@ -3,7 +3,7 @@
 // by a killed daemon does not block the next start.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { DaemonProcess, daemonFiles, runCli } from '../fixtures/daemon.js';
@@ -55,7 +55,6 @@ t.test('a pid file naming a process that is not spangate is stale', async (t) =>
   const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
   t.teardown(() => void sleeper.kill('SIGKILL'));
   await once(sleeper, 'spawn');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(join(f.dir, 'run'), { recursive: true });
   writeFileSync(f.pidFile, `${sleeper.pid}\n`);
   const d = DaemonProcess.start(t, ['run', '--config', f.config]);

@@ -1,8 +1,10 @@
 // SIGHUP and `config set --reload`: a good config is applied (reloadable keys) or reported
 // (restart-required keys); a bad one is refused and the daemon keeps the config it had.
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { DaemonProcess, daemonFiles, runCli } from '../fixtures/daemon.js';
+import { tmpDir } from '../fixtures/tmp.js';
 
 t.test('good and bad reloads', async (t) => {
   const f = daemonFiles(t);
@@ -60,6 +62,26 @@ t.test('good and bad reloads', async (t) => {
   t.equal(r.config.daemon.drainTimeoutMs, 20_000);
   t.same(r.pendingRestart, []);
 
+  d.kill('SIGTERM');
+  t.equal((await d.exited).code, 0);
+});
+
+t.test('a daemon started without a file picks up the default file once `config set` creates it', async (t) => {
+  const dir = tmpDir(t);
+  const env = {
+    SPANGATE_CONFIG: join(dir, 'etc', 'spangate.json'),
+    SPANGATE_PID_FILE: join(dir, 'spangate.pid'),
+    SPANGATE_STATE_DIR: join(dir, 'state'),
+    SPANGATE_ADMIN_SOCKET: join(dir, 'admin.sock'),
+    SPANGATE_METRICS_PORT: '0',
+  };
+  const d = DaemonProcess.start(t, ['run'], env);
+  t.equal((await d.waitForEvent('ready')).configFile, null);
+  const set = await runCli(['config', 'set', 'log.level', 'debug', '--reload'], env);
+  t.equal(set.code, 0, set.stderr);
+  t.match(set.stdout, /daemon reloaded: applied log\.level/);
+  const st = await runCli(['status', '--json'], env);
+  t.equal(JSON.parse(st.stdout).configFile, env.SPANGATE_CONFIG);
   d.kill('SIGTERM');
   t.equal((await d.exited).code, 0);
 });

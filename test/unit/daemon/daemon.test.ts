@@ -66,7 +66,7 @@ function setup(t: Teardown, raw: Record<string, unknown> = {}) {
   const methods = new AdminMethods();
   const outcomes: string[] = [];
   const daemon = new Daemon({
-    config, configFile: join(dir, 'c.json'), readConfig: () => next(), subsystems: [a, b],
+    config, configFile: join(dir, 'c.json'), readConfig: () => ({ config: next(), file: join(dir, 'c.json') }), subsystems: [a, b],
     lock: new PidLock(pidFile, logs.child('daemon')), admin: methods, log: logs.child('daemon'), version: '0.0.0-test',
     onReload: (r) => outcomes.push(r),
   });
