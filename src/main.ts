@@ -17,6 +17,8 @@ export interface StartOptions {
   defaultsOnly?: boolean;
   /** Log destination (default stdout). */
   logDestination?: LogDestination;
+  /** Install SIGHUP/SIGTERM/SIGINT handlers on the process (default true; tests say false). */
+  signals?: boolean;
 }
 
 export interface RunningDaemon {
@@ -80,6 +82,6 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     describe: () => ({ adminSocket: admin.socketPath, metricsUrl: metricsUrl() ?? null }),
   });
   await daemon.start();
-  daemon.installSignalHandlers();
+  if (opts.signals !== false) daemon.installSignalHandlers();
   return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl() };
 }
