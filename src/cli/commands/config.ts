@@ -1,4 +1,5 @@
 // `spangate config validate|show|example|set|reload|diff|history`.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { adminRequest } from '../../admin/index.js';
 import {
@@ -13,6 +14,7 @@ import { addLiveOptions } from './status.js';
 interface ReloadReply {
   applied: string[];
   restartRequired: string[];
+  file: string | null;
 }
 
 export function addConfigCommands(program: Command): void {
@@ -71,6 +73,9 @@ export function addConfigCommands(program: Command): void {
       try {
         const res = await adminRequest<ReloadReply>(t.socket, 'config.reload', {}, t.timeoutMs);
         out(`daemon reloaded: applied ${list(res.applied)}; needs a restart: ${list(res.restartRequired)}`);
+        if (res.file !== resolve(file)) {
+          err(`warning: the daemon reads ${res.file ?? 'no file (defaults + environment)'}, not ${file}; your change is not in effect`);
+        }
       } catch (e) {
         if (e instanceof AdminError && e.reason === 'not-running') {
           out(`daemon not running (no socket at ${t.socket}); the file is used at its next start`);
