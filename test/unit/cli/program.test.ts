@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '../../..');
 
 const COMMANDS = [
   [], ['run'], ['demo'], ['status'], ['version'], ['config'],
-  ['config', 'validate'], ['config', 'show'], ['config', 'example'], ['config', 'set'],
+  ['config', 'validate'], ['config', 'show'], ['config', 'example'], ['config', 'set'], ['config', 'unset'],
   ['config', 'reload'], ['config', 'diff'], ['config', 'history'],
 ];
 
@@ -111,6 +111,9 @@ t.test('config set, history, show and diff against defaults', async (t) => {
   const again = await cli(['config', 'set', 'metrics.port', '9100', '--config', file]);
   t.match(again.stdout, /nothing written/);
 
+  const unsetMissing = await cli(['config', 'unset', 'log.subsystems.sip', '--config', file]);
+  t.match(unsetMissing.stdout, /is not set .*nothing written/);
+
   const hist = await cli(['config', 'history', '--config', file]);
   t.equal(hist.stdout.trim().split('\n').length, 1);
   t.equal(readFileSync(hist.stdout.trim(), 'utf8'), before);
@@ -125,6 +128,14 @@ t.test('config set, history, show and diff against defaults', async (t) => {
   t.match(diff.stdout, /metrics\.port: 9478 -> 9100 {2}\(restart\)/);
   const json = await cli(['config', 'diff', '--defaults', '--config', file, '--json']);
   t.same(JSON.parse(json.stdout).changes, [{ path: 'metrics.port', from: 9478, to: 9100, reloadable: false }]);
+
+  const unset = await cli(['config', 'unset', 'metrics.port', '--config', file]);
+  t.equal(unset.code, 0, unset.stderr);
+  t.match(unset.stdout, /metrics\.port removed \(now 9478\)/);
+  t.same(JSON.parse(readFileSync(file, 'utf8')), { log: { level: 'info' } });
+  const unsetBad = await cli(['config', 'unset', 'metrics', '--config', file]);
+  t.equal(unsetBad.code, 2);
+  t.match(unsetBad.stderr, /metrics: is a section/);
 
   const live = await cli(['config', 'diff', '--config', file, '--socket', join(dir, 'none.sock')]);
   t.equal(live.code, 3, 'diff against a daemon that is not running');
