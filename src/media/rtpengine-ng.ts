@@ -73,6 +73,7 @@ export class NgClient {
   async request(command: NgCommand, msg: NgMessage = {}, timeoutMs = this.#opts.timeoutMs): Promise<NgMessage> {
     if (this.#closed) throw new ClosedError('rtpengine NG client is closed');
     await this.#ready;
+    if (this.#closed) throw new ClosedError('rtpengine NG client is closed');
     const id = ++this.#seq;
     const to = { host: this.#opts.host, port: this.#opts.port };
     this.#log.debug({ ng: id, command, callId: msg['call-id'] }, 'NG request');

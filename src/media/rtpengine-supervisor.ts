@@ -108,6 +108,7 @@ export class RtpengineSupervisor extends EventEmitter {
   #upSince = 0;
   #restarts = 0;
   #lastStderr: string[] = [];
+  #lastExit: string | undefined;
 
   constructor(opts: RtpengineOptions, log: SupervisorLogger) {
     super();
@@ -168,8 +169,12 @@ export class RtpengineSupervisor extends EventEmitter {
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     child.on('error', (e) => {
+      // spawn failed (binary missing, not executable): no 'exit' follows.
       this.#log.error({ err: e.message }, 'cannot start rtpengine');
       this.#lastStderr.push(e.message);
+      if (this.#child !== child) return;
+      this.#child = undefined;
+      if (!this.#stopping) this.#scheduleRestart();
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.#lastStderr.push(line);
@@ -182,6 +187,7 @@ export class RtpengineSupervisor extends EventEmitter {
     });
     child.on('exit', (code, signal) => {
       if (this.#child === child) this.#child = undefined;
+      this.#lastExit = signal ?? `code ${code}`;
       this.emit('exit', code, signal);
       if (this.#stopping) return;
       this.#log.error({ code, signal, stderr: this.#lastStderr.slice(-5) }, 'rtpengine exited');
@@ -216,11 +222,15 @@ export class RtpengineSupervisor extends EventEmitter {
       } catch {
         // not yet
       }
-      if (this.#o.mode === 'managed' && !this.#child && !this.#restartTimer) break;
+      // A managed daemon that died during start-up: report at once rather than at the deadline.
+      if (this.#o.mode === 'managed' && !this.#child) break;
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const why = this.#lastStderr.slice(-3).join(' | ');
+    const why = [
+      ...(this.#o.mode === 'managed' && !this.#child && this.#lastExit ? [`rtpengine exited (${this.#lastExit})`] : []),
+      ...this.#lastStderr.slice(-3),
+    ].join(' | ');
     throw new MediaError(`rtpengine at ${this.ng.target} did not answer NG ping within ${timeoutMs} ms${why ? `: ${why}` : ''}`);
   }
 
