@@ -109,6 +109,8 @@ export class Call extends EventEmitter {
   #endedBy: CallRecord['endedBy'] = 'local';
   #cause: number = Cause.NORMAL_CLEARING;
   #closing = false;
+  /** The last SDP sent to A in early media, reused if B answers without a body. */
+  #earlyToA: MediaDescription | undefined;
   readonly #times: { start: number; progress?: number; answer?: number; end?: number };
   readonly #done: Promise<CallRecord>;
   #resolveDone!: (r: CallRecord) => void;
@@ -210,6 +212,10 @@ export class Call extends EventEmitter {
       media = { sdp: offer };
     }
     // TODO(next): a late-offer INVITE (no SDP from A) is passed through without anchoring media.
+    if (this.a.state === 'ended') {
+      // A gave up while the relay was busy with the offer: its hangup handler finishes the call.
+      return;
+    }
     const b = this.#opts.createLeg(target);
     this.#b = b;
     this.#log.info({ call: this.id, trunk: target.trunk, called: target.called, reason: target.reason }, 'placing outbound leg');
@@ -259,6 +265,7 @@ export class Call extends EventEmitter {
     if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
     this.#times.progress ??= this.#now();
     const sdp = await this.#answerSdp(m);
+    if (sdp) this.#earlyToA = sdp;
     this.#setState('early');
     if (this.a.state !== 'ended') await this.a.progress({ ringing: false, sipStatus: 183 }, sdp);
   }
@@ -266,7 +273,7 @@ export class Call extends EventEmitter {
   async #onAnswer(b: Leg, m: MediaDescription | undefined): Promise<void> {
     if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
     this.#clearRing();
-    const sdp = m ? await this.#answerSdp(m) : undefined;
+    const sdp = (m ? await this.#answerSdp(m) : undefined) ?? this.#earlyToA;
     this.#times.answer = this.#now();
     this.#setState('answered');
     this.#log.info({ call: this.id }, 'answered');

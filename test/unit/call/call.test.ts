@@ -117,6 +117,15 @@ t.test('answered call: SDP through the relay both ways, B hangs up, cascade and 
   t.ok(r.relay.sessions[0]!.closed, 'media released');
 });
 
+t.test('B answers without SDP after early media: A gets the early answer again', async (t) => {
+  const r = rig(decision([target('pbx')]));
+  r.call.start(); await tick();
+  r.bs[0]!.farEarly('early-b'); await tick();
+  r.bs[0]!.farAnswer(); await tick();
+  t.same(r.a.log, ['progress session relayed(early-b)', 'answer relayed(early-b)']);
+  r.call.close(); await r.call.done;
+});
+
 t.test('caller hangs up mid-call: B gets BYE with the same cause', async (t) => {
   const r = rig(decision([target('pbx')]));
   r.call.start(); await tick();
