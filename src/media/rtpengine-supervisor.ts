@@ -158,7 +158,7 @@ export class RtpengineSupervisor extends EventEmitter {
     }
     this.#setDown('stopped');
     this.ng.close();
-    if (this.#o.pidFile) rmSync(this.#o.pidFile, { force: true });
+    if (this.#o.mode === 'managed' && this.#o.pidFile) rmSync(this.#o.pidFile, { force: true });
   }
 
   #spawn(): void {
