@@ -4,7 +4,7 @@
 // No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
 
 import { EventEmitter } from 'node:events';
-import type { Leg, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent } from './leg.js';
+import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent } from './leg.js';
 import type { MediaRelay, MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
 import { type RouteDecision, type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { Cause, causeText } from './causes.js';
@@ -212,7 +212,8 @@ export class Call extends EventEmitter {
       media = { sdp: offer };
     }
     // TODO(next): a late-offer INVITE (no SDP from A) is passed through without anchoring media.
-    if (this.a.state === 'ended') {
+    // (Re-read after the await: TypeScript still holds the narrowing from before it.)
+    if ((this.a.state as LegState) === 'ended') {
       // A gave up while the relay was busy with the offer: its hangup handler finishes the call.
       return;
     }
