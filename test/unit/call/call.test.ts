@@ -312,3 +312,23 @@ t.test('a thousand calls in a loop stay fast (no real I/O)', async (t) => {
   }
   t.pass();
 });
+
+t.test('caller leaves while the relay is still busy with the offer: no outbound leg is placed', async (t) => {
+  const r = rig(decision([target('t1')]));
+  let release!: () => void;
+  const gate = new Promise<void>((res) => { release = res; });
+  const orig = r.relay.createSession.bind(r.relay);
+  r.relay.createSession = (id: string) => {
+    const s = orig(id) as FakeSession;
+    const offer = s.offer.bind(s);
+    s.offer = async (req) => { await gate; return offer(req); };
+    return s;
+  };
+  r.call.start(); await tick();
+  r.a.farHangup(16);
+  release();
+  const rec = await r.call.done;
+  t.equal(r.bs.length, 0);
+  t.equal(rec.disposition, 'cancelled');
+  t.ok(r.relay.sessions[0]!.closed, 'media released');
+});
