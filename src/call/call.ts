@@ -70,7 +70,10 @@ export interface CallRecord {
   endedAt: number;
   a: LegSummary;
   b?: LegSummary;
+  /** Outbound attempts that failed, in order (the last one may be `b`: see bInAttempts). */
   attempts: { trunk: string; called: string; cause: number; detail?: string }[];
+  /** true when the final outbound leg `b` failed and is the last entry of `attempts`. */
+  bInAttempts: boolean;
   media?: SessionStats;
   route: string[];
 }
@@ -111,6 +114,7 @@ export class Call extends EventEmitter {
   #closing = false;
   /** The last SDP sent to A in early media, reused if B answers without a body. */
   #earlyToA: MediaDescription | undefined;
+  #bFailed = false;
   readonly #times: { start: number; progress?: number; answer?: number; end?: number };
   readonly #done: Promise<CallRecord>;
   #resolveDone!: (r: CallRecord) => void;
@@ -219,6 +223,7 @@ export class Call extends EventEmitter {
     }
     const b = this.#opts.createLeg(target);
     this.#b = b;
+    this.#bFailed = false;
     this.#log.info({ call: this.id, trunk: target.trunk, called: target.called, reason: target.reason }, 'placing outbound leg');
     b.on('progress', (info) => this.#run(() => this.#onProgress(b, info)));
     b.on('early-media', (m) => this.#run(() => this.#onEarlyMedia(b, m)));
@@ -303,6 +308,7 @@ export class Call extends EventEmitter {
     const attempt: Attempt = { target: this.#target!, cause: info.cause };
     if (info.detail !== undefined) attempt.detail = info.detail;
     this.#attempts.push(attempt);
+    this.#bFailed = true;
     this.#log.info({ call: this.id, trunk: this.#target!.trunk, cause: info.cause, detail: info.detail }, 'attempt failed');
     if (this.a.state === 'ended') return;
     if (nextTarget(this.#opts.decision, this.#attempts)) {
@@ -430,6 +436,7 @@ export class Call extends EventEmitter {
         if (x.detail !== undefined) o.detail = x.detail;
         return o;
       }),
+      bInAttempts: this.#bFailed,
       route: this.#opts.decision.explanation,
     };
     if (this.#times.progress !== undefined) r.progressAt = this.#times.progress;
