@@ -1,0 +1,12 @@
+/* Internal: vspan hooks beyond the driver operations. */
+#ifndef SG_SPAN_VSPAN_H
+#define SG_SPAN_VSPAN_H
+
+#include "span/span.h"
+
+/* Any thread. Sends n raw octets on the D-channel timeslot in place of the HDLC stream
+ * (the frame in progress resumes afterwards): fault injection for tests and line checks.
+ * SG_EBUSY when more than 512 octets are pending. */
+int vspan_inject_dchan_octets(span_t *s, const uint8_t *raw, unsigned n);
+
+#endif
