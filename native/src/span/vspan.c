@@ -175,6 +175,18 @@ static int frameq_pop(frameq *q, uint8_t *f, int cap)
 
 /* ---- alarms ---- */
 
+static void jb_reset(vspan *v)
+{
+    unsigned i;
+
+    v->jb_started = 0;
+    v->jb_primed = 0;
+    for (i = 0; i < JB_CAP; i++)
+        v->jb[i].valid = 0;
+    atomic_store_explicit(&v->c.jitter_depth, 0, memory_order_relaxed);
+}
+
+
 static void set_alarms(vspan *v, uint32_t now_bits)
 {
     uint32_t prev = atomic_exchange(&v->alarms, now_bits);
@@ -186,12 +198,16 @@ static void set_alarms(vspan *v, uint32_t now_bits)
     span_alarm_changed(v->span, now_bits, prev);
 }
 
-static void update_far_alarms(vspan *v)
+/* Alarms from what the far end says (L, R bits), and LOS cleared when clear_los is set:
+ * one change, so no reader sees a clear line in between. */
+static void update_far_alarms(vspan *v, int clear_los)
 {
     uint32_t a = atomic_load(&v->alarms);
     uint32_t n = a & ~(SG_SPAN_ALARM_AIS | SG_SPAN_ALARM_RAI);
 
-    if (a & SG_SPAN_ALARM_LOS)
+    if (clear_los)
+        n &= ~SG_SPAN_ALARM_LOS;
+    if (n & SG_SPAN_ALARM_LOS)
         return; /* what the far end says is unknown while nothing arrives */
     if (v->far_l)
         n |= SG_SPAN_ALARM_AIS;
@@ -250,17 +266,6 @@ static void hdlc_stats_sync(vspan *v)
 }
 
 /* ---- playout and transmit (span thread) ---- */
-
-static void jb_reset(vspan *v)
-{
-    unsigned i;
-
-    v->jb_started = 0;
-    v->jb_primed = 0;
-    for (i = 0; i < JB_CAP; i++)
-        v->jb[i].valid = 0;
-    atomic_store_explicit(&v->c.jitter_depth, 0, memory_order_relaxed);
-}
 
 enum { PLAY_DATA, PLAY_IDLE, PLAY_AIS };
 
@@ -496,12 +501,8 @@ static void vspan_on_readable(span_t *s, uint64_t now)
             }
         }
     }
-    if ((atomic_load(&v->alarms) & SG_SPAN_ALARM_LOS) && v->last_rx_ns != 0 &&
-        now - v->flow_since_ns >= v->clear_ns) {
-        set_alarms(v, atomic_load(&v->alarms) & ~SG_SPAN_ALARM_LOS);
-        jb_reset(v);
-    }
-    update_far_alarms(v);
+    update_far_alarms(v, (atomic_load(&v->alarms) & SG_SPAN_ALARM_LOS) && v->last_rx_ns != 0 &&
+                             now - v->flow_since_ns >= v->clear_ns);
 }
 
 static uint64_t vspan_on_timer(span_t *s, uint64_t now)
