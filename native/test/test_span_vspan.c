@@ -82,13 +82,13 @@ SG_TEST(span_vspan_e1_line_up_and_tone_both_ways)
     h_pair_close(&p);
 }
 
-SG_TEST(span_vspan_t1_tone_with_one_frame_packets)
+SG_TEST(span_vspan_t1_tone_with_short_packets)
 {
     h_pair p;
 
     h_events_reset();
-    /* One frame per packet: 28-byte packets carry LEN (RFC 5086 short packets). */
-    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_T1, 4, 100), 0);
+    /* Two T1 frames per packet: 52-byte packets carry LEN (RFC 5086 short packets). */
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_T1, 2, 100), 0);
     SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
     SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
     SG_CHECK_EQ_INT(sg_span_timeslots(p.user), 24);

@@ -31,6 +31,11 @@
 #include "spangate/pri.h"
 #include "spangate/span.h"
 
+/* Exported by libpri 1.4-1.6 though not in libpri.h: whether libpri still holds the call.
+ * pri_hangup() frees a call at once when it answers with RELEASE COMPLETE (causes such as
+ * 1 or 3 in early states) and reports nothing, so this is the only way to know. */
+int q931_is_call_valid(struct pri *ctrl, q931_call *call);
+
 #define CMDQ_LEN 1024u
 #define PRI_MAX_CALLS 2048u /* power of two; handles carry the index in their low 11 bits */
 
@@ -41,6 +46,7 @@ typedef struct pri_call_s {
     pri_span_t *ps;
     q931_call *call;              /* PRI thread only */
     uint64_t digit_deadline_ns;   /* overlap receiving: when the number counts as complete */
+    int proceeding_sent;          /* incoming: CALL PROCEEDING is out */
     sg_pri_call_info_t info;      /* guarded by tbl_lock */
 } pri_call_t;
 
@@ -149,6 +155,7 @@ static pri_call_t *call_alloc_locked(pri_span_t *ps, int direction)
             calls[i].ps = ps;
             calls[i].call = NULL;
             calls[i].digit_deadline_ns = 0;
+            calls[i].proceeding_sent = 0;
             memset(&calls[i].info, 0, sizeof(calls[i].info));
             calls[i].info.struct_size = sizeof(calls[i].info);
             calls[i].info.span = ps->handle;
@@ -285,7 +292,7 @@ static int io_write(struct pri *p, void *buf, int buflen)
 static void pri_msg_cb(struct pri *p, char *s)
 {
     (void)p;
-    (void)s; /* Q.921/Q.931 dumps are off; nothing to print on this path */
+    (void)s; /* Q.921/Q.931 dumps are off: nothing prints from the signalling thread */
 }
 
 static void pri_err_cb(struct pri *p, char *s)
@@ -448,6 +455,13 @@ static void offer_call(pri_call_t *pc)
     unsigned flags = (pc->info.exclusive ? SG_PRI_F_EXCLUSIVE : 0) | (pc->info.complete ? SG_PRI_F_COMPLETE : 0);
 
     pc->digit_deadline_ns = 0;
+    /* The number is complete: answer the SETUP at once (stops the far end's T303). libpri
+     * cannot clear a call still in Call Present state with a cause, so this also lets the
+     * upper layer refuse the call with any cause later. */
+    if (!pc->proceeding_sent && pc->call != NULL) {
+        pri_proceeding(pc->ps->pri, pc->call, pc->info.channel, 0);
+        pc->proceeding_sent = 1;
+    }
     pthread_mutex_lock(&tbl_lock);
     pc->info.state = SG_PRI_CS_RINGING_IN;
     pthread_mutex_unlock(&tbl_lock);
@@ -803,6 +817,8 @@ static void cmd_open(pri_span_t *ps)
     int nodetype = ps->cfg.side == SG_PRI_NETWORK ? PRI_NETWORK : PRI_CPE;
     int sw = switch_to_pri(ps->cfg.switchtype, ps->span->kind == SG_SPAN_E1);
 
+    /* Alarm changes from here on arrive as commands; read the state they start from. */
+    ps->alarms = ps->span->ops->alarms(ps->span);
     ps->pri = pri_new_cb(ps->span->ops->dchan_fd(ps->span), nodetype, sw, io_read, io_write, ps);
     if (ps->pri == NULL) {
         atomic_fetch_add(&ps->protocol_errors, 1);
@@ -871,13 +887,23 @@ static void run_cmd(const pri_cmd_t *c)
     }
     if (ps->pri == NULL)
         return;
+    if (pc != NULL && pc->call != NULL && !q931_is_call_valid(ps->pri, pc->call)) {
+        /* libpri dropped the call without an event (a timer, a restart): so do we. */
+        call_finish(pc, PRI_CAUSE_NORMAL_TEMPORARY_FAILURE, 0);
+        return;
+    }
     switch (c->op) {
     case PRI_CMD_SETUP:
         cmd_setup(ps, pc);
         break;
     case PRI_CMD_PROCEEDING:
-        if (pc->call != NULL)
+        if (pc->call == NULL)
+            break;
+        if (!pc->proceeding_sent)
             pri_proceeding(ps->pri, pc->call, pc->info.channel, c->arg1);
+        else if (c->arg1)
+            pri_progress(ps->pri, pc->call, pc->info.channel, 1);
+        pc->proceeding_sent = 1;
         break;
     case PRI_CMD_ALERTING:
         if (pc->call != NULL)
@@ -902,7 +928,8 @@ static void run_cmd(const pri_cmd_t *c)
         pc->info.cause = (uint32_t)c->arg1;
         pthread_mutex_unlock(&tbl_lock);
         pc->digit_deadline_ns = 0;
-        if (pc->call == NULL || pri_hangup(ps->pri, pc->call, c->arg1) != 0)
+        if (pc->call == NULL || pri_hangup(ps->pri, pc->call, c->arg1) != 0 ||
+            !q931_is_call_valid(ps->pri, pc->call))
             call_finish(pc, c->arg1, SG_PRI_F_LOCAL);
         break;
     case PRI_CMD_DIGITS:

@@ -719,7 +719,7 @@ static int vspan_open(span_t *s, const sg_span_config_t *cfg)
     v->fbytes = (unsigned)s->timeslots;
     v->plen = v->nframes * v->fbytes;
     v->period_ns = (uint64_t)v->nframes * 125000ull;
-    v->los_ns = (uint64_t)(cfg->los_ms ? cfg->los_ms : 100) * 1000000ull;
+    v->los_ns = (uint64_t)(cfg->los_ms ? cfg->los_ms : 500) * 1000000ull;
     v->clear_ns = (uint64_t)(cfg->clear_ms ? cfg->clear_ms : 200) * 1000000ull;
     v->freerun_ns = v->los_ns / 2;
     v->idle = s->kind == SG_SPAN_E1 ? 0xd5 : 0xff;
