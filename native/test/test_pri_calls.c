@@ -1,6 +1,8 @@
 /* Two real libpri stacks back to back over vspan (network <-> user): NI2 on T1 and
  * EuroISDN on E1. Calls with numbers, TON/NPI, presentation and name checked at the far
  * end, audio on the chosen B-channel, Q.850 causes both ways, channel selection. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sg_test.h"
 #include "test_pri_harness.h"
@@ -203,4 +205,48 @@ SG_TEST(pri_commands_reject_bad_arguments)
     SG_CHECK_EQ_INT(sg_pri_hangup(12345, 128), SG_EINVAL);
     SG_CHECK_EQ_INT(sg_pri_call_info(12345, &ci, sizeof(ci)), SG_ENOENT);
     SG_CHECK_EQ_INT(sg_pri_restart(40, 0), SG_ENOENT);
+}
+
+/* The other switch types: the D-channel comes up, a call connects with its numbers and
+ * name, and clears with the caller's cause at the far end. */
+static void switchtype_call(int *sg_failed_, int kind, int sw, const char *label)
+{
+    h_pair p;
+    uint32_t out, in = 0;
+    sg_pri_ev_t ev;
+    sg_pri_call_info_t ci;
+
+    if (hp_open(&p, kind, sw, 0) != 0) {
+        fprintf(stderr, "  %s: D-channel did not come up\n", label);
+        SG_CHECK(0);
+        hp_close(&p);
+        return;
+    }
+    out = hp_call(p.user, 0, 1, "5550101", "2125550100", "Branch Office");
+    SG_CHECK(h_wait_pri(SG_PRI_EV_RING, 0, p.net, H_WAIT_MS, &in, &ev));
+    memset(&ci, 0, sizeof(ci));
+    SG_CHECK_EQ_INT(sg_pri_call_info(in, &ci, sizeof(ci)), SG_OK);
+    SG_CHECK_EQ_INT(strcmp(ci.called.number, "5550101"), 0);
+    SG_CHECK_EQ_INT(strcmp(ci.calling.number, "2125550100"), 0);
+    SG_CHECK_EQ_INT(ci.exclusive, 1);
+    SG_CHECK_EQ_INT(strcmp(ci.calling.name, "Branch Office"), 0); /* all five carry names */
+    if (getenv("SG_TEST_VERBOSE") != NULL)
+        fprintf(stderr, "  %s: calling name '%s' ton %u npi %u pres 0x%02x\n", label, ci.calling.name,
+                ci.calling.ton, ci.calling.npi, ci.calling.pres);
+    SG_CHECK_EQ_INT(sg_pri_answer(in), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_ANSWER, out, 0, H_WAIT_MS, NULL, NULL));
+    SG_CHECK_EQ_INT(sg_pri_hangup(out, 31), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, in, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.cause, 31);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, out, 0, H_WAIT_MS, NULL, NULL));
+    hp_close(&p);
+}
+
+SG_TEST(pri_other_switchtypes_call)
+{
+    switchtype_call(sg_failed_, SG_SPAN_T1, SG_PRI_SW_DMS100, "dms100");
+    switchtype_call(sg_failed_, SG_SPAN_T1, SG_PRI_SW_4ESS, "4ess");
+    switchtype_call(sg_failed_, SG_SPAN_T1, SG_PRI_SW_5ESS, "5ess");
+    switchtype_call(sg_failed_, SG_SPAN_E1, SG_PRI_SW_QSIG, "qsig/e1");
+    switchtype_call(sg_failed_, SG_SPAN_T1, SG_PRI_SW_QSIG, "qsig/t1");
 }

@@ -56,13 +56,15 @@ struct pri_span_s {
     struct pri *pri;              /* PRI thread only after open */
     sg_pri_config_t cfg;
     int got_data;                 /* io_read saw a frame during this pri_check_event */
-    int dchan_up;
-    uint32_t alarms;
+    /* Written by the PRI thread, read by sg_pri_status from any thread. */
+    atomic_int running;
+    atomic_int dchan_up;
+    _Atomic uint32_t alarms;
     int layer1;                   /* PRI_LAYER_1_ULAW / ALAW */
     pri_call_t *chan_call[32];    /* guarded by tbl_lock */
     uint8_t chan_oos[32];         /* out of service; guarded by tbl_lock */
     _Atomic uint64_t protocol_errors;
-    uint64_t calls_in, calls_out, rejected;
+    _Atomic uint64_t calls_in, calls_out, rejected;
     char last_error[96];          /* guarded by tbl_lock */
 };
 
@@ -392,6 +394,19 @@ static void clear_calls(pri_span_t *ps, int channel, int cause, unsigned flags)
     }
 }
 
+/* Finishes the calls libpri has dropped on its own (link failure, timers). */
+static void sweep_calls(pri_span_t *ps)
+{
+    uint32_t i;
+
+    for (i = 1; i < PRI_MAX_CALLS; i++) {
+        pri_call_t *pc = &calls[i];
+        if (atomic_load(&pc->handle) != 0 && pc->ps == ps && pc->call != NULL &&
+            !q931_is_call_valid(ps->pri, pc->call))
+            call_finish(pc, PRI_CAUSE_NETWORK_OUT_OF_ORDER, 0);
+    }
+}
+
 static void run_cmd(const pri_cmd_t *c);
 static void handle_event(pri_span_t *ps, const pri_event *e);
 
@@ -465,7 +480,7 @@ static void offer_call(pri_call_t *pc)
     pthread_mutex_lock(&tbl_lock);
     pc->info.state = SG_PRI_CS_RINGING_IN;
     pthread_mutex_unlock(&tbl_lock);
-    pc->ps->calls_in++;
+    atomic_fetch_add(&pc->ps->calls_in, 1);
     post(SG_PRI_EV_RING, atomic_load(&pc->handle), pc->ps, pc->info.channel, 0, flags, pc->info.progress, 0,
          pc->info.called.number);
 }
@@ -578,13 +593,16 @@ static void on_ring(pri_span_t *ps, const pri_event_ring *r)
     if (cause == 0 && pc == NULL)
         cause = PRI_CAUSE_SWITCH_CONGESTION;
     if (cause != 0) {
-        ps->rejected++;
+        atomic_fetch_add(&ps->rejected, 1);
         pri_hangup(ps->pri, r->call, cause);
         return;
     }
     pc->call = r->call;
     pthread_mutex_lock(&tbl_lock);
     party_from_pri(&pc->info.calling, r->callingnum, r->callingplan, r->callingpres, r->callingname);
+    /* Newer libpri fills the party structure too; QSIG names arrive only there. */
+    if (r->calling.name.valid && r->calling.name.str[0] != '\0')
+        copy_str(pc->info.calling.name, sizeof(pc->info.calling.name), r->calling.name.str);
     party_from_pri(&pc->info.called, r->callednum, r->calledplan, 0, NULL);
     pc->info.exclusive = r->flexible ? 0 : 1;
     pc->info.complete = r->complete ? 1 : 0;
@@ -678,6 +696,7 @@ static void handle_event(pri_span_t *ps, const pri_event *e)
         if (ps->dchan_up)
             post(SG_PRI_EV_DCHAN_DOWN, (uint32_t)ps->handle, ps, 0, 0, 0, 0, 0, NULL);
         ps->dchan_up = 0;
+        sweep_calls(ps);
         break;
     case PRI_EVENT_RING:
         on_ring(ps, &e->ring);
@@ -791,7 +810,7 @@ static void cmd_setup(pri_span_t *ps, pri_call_t *pc)
         if (pri_setup(ps->pri, pc->call, sr) != 0)
             cause = PRI_CAUSE_NORMAL_TEMPORARY_FAILURE;
         else
-            ps->calls_out++;
+            atomic_fetch_add(&ps->calls_out, 1);
     }
     if (sr != NULL)
         pri_sr_free(sr);
@@ -831,8 +850,11 @@ static void cmd_open(pri_span_t *ps)
         pri_set_timer(ps->pri, PRI_TIMER_T203, (int)ps->cfg.t203_ms);
     if (ps->cfg.overlap)
         pri_set_overlapdial(ps->pri, 1);
+    if (ps->cfg.switchtype == SG_PRI_SW_QSIG)
+        pri_facility_enable(ps->pri); /* QSIG carries names in Facility (ROSE) */
     if (ps->cfg.service_messages)
         pri_set_service_message_support(ps->pri, 1);
+    atomic_store(&ps->running, 1);
     /* Keep the controller reachable for ever: libpri cannot free it. */
     pthread_mutex_lock(&tbl_lock);
     if (nretired < sizeof(retired) / sizeof(retired[0]))
@@ -1212,9 +1234,9 @@ int sg_pri_status(int span, sg_pri_status_t *out, uint32_t size)
         rc = SG_ENOENT;
         goto out;
     }
-    out->open = ps->pri != NULL;
-    out->dchan_up = (uint32_t)ps->dchan_up;
-    out->alarms = ps->alarms;
+    out->open = (uint32_t)atomic_load(&ps->running);
+    out->dchan_up = (uint32_t)atomic_load(&ps->dchan_up);
+    out->alarms = atomic_load(&ps->alarms);
     for (ch = 1; ch <= ps->span->timeslots; ch++) {
         if (!span_is_bchan(ps->span, ch))
             continue;
@@ -1223,9 +1245,9 @@ int sg_pri_status(int span, sg_pri_status_t *out, uint32_t size)
         out->out_of_service += ps->chan_oos[ch];
     }
     out->protocol_errors = atomic_load(&ps->protocol_errors);
-    out->calls_in = ps->calls_in;
-    out->calls_out = ps->calls_out;
-    out->rejected = ps->rejected;
+    out->calls_in = atomic_load(&ps->calls_in);
+    out->calls_out = atomic_load(&ps->calls_out);
+    out->rejected = atomic_load(&ps->rejected);
     copy_str(out->last_error, sizeof(out->last_error), ps->last_error);
 out:
     pthread_mutex_unlock(&tbl_lock);
