@@ -36,6 +36,8 @@
  * 1 or 3 in early states) and reports nothing, so this is the only way to know. */
 int q931_is_call_valid(struct pri *ctrl, q931_call *call);
 
+_Static_assert(sizeof(sg_pri_ev_t) == SG_EVENT_PAYLOAD, "sg_pri_ev_t must fill the event payload exactly");
+
 #define CMDQ_LEN 1024u
 #define PRI_MAX_CALLS 2048u /* power of two; handles carry the index in their low 11 bits */
 

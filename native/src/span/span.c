@@ -16,6 +16,8 @@
 #include "core/events.h"
 #include "span/span.h"
 
+_Static_assert(sizeof(sg_span_ev_alarm_t) <= SG_EVENT_PAYLOAD, "span alarm payload too big");
+
 #define WAKE_TAG 0xffffffffu
 #define TIMER_TAG 0xfffffffeu
 
