@@ -518,8 +518,10 @@ static uint64_t vspan_on_timer(span_t *s, uint64_t now)
         jb_reset(v);
     }
     if (master || freerun) {
+        if (v->next_tx_ns != 0 && now - v->next_tx_ns > 100000000ull)
+            INC(slips); /* the thread stalled for over 100 ms: the line lost those frames */
         if (v->next_tx_ns == 0 || now - v->next_tx_ns > 100000000ull)
-            v->next_tx_ns = now; /* first tick, or the thread was stalled: re-phase */
+            v->next_tx_ns = now; /* first tick, or after a stall: re-phase */
         while (v->next_tx_ns <= now) {
             if (master)
                 play_slot(v);
