@@ -250,3 +250,51 @@ SG_TEST(pri_other_switchtypes_call)
     switchtype_call(sg_failed_, SG_SPAN_E1, SG_PRI_SW_QSIG, "qsig/e1");
     switchtype_call(sg_failed_, SG_SPAN_T1, SG_PRI_SW_QSIG, "qsig/t1");
 }
+
+/* PROGRESS with in-band information, digits during an active call, and SERVICE messages
+ * (NI2 with service messages on both ends). */
+SG_TEST(pri_progress_digits_and_service)
+{
+    h_pair p;
+    uint32_t out, in = 0;
+    sg_pri_ev_t ev;
+    sg_pri_config_t c;
+
+    h_events_reset();
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_T1, 8, 300), 0);
+    memset(&c, 0, sizeof(c));
+    c.struct_size = sizeof(c);
+    c.switchtype = SG_PRI_SW_NI2;
+    c.service_messages = 1;
+    c.side = SG_PRI_NETWORK;
+    SG_CHECK_EQ_INT(sg_pri_span_open(p.net, &c), SG_OK);
+    SG_CHECK_EQ_INT(sg_pri_span_open(p.net, &c), SG_EBUSY);
+    c.side = SG_PRI_USER;
+    SG_CHECK_EQ_INT(sg_pri_span_open(p.user, &c), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_DCHAN_UP, (uint32_t)p.net, 0, H_WAIT_MS, NULL, NULL));
+    SG_CHECK(h_wait_pri(SG_PRI_EV_DCHAN_UP, (uint32_t)p.user, 0, H_WAIT_MS, NULL, NULL));
+    SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS) && h_wait_alarms(p.user, 0, H_WAIT_MS));
+
+    out = hp_call(p.user, 0, 0, "5550101", "2125550100", "");
+    SG_CHECK(h_wait_pri(SG_PRI_EV_RING, 0, p.net, H_WAIT_MS, &in, &ev));
+    SG_CHECK_EQ_INT(sg_pri_progress(in), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_PROGRESS, out, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK(ev.flags & SG_PRI_F_INBAND);
+    SG_CHECK_EQ_INT(sg_pri_answer(in), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_ANSWER, out, 0, H_WAIT_MS, NULL, NULL));
+    SG_CHECK_EQ_INT(sg_pri_digits(out, "1234#"), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_DIGITS, in, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK(ev.digits[0] == '1');
+    SG_CHECK_EQ_INT(sg_pri_hangup(in, 16), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, out, 0, H_WAIT_MS, NULL, NULL));
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, in, 0, H_WAIT_MS, NULL, NULL));
+
+    SG_CHECK_EQ_INT(sg_pri_service(p.net, 3, 0), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_SERVICE, (uint32_t)p.user, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.channel, 3);
+    SG_CHECK(ev.aux != 0);
+    SG_CHECK_EQ_INT(sg_pri_service(p.net, 3, 1), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_SERVICE, (uint32_t)p.user, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.aux, 0);
+    hp_close(&p);
+}

@@ -86,6 +86,39 @@ SG_TEST(pri_restart_clears_the_span_calls)
     hp_close(&p);
 }
 
+/* Two spans: RESTART or an alarm on one clears only that span's calls. */
+SG_TEST(pri_faults_stay_on_their_span)
+{
+    h_pair a, b;
+    uint32_t aout, ain, bout, bin;
+    int ach, bch;
+    sg_pri_ev_t ev;
+    sg_pri_call_info_t ci;
+
+    SG_CHECK_EQ_INT(hp_open(&a, SG_SPAN_E1, SG_PRI_SW_EUROISDN, 0), 0);
+    SG_CHECK_EQ_INT(hp_open(&b, SG_SPAN_E1, SG_PRI_SW_EUROISDN, 0), 0);
+    SG_CHECK(connect_call(&a, a.user, a.net, &aout, &ain, &ach));
+    SG_CHECK(connect_call(&b, b.user, b.net, &bout, &bin, &bch));
+    SG_CHECK_EQ_INT(sg_pri_restart(a.net, 0), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, aout, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.cause, 41);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_RESTART_ACK, (uint32_t)a.net, 0, H_WAIT_MS, NULL, NULL));
+
+    SG_CHECK(connect_call(&a, a.user, a.net, &aout, &ain, &ach));
+    h_proxy_drop(a.proxy, H_DROP_TO_NET | H_DROP_TO_USER);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, aout, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.cause, 38);
+
+    /* Span b's call lived through both and clears normally. */
+    memset(&ci, 0, sizeof(ci));
+    SG_CHECK_EQ_INT(sg_pri_call_info(bout, &ci, sizeof(ci)), SG_OK);
+    SG_CHECK_EQ_INT(ci.state, SG_PRI_CS_ACTIVE);
+    SG_CHECK(clear_call(bout, bin));
+    h_proxy_drop(a.proxy, 0);
+    hp_close(&a);
+    hp_close(&b);
+}
+
 SG_TEST(pri_alarm_clears_calls_and_recovers)
 {
     h_pair p;
