@@ -64,7 +64,7 @@ SG_TEST(span_vspan_e1_line_up_and_tone_both_ways)
     sg_span_stats_t a, b;
 
     h_events_reset();
-    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 100), 0);
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 300), 0);
     SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
     SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
     SG_CHECK_EQ_INT(sg_span_timeslots(p.net), 31);
@@ -88,7 +88,7 @@ SG_TEST(span_vspan_t1_tone_with_short_packets)
 
     h_events_reset();
     /* Two T1 frames per packet: 52-byte packets carry LEN (RFC 5086 short packets). */
-    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_T1, 2, 100), 0);
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_T1, 2, 300), 0);
     SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
     SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
     SG_CHECK_EQ_INT(sg_span_timeslots(p.user), 24);
@@ -112,7 +112,7 @@ SG_TEST(span_vspan_dchannel_frames_and_garbage)
     int i, n, got;
 
     h_events_reset();
-    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 100), 0);
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 300), 0);
     SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
     SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
     a = span_attach(p.user);
@@ -173,7 +173,7 @@ SG_TEST(span_vspan_alarms_on_packet_loss_and_recovery)
     sg_span_stats_t st;
 
     h_events_reset();
-    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 100), 0);
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 300), 0);
     SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
     SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
 
@@ -215,7 +215,7 @@ SG_TEST(span_vspan_malformed_packets_are_counted)
     int i;
 
     h_events_reset();
-    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 100), 0);
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 300), 0);
     SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
     before = stats_of(p.net);
     memset(pkt, 0, sizeof(pkt));

@@ -35,7 +35,8 @@ typedef struct sg_span_config_t {
     uint32_t kind;               /* sg_span_kind */
     uint32_t role;               /* sg_span_role */
     uint32_t frames_per_packet;  /* CESoPSN frames (125 us each) per packet; 1..64, default 8 */
-    uint32_t jitter_packets;     /* receive jitter buffer depth in packets; 1..32, default 4 */
+    uint32_t jitter_packets;     /* receive jitter buffer depth in packets; 1..32; default 4,
+                                  * or 4 ms worth when packets are shorter than 1 ms */
     uint32_t los_ms;             /* no packets for this long raises LOS; default 500 */
     uint32_t clear_ms;           /* packets flowing this long clears LOS; default 200 */
     uint16_t local_port;         /* UDP port to bind; 0 = ephemeral */

@@ -717,7 +717,8 @@ static int vspan_open(span_t *s, const sg_span_config_t *cfg)
     pthread_mutex_init(&v->rxq.lock, NULL);
     v->span = s;
     v->nframes = cfg->frames_per_packet ? cfg->frames_per_packet : 8;
-    v->jdepth = cfg->jitter_packets ? cfg->jitter_packets : 4;
+    /* Default depth: 4 packets, and at least 4 ms (32 frames) for short packets. */
+    v->jdepth = cfg->jitter_packets ? cfg->jitter_packets : (v->nframes >= 8 ? 4 : (32 + v->nframes - 1) / v->nframes);
     v->fbytes = (unsigned)s->timeslots;
     v->plen = v->nframes * v->fbytes;
     v->period_ns = (uint64_t)v->nframes * 125000ull;
