@@ -3,7 +3,7 @@
  * The thread owns every `struct pri` and `q931_call *` outright. Other threads reach it
  * through a command queue (mutex + eventfd); it reports through event records. Call state
  * that other threads may read (numbers, names, channel) lives in the call table, guarded
- * by `tbl_lock`, which the thread takes only briefly and never around a libpri call that
+ * by `sgpri_tbl_lock`, which the thread takes only briefly and never around a libpri call that
  * could call back into this file.
  *
  * libpri facts this file relies on (shared/research/native.md section 1):
@@ -27,6 +27,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "core/events.h"
+#include "pri/pri_int.h"
 #include "span/span.h"
 #include "spangate/pri.h"
 #include "spangate/span.h"
@@ -39,63 +40,10 @@ int q931_is_call_valid(struct pri *ctrl, q931_call *call);
 _Static_assert(sizeof(sg_pri_ev_t) == SG_EVENT_PAYLOAD, "sg_pri_ev_t must fill the event payload exactly");
 
 #define CMDQ_LEN 1024u
-#define PRI_MAX_CALLS 2048u /* power of two; handles carry the index in their low 11 bits */
 
-typedef struct pri_span_s pri_span_t;
-
-typedef struct pri_call_s {
-    _Atomic uint32_t handle;      /* 0 = free slot; written under tbl_lock */
-    pri_span_t *ps;
-    q931_call *call;              /* PRI thread only */
-    uint64_t digit_deadline_ns;   /* overlap receiving: when the number counts as complete */
-    int proceeding_sent;          /* incoming: CALL PROCEEDING is out */
-    sg_pri_call_info_t info;      /* guarded by tbl_lock */
-} pri_call_t;
-
-struct pri_span_s {
-    int handle;
-    span_t *span;                 /* attached: cannot be closed under us */
-    struct pri *pri;              /* PRI thread only after open */
-    sg_pri_config_t cfg;
-    int got_data;                 /* io_read saw a frame during this pri_check_event */
-    /* Written by the PRI thread, read by sg_pri_status from any thread. */
-    atomic_int running;
-    atomic_int dchan_up;
-    _Atomic uint32_t alarms;
-    int layer1;                   /* PRI_LAYER_1_ULAW / ALAW */
-    pri_call_t *chan_call[32];    /* guarded by tbl_lock */
-    uint8_t chan_oos[32];         /* out of service; guarded by tbl_lock */
-    _Atomic uint64_t protocol_errors;
-    _Atomic uint64_t calls_in, calls_out, rejected;
-    char last_error[96];          /* guarded by tbl_lock */
-};
-
-typedef enum pri_cmd_op {
-    PRI_CMD_SETUP = 1,
-    PRI_CMD_PROCEEDING,
-    PRI_CMD_ALERTING,
-    PRI_CMD_PROGRESS,
-    PRI_CMD_ANSWER,
-    PRI_CMD_HANGUP,
-    PRI_CMD_DIGITS,
-    PRI_CMD_RESTART,
-    PRI_CMD_SERVICE,
-    PRI_CMD_ALARM,
-    PRI_CMD_OPEN,
-    PRI_CMD_CLOSE
-} pri_cmd_op;
-
-typedef struct pri_cmd_s {
-    int op;
-    int span;
-    uint32_t call;
-    int arg1, arg2;
-    char digits[32];
-} pri_cmd_t;
-
-static pthread_mutex_t tbl_lock = PTHREAD_MUTEX_INITIALIZER;
-static pri_span_t *pspans[SG_SPAN_MAX + 1];
-static pri_call_t calls[PRI_MAX_CALLS];
+pthread_mutex_t sgpri_tbl_lock = PTHREAD_MUTEX_INITIALIZER;
+pri_span_t *sgpri_spans[SG_SPAN_MAX + 1];
+pri_call_t sgpri_calls[PRI_MAX_CALLS];
 static uint32_t call_gen = 1;
 /* Controllers of closed spans: libpri has no destructor, so they stay reachable here. */
 static struct pri *retired[SG_SPAN_MAX * 8];
@@ -115,7 +63,7 @@ static uint64_t now_ns(void)
     return span_now_ns();
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
+void sgpri_copy_str(char *dst, size_t cap, const char *src)
 {
     size_t n = src == NULL ? 0 : strnlen(src, cap - 1);
 
@@ -136,39 +84,39 @@ static void post(uint16_t type, uint32_t handle, const pri_span_t *ps, int chann
     ev.flags = (uint8_t)flags;
     ev.progress = (uint16_t)progress;
     ev.aux = aux;
-    copy_str(ev.digits, sizeof(ev.digits), digits);
+    sgpri_copy_str(ev.digits, sizeof(ev.digits), digits);
     (void)events_post(SG_SUBSYS_PRI, type, handle, &ev, sizeof(ev));
 }
 
-/* Call table: handle = generation << 11 | index. Caller holds tbl_lock. */
-static pri_call_t *call_by_handle_locked(uint32_t h)
+/* Call table: handle = generation << 11 | index. Caller holds sgpri_tbl_lock. */
+pri_call_t *sgpri_call_by_handle_locked(uint32_t h)
 {
     uint32_t idx = h & (PRI_MAX_CALLS - 1);
 
-    if (h == 0 || idx == 0 || atomic_load(&calls[idx].handle) != h)
+    if (h == 0 || idx == 0 || atomic_load(&sgpri_calls[idx].handle) != h)
         return NULL;
-    return &calls[idx];
+    return &sgpri_calls[idx];
 }
 
-static pri_call_t *call_alloc_locked(pri_span_t *ps, int direction)
+pri_call_t *sgpri_call_alloc_locked(pri_span_t *ps, int direction)
 {
     uint32_t i;
 
     for (i = 1; i < PRI_MAX_CALLS; i++) {
-        if (atomic_load(&calls[i].handle) == 0) {
-            calls[i].ps = ps;
-            calls[i].call = NULL;
-            calls[i].digit_deadline_ns = 0;
-            calls[i].proceeding_sent = 0;
-            memset(&calls[i].info, 0, sizeof(calls[i].info));
-            calls[i].info.struct_size = sizeof(calls[i].info);
-            calls[i].info.span = ps->handle;
-            calls[i].info.direction = (uint32_t)direction;
+        if (atomic_load(&sgpri_calls[i].handle) == 0) {
+            sgpri_calls[i].ps = ps;
+            sgpri_calls[i].call = NULL;
+            sgpri_calls[i].digit_deadline_ns = 0;
+            sgpri_calls[i].proceeding_sent = 0;
+            memset(&sgpri_calls[i].info, 0, sizeof(sgpri_calls[i].info));
+            sgpri_calls[i].info.struct_size = sizeof(sgpri_calls[i].info);
+            sgpri_calls[i].info.span = ps->handle;
+            sgpri_calls[i].info.direction = (uint32_t)direction;
             call_gen = (call_gen + 1) & 0x1fffff;
             if (call_gen == 0)
                 call_gen = 1;
-            atomic_store(&calls[i].handle, (call_gen << 11) | i);
-            return &calls[i];
+            atomic_store(&sgpri_calls[i].handle, (call_gen << 11) | i);
+            return &sgpri_calls[i];
         }
     }
     return NULL;
@@ -182,8 +130,8 @@ static pri_call_t *call_by_q931(pri_span_t *ps, q931_call *c)
     if (c == NULL)
         return NULL;
     for (i = 1; i < PRI_MAX_CALLS; i++)
-        if (atomic_load(&calls[i].handle) != 0 && calls[i].ps == ps && calls[i].call == c)
-            return &calls[i];
+        if (atomic_load(&sgpri_calls[i].handle) != 0 && sgpri_calls[i].ps == ps && sgpri_calls[i].call == c)
+            return &sgpri_calls[i];
     return NULL;
 }
 
@@ -192,26 +140,26 @@ static void call_free(pri_call_t *pc)
 {
     pri_span_t *ps = pc->ps;
 
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     if (pc->info.channel > 0 && pc->info.channel <= 31 && ps->chan_call[pc->info.channel] == pc)
         ps->chan_call[pc->info.channel] = NULL;
     pc->call = NULL;
     pc->digit_deadline_ns = 0;
     atomic_store(&pc->handle, 0);
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
 }
 
 static void call_set_channel(pri_call_t *pc, int ch)
 {
     pri_span_t *ps = pc->ps;
 
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     if (pc->info.channel > 0 && ps->chan_call[pc->info.channel] == pc)
         ps->chan_call[pc->info.channel] = NULL;
     pc->info.channel = ch;
     if (ch > 0)
         ps->chan_call[ch] = pc;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
 }
 
 /* Posts the final HANGUP and frees the record. */
@@ -256,8 +204,8 @@ static int chan_pick(const pri_span_t *ps)
 
 static void party_from_pri(sg_pri_party_t *p, const char *num, int plan, int pres, const char *name)
 {
-    copy_str(p->number, sizeof(p->number), num);
-    copy_str(p->name, sizeof(p->name), name);
+    sgpri_copy_str(p->number, sizeof(p->number), num);
+    sgpri_copy_str(p->name, sizeof(p->name), name);
     p->ton = (uint8_t)((plan >> 4) & 0x07);
     p->npi = (uint8_t)(plan & 0x0f);
     p->pres = (uint8_t)(pres & 0x7f);
@@ -307,15 +255,15 @@ static void pri_err_cb(struct pri *p, char *s)
     if (ps == NULL || s == NULL)
         return;
     atomic_fetch_add(&ps->protocol_errors, 1);
-    pthread_mutex_lock(&tbl_lock);
-    copy_str(ps->last_error, sizeof(ps->last_error), s);
+    pthread_mutex_lock(&sgpri_tbl_lock);
+    sgpri_copy_str(ps->last_error, sizeof(ps->last_error), s);
     n = strlen(ps->last_error);
     while (n > 0 && (ps->last_error[n - 1] == '\n' || ps->last_error[n - 1] == '\r'))
         ps->last_error[--n] = '\0';
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
 }
 
-static int switch_to_pri(uint32_t sw, int e1)
+int sgpri_switch_to_pri(uint32_t sw, int e1)
 {
     switch (sw) {
     case SG_PRI_SW_NI2: return PRI_SWITCH_NI2;
@@ -330,7 +278,7 @@ static int switch_to_pri(uint32_t sw, int e1)
 
 /* ---- command queue ---- */
 
-static int cmd_push(const pri_cmd_t *c)
+int sgpri_cmd_push(const pri_cmd_t *c)
 {
     uint64_t one = 1;
     int rc = SG_OK;
@@ -375,7 +323,7 @@ static void alarm_listener(int span, uint32_t alarms, uint32_t previous)
     c.span = span;
     c.arg1 = (int)alarms;
     c.arg2 = (int)previous;
-    (void)cmd_push(&c);
+    (void)sgpri_cmd_push(&c);
 }
 
 /* ---- the thread ---- */
@@ -385,7 +333,7 @@ static void clear_calls(pri_span_t *ps, int channel, int cause, unsigned flags)
     uint32_t i;
 
     for (i = 1; i < PRI_MAX_CALLS; i++) {
-        pri_call_t *pc = &calls[i];
+        pri_call_t *pc = &sgpri_calls[i];
         if (atomic_load(&pc->handle) == 0 || pc->ps != ps)
             continue;
         if (channel > 0 && pc->info.channel != channel)
@@ -402,7 +350,7 @@ static void sweep_calls(pri_span_t *ps)
     uint32_t i;
 
     for (i = 1; i < PRI_MAX_CALLS; i++) {
-        pri_call_t *pc = &calls[i];
+        pri_call_t *pc = &sgpri_calls[i];
         if (atomic_load(&pc->handle) != 0 && pc->ps == ps && pc->call != NULL &&
             !q931_is_call_valid(ps->pri, pc->call))
             call_finish(pc, PRI_CAUSE_NETWORK_OUT_OF_ORDER, 0);
@@ -456,9 +404,9 @@ static int next_timeout_ms(pri_span_t *const *live, int nlive)
             best = ms;
     }
     for (i = 1; i < PRI_MAX_CALLS; i++) {
-        if (atomic_load(&calls[i].handle) == 0 || calls[i].digit_deadline_ns == 0)
+        if (atomic_load(&sgpri_calls[i].handle) == 0 || sgpri_calls[i].digit_deadline_ns == 0)
             continue;
-        ms = calls[i].digit_deadline_ns <= mono ? 0 : (int64_t)((calls[i].digit_deadline_ns - mono + 999999) / 1000000);
+        ms = sgpri_calls[i].digit_deadline_ns <= mono ? 0 : (int64_t)((sgpri_calls[i].digit_deadline_ns - mono + 999999) / 1000000);
         if (best < 0 || ms < best)
             best = ms;
     }
@@ -479,9 +427,9 @@ static void offer_call(pri_call_t *pc)
         pri_proceeding(pc->ps->pri, pc->call, pc->info.channel, 0);
         pc->proceeding_sent = 1;
     }
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     pc->info.state = SG_PRI_CS_RINGING_IN;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     atomic_fetch_add(&pc->ps->calls_in, 1);
     post(SG_PRI_EV_RING, atomic_load(&pc->handle), pc->ps, pc->info.channel, 0, flags, pc->info.progress, 0,
          pc->info.called.number);
@@ -493,9 +441,9 @@ static void check_digit_timeouts(void)
     uint32_t i;
 
     for (i = 1; i < PRI_MAX_CALLS; i++) {
-        if (atomic_load(&calls[i].handle) != 0 && calls[i].digit_deadline_ns != 0 &&
-            calls[i].digit_deadline_ns <= now)
-            offer_call(&calls[i]);
+        if (atomic_load(&sgpri_calls[i].handle) != 0 && sgpri_calls[i].digit_deadline_ns != 0 &&
+            sgpri_calls[i].digit_deadline_ns <= now)
+            offer_call(&sgpri_calls[i]);
     }
 }
 
@@ -505,11 +453,11 @@ static int live_spans(pri_span_t **live)
     unsigned h;
     int n = 0;
 
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     for (h = 1; h <= SG_SPAN_MAX; h++)
-        if (pspans[h] != NULL && pspans[h]->pri != NULL)
-            live[n++] = pspans[h];
-    pthread_mutex_unlock(&tbl_lock);
+        if (sgpri_spans[h] != NULL && sgpri_spans[h]->pri != NULL)
+            live[n++] = sgpri_spans[h];
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     return n;
 }
 
@@ -545,7 +493,7 @@ static void *pri_thread_main(void *arg)
     return NULL;
 }
 
-static int ensure_thread(void)
+int sgpri_ensure_thread(void)
 {
     int rc = SG_OK;
 
@@ -589,9 +537,9 @@ static void on_ring(pri_span_t *ps, const pri_event_ring *r)
                                                : PRI_CAUSE_IDENTIFIED_CHANNEL_NOTEXIST;
     else if ((ch = chan_pick(ps)) == 0)
         cause = PRI_CAUSE_NORMAL_CIRCUIT_CONGESTION;
-    pthread_mutex_lock(&tbl_lock);
-    pc = cause == 0 ? call_alloc_locked(ps, 1) : NULL;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
+    pc = cause == 0 ? sgpri_call_alloc_locked(ps, 1) : NULL;
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     if (cause == 0 && pc == NULL)
         cause = PRI_CAUSE_SWITCH_CONGESTION;
     if (cause != 0) {
@@ -600,23 +548,23 @@ static void on_ring(pri_span_t *ps, const pri_event_ring *r)
         return;
     }
     pc->call = r->call;
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     party_from_pri(&pc->info.calling, r->callingnum, r->callingplan, r->callingpres, r->callingname);
     /* Newer libpri fills the party structure too; QSIG names arrive only there. */
     if (r->calling.name.valid && r->calling.name.str[0] != '\0')
-        copy_str(pc->info.calling.name, sizeof(pc->info.calling.name), r->calling.name.str);
+        sgpri_copy_str(pc->info.calling.name, sizeof(pc->info.calling.name), r->calling.name.str);
     party_from_pri(&pc->info.called, r->callednum, r->calledplan, 0, NULL);
     pc->info.exclusive = r->flexible ? 0 : 1;
     pc->info.complete = r->complete ? 1 : 0;
     pc->info.bearer = (uint32_t)r->ctype;
     pc->info.layer1 = (uint32_t)r->layer1;
     pc->info.progress = (uint32_t)r->progressmask;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     call_set_channel(pc, ch);
     if (ps->cfg.overlap && !r->complete) {
-        pthread_mutex_lock(&tbl_lock);
+        pthread_mutex_lock(&sgpri_tbl_lock);
         pc->info.state = SG_PRI_CS_OVERLAP;
-        pthread_mutex_unlock(&tbl_lock);
+        pthread_mutex_unlock(&sgpri_tbl_lock);
         pc->digit_deadline_ns = now_ns() + (uint64_t)ps->cfg.digit_timeout_ms * 1000000ull;
         pri_need_more_info(ps->pri, r->call, ch, 0);
         return;
@@ -637,14 +585,14 @@ static void on_info(pri_span_t *ps, q931_call *c, const char *digits, int comple
         post(SG_PRI_EV_DIGITS, h, ps, pc->info.channel, 0, 0, 0, 0, digits);
         return;
     }
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     have = strlen(pc->info.called.number);
     add = strnlen(digits, sizeof(pc->info.called.number) - 1 - have);
     memcpy(pc->info.called.number + have, digits, add);
     pc->info.called.number[have + add] = '\0';
     if (complete)
         pc->info.complete = 1;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     if (complete || strchr(digits, '#') != NULL)
         offer_call(pc);
     else
@@ -660,12 +608,12 @@ static void on_progress(pri_span_t *ps, q931_call *c, int type, int channel, int
         return;
     if (ch > 0 && ch != pc->info.channel && span_is_bchan(ps->span, ch))
         call_set_channel(pc, ch); /* the far end re-selected the channel */
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     if (state != 0)
         pc->info.state = (uint32_t)state;
     if (mask > 0)
         pc->info.progress = (uint32_t)mask;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     post((uint16_t)type, atomic_load(&pc->handle), ps, pc->info.channel, 0,
          (mask > 0 && (mask & PRI_PROG_INBAND_AVAILABLE)) ? SG_PRI_F_INBAND : 0,
          mask > 0 ? (unsigned)mask : 0, 0, NULL);
@@ -759,9 +707,9 @@ static void handle_event(pri_span_t *ps, const pri_event *e)
     case PRI_EVENT_SERVICE: {
         int ch = chan_of(e->service.channel);
         if (span_is_bchan(ps->span, ch)) {
-            pthread_mutex_lock(&tbl_lock);
+            pthread_mutex_lock(&sgpri_tbl_lock);
             ps->chan_oos[ch] = e->service.changestatus != 0;
-            pthread_mutex_unlock(&tbl_lock);
+            pthread_mutex_unlock(&sgpri_tbl_lock);
             post(SG_PRI_EV_SERVICE, (uint32_t)ps->handle, ps, ch, 0, 0, 0, (uint32_t)e->service.changestatus, NULL);
         }
         break;
@@ -783,9 +731,9 @@ static void cmd_setup(pri_span_t *ps, pri_call_t *pc)
     char called[32], calling[32], name[48];
     int ch, cause = 0;
 
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     in = pc->info;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     ch = in.channel;
     if (!ps->dchan_up || (ps->alarms & (SG_SPAN_ALARM_LOS | SG_SPAN_ALARM_AIS)))
         cause = PRI_CAUSE_NETWORK_OUT_OF_ORDER;
@@ -801,9 +749,9 @@ static void cmd_setup(pri_span_t *ps, pri_call_t *pc)
     }
     if (cause == 0) {
         call_set_channel(pc, ch);
-        copy_str(called, sizeof(called), in.called.number);
-        copy_str(calling, sizeof(calling), in.calling.number);
-        copy_str(name, sizeof(name), in.calling.name);
+        sgpri_copy_str(called, sizeof(called), in.called.number);
+        sgpri_copy_str(calling, sizeof(calling), in.calling.number);
+        sgpri_copy_str(name, sizeof(name), in.calling.name);
         pri_sr_set_channel(sr, ch, in.exclusive ? 1 : 0, 0);
         pri_sr_set_bearer(sr, in.bearer == 1 ? PRI_TRANS_CAP_3_1K_AUDIO : PRI_TRANS_CAP_SPEECH, ps->layer1);
         pri_sr_set_called(sr, called, (in.called.ton << 4) | in.called.npi, in.complete ? 1 : 0);
@@ -826,9 +774,9 @@ static void cmd_setup(pri_span_t *ps, pri_call_t *pc)
 
 static void cmd_service(pri_span_t *ps, int ch, int in_service)
 {
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     ps->chan_oos[ch] = in_service ? 0 : 1;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     if (ps->cfg.service_messages)
         pri_maintenance_service(ps->pri, 0, ch, in_service ? 0 : 2);
 }
@@ -836,7 +784,7 @@ static void cmd_service(pri_span_t *ps, int ch, int in_service)
 static void cmd_open(pri_span_t *ps)
 {
     int nodetype = ps->cfg.side == SG_PRI_NETWORK ? PRI_NETWORK : PRI_CPE;
-    int sw = switch_to_pri(ps->cfg.switchtype, ps->span->kind == SG_SPAN_E1);
+    int sw = sgpri_switch_to_pri(ps->cfg.switchtype, ps->span->kind == SG_SPAN_E1);
 
     /* Alarm changes from here on arrive as commands; read the state they start from. */
     ps->alarms = ps->span->ops->alarms(ps->span);
@@ -858,10 +806,10 @@ static void cmd_open(pri_span_t *ps)
         pri_set_service_message_support(ps->pri, 1);
     atomic_store(&ps->running, 1);
     /* Keep the controller reachable for ever: libpri cannot free it. */
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     if (nretired < sizeof(retired) / sizeof(retired[0]))
         retired[nretired++] = ps->pri;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
 }
 
 static void cmd_close(pri_span_t *ps)
@@ -870,7 +818,7 @@ static void cmd_close(pri_span_t *ps)
 
     /* Drop every call without a message; the controller is parked, never run again. */
     for (i = 1; i < PRI_MAX_CALLS; i++) {
-        pri_call_t *pc = &calls[i];
+        pri_call_t *pc = &sgpri_calls[i];
         if (atomic_load(&pc->handle) != 0 && pc->ps == ps) {
             pc->call = NULL;
             call_finish(pc, PRI_CAUSE_NETWORK_OUT_OF_ORDER, SG_PRI_F_LOCAL);
@@ -878,9 +826,9 @@ static void cmd_close(pri_span_t *ps)
     }
     if (ps->pri != NULL)
         pri_set_userdata(ps->pri, NULL);
-    pthread_mutex_lock(&tbl_lock);
-    pspans[ps->handle] = NULL;
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
+    sgpri_spans[ps->handle] = NULL;
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     span_detach(ps->span);
     free(ps);
 }
@@ -891,14 +839,14 @@ static void run_cmd(const pri_cmd_t *c)
     pri_call_t *pc = NULL;
     const char *d;
 
-    pthread_mutex_lock(&tbl_lock);
+    pthread_mutex_lock(&sgpri_tbl_lock);
     if (c->call != 0) {
-        pc = call_by_handle_locked(c->call);
+        pc = sgpri_call_by_handle_locked(c->call);
         ps = pc != NULL ? pc->ps : NULL;
     } else if (c->span >= 1 && c->span <= (int)SG_SPAN_MAX) {
-        ps = pspans[c->span];
+        ps = sgpri_spans[c->span];
     }
-    pthread_mutex_unlock(&tbl_lock);
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     if (ps == NULL || (c->call != 0 && pc == NULL))
         return; /* the call or span went away meanwhile */
     if (c->op == PRI_CMD_OPEN) {
@@ -939,18 +887,18 @@ static void run_cmd(const pri_cmd_t *c)
         break;
     case PRI_CMD_ANSWER:
         if (pc->call != NULL && pri_answer(ps->pri, pc->call, pc->info.channel, 0) == 0) {
-            pthread_mutex_lock(&tbl_lock);
+            pthread_mutex_lock(&sgpri_tbl_lock);
             pc->info.state = SG_PRI_CS_ACTIVE;
-            pthread_mutex_unlock(&tbl_lock);
+            pthread_mutex_unlock(&sgpri_tbl_lock);
         }
         break;
     case PRI_CMD_HANGUP:
         if (pc->info.state == SG_PRI_CS_RELEASING)
             break;
-        pthread_mutex_lock(&tbl_lock);
+        pthread_mutex_lock(&sgpri_tbl_lock);
         pc->info.state = SG_PRI_CS_RELEASING;
         pc->info.cause = (uint32_t)c->arg1;
-        pthread_mutex_unlock(&tbl_lock);
+        pthread_mutex_unlock(&sgpri_tbl_lock);
         pc->digit_deadline_ns = 0;
         if (pc->call == NULL || pri_hangup(ps->pri, pc->call, c->arg1) != 0 ||
             !q931_is_call_valid(ps->pri, pc->call))
@@ -989,269 +937,3 @@ static void run_cmd(const pri_cmd_t *c)
     }
 }
 
-/* ---- public API (any thread) ---- */
-
-int sg_pri_span_open(int span, const sg_pri_config_t *cfg)
-{
-    pri_span_t *ps;
-    pri_cmd_t c;
-    int rc;
-
-    if (cfg == NULL || cfg->struct_size != sizeof(*cfg))
-        return SG_EINVAL;
-    if (cfg->side != SG_PRI_USER && cfg->side != SG_PRI_NETWORK)
-        return SG_EINVAL;
-    if (switch_to_pri(cfg->switchtype, 1) < 0 || cfg->overlap > 1 || cfg->service_messages > 1)
-        return SG_EINVAL;
-    if (span < 1 || span > (int)SG_SPAN_MAX)
-        return SG_ENOENT;
-    rc = ensure_thread();
-    if (rc != SG_OK)
-        return rc;
-    ps = calloc(1, sizeof(*ps));
-    if (ps == NULL)
-        return SG_ENOMEM;
-    ps->span = span_attach(span);
-    if (ps->span == NULL) {
-        free(ps);
-        return SG_ENOENT;
-    }
-    ps->handle = span;
-    ps->cfg = *cfg;
-    if (ps->cfg.digit_timeout_ms == 0)
-        ps->cfg.digit_timeout_ms = 5000;
-    ps->layer1 = ps->span->kind == SG_SPAN_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW;
-    ps->alarms = ps->span->ops->alarms(ps->span);
-    atomic_init(&ps->protocol_errors, 0);
-    pthread_mutex_lock(&tbl_lock);
-    if (pspans[span] != NULL) {
-        pthread_mutex_unlock(&tbl_lock);
-        span_detach(ps->span);
-        free(ps);
-        return SG_EBUSY;
-    }
-    pspans[span] = ps;
-    pthread_mutex_unlock(&tbl_lock);
-    memset(&c, 0, sizeof(c));
-    c.op = PRI_CMD_OPEN;
-    c.span = span;
-    return cmd_push(&c);
-}
-
-static int span_cmd(int op, int span, int arg1, int arg2)
-{
-    pri_cmd_t c;
-    int open;
-
-    if (span < 1 || span > (int)SG_SPAN_MAX)
-        return SG_ENOENT;
-    pthread_mutex_lock(&tbl_lock);
-    open = pspans[span] != NULL;
-    pthread_mutex_unlock(&tbl_lock);
-    if (!open)
-        return SG_ENOENT;
-    memset(&c, 0, sizeof(c));
-    c.op = op;
-    c.span = span;
-    c.arg1 = arg1;
-    c.arg2 = arg2;
-    return cmd_push(&c);
-}
-
-int sg_pri_span_close(int span)
-{
-    return span_cmd(PRI_CMD_CLOSE, span, 0, 0);
-}
-
-int sg_pri_restart(int span, int channel)
-{
-    if (channel < 0 || channel > 31)
-        return SG_EINVAL;
-    return span_cmd(PRI_CMD_RESTART, span, channel, 0);
-}
-
-int sg_pri_service(int span, int channel, int in_service)
-{
-    span_t *s;
-    int ok;
-
-    s = span_attach(span);
-    if (s == NULL)
-        return SG_ENOENT;
-    ok = span_is_bchan(s, channel);
-    span_detach(s);
-    if (!ok)
-        return SG_EINVAL;
-    return span_cmd(PRI_CMD_SERVICE, span, channel, in_service ? 1 : 0);
-}
-
-static int party_valid(const sg_pri_party_t *p)
-{
-    size_t i, n = strnlen(p->number, sizeof(p->number));
-
-    if (n == sizeof(p->number) || strnlen(p->name, sizeof(p->name)) == sizeof(p->name))
-        return 0;
-    for (i = 0; i < n; i++)
-        if (strchr("0123456789*#", p->number[i]) == NULL)
-            return 0;
-    return p->ton <= 7 && p->npi <= 15 && p->pres <= 0x7f;
-}
-
-int sg_pri_call(int span, const sg_pri_setup_t *setup)
-{
-    pri_span_t *ps;
-    pri_call_t *pc = NULL;
-    pri_cmd_t c;
-    uint32_t h;
-    int rc;
-
-    if (setup == NULL || setup->struct_size != sizeof(*setup) || setup->channel < 0 || setup->channel > 31 ||
-        setup->bearer > 1 || !party_valid(&setup->called) || !party_valid(&setup->calling))
-        return SG_EINVAL;
-    if (span < 1 || span > (int)SG_SPAN_MAX)
-        return SG_ENOENT;
-    pthread_mutex_lock(&tbl_lock);
-    ps = pspans[span];
-    if (ps != NULL)
-        pc = call_alloc_locked(ps, 2);
-    if (pc != NULL) {
-        pc->info.channel = 0;
-        pc->info.state = SG_PRI_CS_SETUP;
-        pc->info.exclusive = setup->exclusive ? 1 : 0;
-        pc->info.complete = setup->complete ? 1 : 0;
-        pc->info.bearer = setup->bearer;
-        pc->info.calling = setup->calling;
-        pc->info.called = setup->called;
-        /* The requested channel rides in `channel` until the PRI thread decides. */
-        pc->info.channel = setup->channel;
-    }
-    pthread_mutex_unlock(&tbl_lock);
-    if (ps == NULL)
-        return SG_ENOENT;
-    if (pc == NULL)
-        return SG_EBUSY;
-    h = atomic_load(&pc->handle);
-    memset(&c, 0, sizeof(c));
-    c.op = PRI_CMD_SETUP;
-    c.call = h;
-    rc = cmd_push(&c);
-    if (rc != SG_OK) {
-        pthread_mutex_lock(&tbl_lock);
-        atomic_store(&pc->handle, 0);
-        pthread_mutex_unlock(&tbl_lock);
-        return rc;
-    }
-    return (int)h;
-}
-
-static int call_cmd(int op, uint32_t call, int arg1, const char *digits)
-{
-    pri_cmd_t c;
-    int known;
-
-    pthread_mutex_lock(&tbl_lock);
-    known = call_by_handle_locked(call) != NULL;
-    pthread_mutex_unlock(&tbl_lock);
-    if (!known)
-        return SG_ENOENT;
-    memset(&c, 0, sizeof(c));
-    c.op = op;
-    c.call = call;
-    c.arg1 = arg1;
-    if (digits != NULL)
-        copy_str(c.digits, sizeof(c.digits), digits);
-    return cmd_push(&c);
-}
-
-int sg_pri_proceeding(uint32_t call, int inband)
-{
-    return call_cmd(PRI_CMD_PROCEEDING, call, inband ? 1 : 0, NULL);
-}
-
-int sg_pri_alerting(uint32_t call, int inband)
-{
-    return call_cmd(PRI_CMD_ALERTING, call, inband ? 1 : 0, NULL);
-}
-
-int sg_pri_progress(uint32_t call)
-{
-    return call_cmd(PRI_CMD_PROGRESS, call, 0, NULL);
-}
-
-int sg_pri_answer(uint32_t call)
-{
-    return call_cmd(PRI_CMD_ANSWER, call, 0, NULL);
-}
-
-int sg_pri_hangup(uint32_t call, int cause)
-{
-    if (cause < 1 || cause > 127)
-        return SG_EINVAL;
-    return call_cmd(PRI_CMD_HANGUP, call, cause, NULL);
-}
-
-int sg_pri_digits(uint32_t call, const char *digits)
-{
-    size_t i, n;
-
-    if (digits == NULL || (n = strnlen(digits, 32)) == 0 || n == 32)
-        return SG_EINVAL;
-    for (i = 0; i < n; i++)
-        if (strchr("0123456789*#", digits[i]) == NULL)
-            return SG_EINVAL;
-    return call_cmd(PRI_CMD_DIGITS, call, 0, digits);
-}
-
-int sg_pri_call_info(uint32_t call, sg_pri_call_info_t *out, uint32_t size)
-{
-    pri_call_t *pc;
-    int rc = SG_OK;
-
-    if (out == NULL || size != sizeof(*out))
-        return SG_EINVAL;
-    pthread_mutex_lock(&tbl_lock);
-    pc = call_by_handle_locked(call);
-    if (pc == NULL)
-        rc = SG_ENOENT;
-    else
-        *out = pc->info;
-    pthread_mutex_unlock(&tbl_lock);
-    return rc;
-}
-
-int sg_pri_status(int span, sg_pri_status_t *out, uint32_t size)
-{
-    pri_span_t *ps;
-    int ch, rc = SG_OK;
-
-    if (out == NULL || size != sizeof(*out))
-        return SG_EINVAL;
-    if (span < 1 || span > (int)SG_SPAN_MAX)
-        return SG_ENOENT;
-    memset(out, 0, sizeof(*out));
-    out->struct_size = sizeof(*out);
-    pthread_mutex_lock(&tbl_lock);
-    ps = pspans[span];
-    if (ps == NULL) {
-        rc = SG_ENOENT;
-        goto out;
-    }
-    out->open = (uint32_t)atomic_load(&ps->running);
-    out->dchan_up = (uint32_t)atomic_load(&ps->dchan_up);
-    out->alarms = atomic_load(&ps->alarms);
-    for (ch = 1; ch <= ps->span->timeslots; ch++) {
-        if (!span_is_bchan(ps->span, ch))
-            continue;
-        out->channels++;
-        out->calls += ps->chan_call[ch] != NULL;
-        out->out_of_service += ps->chan_oos[ch];
-    }
-    out->protocol_errors = atomic_load(&ps->protocol_errors);
-    out->calls_in = atomic_load(&ps->calls_in);
-    out->calls_out = atomic_load(&ps->calls_out);
-    out->rejected = atomic_load(&ps->rejected);
-    copy_str(out->last_error, sizeof(out->last_error), ps->last_error);
-out:
-    pthread_mutex_unlock(&tbl_lock);
-    return rc;
-}
