@@ -116,7 +116,31 @@ struct h_proxy {
     atomic_int drop, stop;
     atomic_uint_fast64_t forwarded;
     pthread_t thr;
+    uint64_t seen;               /* packets toward the network span */
+    uint8_t held[4096];          /* a packet held back to be sent out of order */
+    ssize_t held_len;
 };
+
+/* Sends one packet toward the network span, applying the loss/reorder faults. */
+static void to_net(h_proxy *x, const uint8_t *buf, ssize_t n)
+{
+    int mode = atomic_load(&x->drop);
+
+    x->seen++;
+    if ((mode & H_LOSSY) && x->seen % 37 == 0)
+        return;
+    if ((mode & H_REORDER) && x->held_len == 0) {
+        memcpy(x->held, buf, (size_t)n);
+        x->held_len = n;
+        return;
+    }
+    if (sendto(x->sa, buf, (size_t)n, 0, (struct sockaddr *)&x->net, sizeof(x->net)) == n)
+        atomic_fetch_add(&x->forwarded, 1);
+    if (x->held_len > 0) {
+        (void)sendto(x->sa, x->held, (size_t)x->held_len, 0, (struct sockaddr *)&x->net, sizeof(x->net));
+        x->held_len = 0;
+    }
+}
 
 static int udp_bind(const char *addr, uint16_t *port)
 {
@@ -158,8 +182,7 @@ static void *proxy_main(void *arg)
             x->user_known = 1;
             if (atomic_load(&x->drop) & H_DROP_TO_NET)
                 continue;
-            if (sendto(x->sa, buf, (size_t)n, 0, (struct sockaddr *)&x->net, sizeof(x->net)) == n)
-                atomic_fetch_add(&x->forwarded, 1);
+            to_net(x, buf, n);
         }
         for (;;) {
             n = recv(x->sa, buf, sizeof(buf), MSG_DONTWAIT);

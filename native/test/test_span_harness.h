@@ -34,9 +34,12 @@ typedef struct h_pair {
 int h_pair_open(h_pair *p, int kind, int frames_per_packet, int los_ms);
 void h_pair_close(h_pair *p);
 
-/* Proxy faults: drop the traffic of the given directions (0 = forward everything). */
+/* Proxy faults: drop the traffic of the given directions, or damage it (0 = forward
+ * everything as it comes). */
 #define H_DROP_TO_NET 1
 #define H_DROP_TO_USER 2
+#define H_LOSSY 4     /* drop every 37th packet toward the network span */
+#define H_REORDER 8   /* swap packets in pairs toward the network span */
 void h_proxy_drop(h_proxy *x, int dirs);
 /* Sends raw bytes to the network span from the proxy's address (the span's learnt peer). */
 int h_proxy_inject_to_net(h_proxy *x, const void *buf, int len);

@@ -247,3 +247,32 @@ SG_TEST(span_vspan_malformed_packets_are_counted)
     SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
     h_pair_close(&p);
 }
+
+/* Occasional loss and constant reordering: counted, absorbed by the jitter buffer, the
+ * line stays up and audio still arrives at its frequency. */
+SG_TEST(span_vspan_loss_and_reordering_are_absorbed)
+{
+    h_pair p;
+    sg_span_stats_t st;
+    static int16_t got[4000];
+    int n;
+
+    h_events_reset();
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 300), 0);
+    SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
+    SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
+    h_proxy_drop(p.proxy, H_REORDER);
+    n = h_tone_through(p.user, 9, p.net, 9, SG_SPAN_E1, 1000.0, got, 4000, 800, H_WAIT_MS);
+    SG_CHECK_EQ_INT(n, 4000);
+    SG_CHECK(h_tone_ratio(got, n, 1000.0) > 0.9);
+    st = stats_of(p.net);
+    SG_CHECK(st.rx_reordered > 100);
+    h_proxy_drop(p.proxy, H_LOSSY);
+    n = h_tone_through(p.user, 9, p.net, 9, SG_SPAN_E1, 1000.0, got, 4000, 800, H_WAIT_MS);
+    SG_CHECK_EQ_INT(n, 4000);
+    st = stats_of(p.net);
+    SG_CHECK(st.rx_lost > 5);
+    SG_CHECK_EQ_INT(st.alarms, 0);
+    h_proxy_drop(p.proxy, 0);
+    h_pair_close(&p);
+}
