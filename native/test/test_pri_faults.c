@@ -1,6 +1,8 @@
 /* PRI under faults, two real libpri stacks over vspan: RESTART clears a span's calls, a
  * span whose packets stop raises an alarm, clears its calls (38) and loses the D-channel,
  * then recovers; HDLC garbage and malformed Q.921/Q.931 are counted and never crash. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sg_test.h"
 #include "span/span.h"
@@ -138,6 +140,44 @@ SG_TEST(pri_calls_complete_through_packet_loss)
     sg_span_stats(p.net, &st, sizeof(st));
     SG_CHECK(st.rx_lost > 0);
     h_proxy_drop(p.proxy, 0);
+    hp_close(&p);
+}
+
+/* Malformed Q.931 inside valid I-frames (so Q.921 delivers it): a SETUP cut after its
+ * message type is refused by the far end with 96 (mandatory IE missing); a SETUP with a
+ * foreign protocol discriminator is ignored and the caller's T303 retransmission connects. */
+SG_TEST(pri_malformed_q931_in_iframes)
+{
+    h_pair p;
+    span_t *u;
+    uint32_t out, in = 0;
+    sg_pri_ev_t ev;
+    sg_pri_status_t before, after;
+
+    SG_CHECK_EQ_INT(hp_open(&p, SG_SPAN_T1, SG_PRI_SW_NI2, 0), 0);
+    memset(&before, 0, sizeof(before));
+    sg_pri_status(p.net, &before, sizeof(before));
+    u = span_attach(p.user);
+    SG_CHECK(u != NULL);
+    /* Q.921 header 4 octets, then PD, CR length, CR (2), message type: cut after it. */
+    vspan_mangle_next_iframe(u, 1000, 0, 9);
+    out = hp_call(p.user, 0, 0, "5550101", "2125550100", "");
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, out, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.cause, 96);
+
+    /* Protocol discriminator 0x41 instead of 0x08 (octet 4). */
+    vspan_mangle_next_iframe(u, 4, 0x41, 0);
+    out = hp_call(p.user, 0, 0, "5550101", "2125550100", "");
+    SG_CHECK(h_wait_pri(SG_PRI_EV_RING, 0, p.net, H_WAIT_MS, &in, &ev));
+    SG_CHECK_EQ_INT(sg_pri_answer(in), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_ANSWER, out, 0, H_WAIT_MS, NULL, NULL));
+    SG_CHECK(clear_call(out, in));
+    span_detach(u);
+    memset(&after, 0, sizeof(after));
+    sg_pri_status(p.net, &after, sizeof(after));
+    SG_CHECK(after.protocol_errors > before.protocol_errors);
+    if (getenv("SG_TEST_VERBOSE") != NULL)
+        fprintf(stderr, "  last libpri error: %s\n", after.last_error);
     hp_close(&p);
 }
 

@@ -97,6 +97,9 @@ typedef struct vspan {
     int dfd;    /* eventfd: readable while rxq holds frames */
     uint8_t garbage[GARBAGE_MAX]; /* raw D-channel octets to send instead of HDLC (tests) */
     unsigned garbage_len;         /* guarded by txq.lock */
+    int mangle_armed;             /* damage the next outgoing I-frame (tests); txq.lock */
+    unsigned mangle_offset, mangle_truncate;
+    uint8_t mangle_value;
 
     ring tx[MAX_TS + 1];
     ring rx[MAX_TS + 1];
@@ -241,6 +244,14 @@ static void hdlc_load_next(vspan *v)
         unsigned h = v->txq.head;
         len = v->txq.len[h];
         memcpy(f, v->txq.data[h], (size_t)len);
+        /* An I-frame has bit 0 of its first control octet clear, after a 2-octet address. */
+        if (v->mangle_armed && len > 4 && (f[2] & 1) == 0) {
+            if (v->mangle_offset < (unsigned)len)
+                f[v->mangle_offset] = v->mangle_value;
+            if (v->mangle_truncate > 0 && v->mangle_truncate < (unsigned)len)
+                len = (int)v->mangle_truncate;
+            v->mangle_armed = 0;
+        }
         if (hdlc_tx_frame(v->htx, f, (size_t)len) != 0)
             break; /* a frame is still going out */
         frameq_pop(&v->txq, f, sizeof(f));
@@ -653,6 +664,19 @@ int vspan_inject_dchan_octets(span_t *s, const uint8_t *raw, unsigned n)
     }
     pthread_mutex_unlock(&v->txq.lock);
     return rc;
+}
+
+int vspan_mangle_next_iframe(span_t *s, unsigned offset, uint8_t value, unsigned truncate)
+{
+    vspan *v = V(s);
+
+    pthread_mutex_lock(&v->txq.lock);
+    v->mangle_armed = 1;
+    v->mangle_offset = offset;
+    v->mangle_value = value;
+    v->mangle_truncate = truncate;
+    pthread_mutex_unlock(&v->txq.lock);
+    return SG_OK;
 }
 
 /* ---- open / close ---- */
