@@ -574,7 +574,7 @@ static int vspan_dchan_send(span_t *s, const uint8_t *frame, int len)
     vspan *v = V(s);
     int rc;
 
-    if (len > HDLC_MAXFRAME_LEN) {
+    if (len <= 0 || len > SPAN_DCHAN_MAX_FRAME) {
         INC(hdlc_tx_dropped);
         return SG_EINVAL;
     }
