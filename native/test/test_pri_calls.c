@@ -298,3 +298,42 @@ SG_TEST(pri_progress_digits_and_service)
     SG_CHECK_EQ_INT(ev.aux, 0);
     hp_close(&p);
 }
+
+/* TON/NPI and presentation other than the defaults reach the far end unchanged. */
+SG_TEST(pri_numbering_plans_and_presentation)
+{
+    h_pair p;
+    sg_pri_setup_t s;
+    sg_pri_ev_t ev;
+    sg_pri_call_info_t ci;
+    uint32_t in = 0;
+    int out;
+
+    SG_CHECK_EQ_INT(hp_open(&p, SG_SPAN_E1, SG_PRI_SW_EUROISDN, 0), 0);
+    memset(&s, 0, sizeof(s));
+    s.struct_size = sizeof(s);
+    s.complete = 1;
+    strcpy(s.called.number, "4930123456");
+    s.called.ton = SG_PRI_TON_INTERNATIONAL;
+    s.called.npi = SG_PRI_NPI_E164;
+    strcpy(s.calling.number, "4711");
+    s.calling.ton = SG_PRI_TON_SUBSCRIBER;
+    s.calling.npi = SG_PRI_NPI_PRIVATE;
+    s.calling.pres = SG_PRI_PRES_RESTRICTED | SG_PRI_SCREEN_USER_PASSED;
+    out = sg_pri_call(p.user, &s);
+    SG_CHECK(out > 0);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_RING, 0, p.net, H_WAIT_MS, &in, &ev));
+    memset(&ci, 0, sizeof(ci));
+    SG_CHECK_EQ_INT(sg_pri_call_info(in, &ci, sizeof(ci)), SG_OK);
+    SG_CHECK_EQ_INT(strcmp(ci.called.number, "4930123456"), 0);
+    SG_CHECK_EQ_INT(ci.called.ton, SG_PRI_TON_INTERNATIONAL);
+    SG_CHECK_EQ_INT(ci.called.npi, SG_PRI_NPI_E164);
+    SG_CHECK_EQ_INT(strcmp(ci.calling.number, "4711"), 0);
+    SG_CHECK_EQ_INT(ci.calling.ton, SG_PRI_TON_SUBSCRIBER);
+    SG_CHECK_EQ_INT(ci.calling.npi, SG_PRI_NPI_PRIVATE);
+    SG_CHECK_EQ_INT(ci.calling.pres, SG_PRI_PRES_RESTRICTED | SG_PRI_SCREEN_USER_PASSED);
+    SG_CHECK_EQ_INT(sg_pri_hangup(in, 21), SG_OK); /* call rejected */
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, (uint32_t)out, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.cause, 21);
+    hp_close(&p);
+}
