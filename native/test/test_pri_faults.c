@@ -288,3 +288,24 @@ SG_TEST(pri_garbage_and_malformed_frames_are_counted)
     SG_CHECK(clear_call(out, in));
     hp_close(&p);
 }
+
+/* Closing PRI on a span with a call up drops the call locally (38) and lets the span go;
+ * the far end loses the D-channel. */
+SG_TEST(pri_span_close_with_a_call_up)
+{
+    h_pair p;
+    uint32_t out, in;
+    int ch;
+    sg_pri_ev_t ev;
+    sg_pri_status_t st;
+
+    SG_CHECK_EQ_INT(hp_open(&p, SG_SPAN_T1, SG_PRI_SW_NI2, 0), 0);
+    SG_CHECK(connect_call(&p, p.user, p.net, &out, &in, &ch));
+    SG_CHECK_EQ_INT(sg_pri_span_close(p.net), SG_OK);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, in, 0, H_WAIT_MS, NULL, &ev));
+    SG_CHECK_EQ_INT(ev.cause, 38);
+    SG_CHECK(ev.flags & SG_PRI_F_LOCAL);
+    SG_CHECK_EQ_INT(sg_pri_status(p.net, &st, sizeof(st)), SG_ENOENT);
+    SG_CHECK(h_wait_pri(SG_PRI_EV_DCHAN_DOWN, (uint32_t)p.user, 0, H_WAIT_MS, NULL, NULL));
+    hp_close(&p); /* closes the user side's PRI and both spans */
+}

@@ -816,6 +816,10 @@ static void cmd_close(pri_span_t *ps)
 {
     uint32_t i;
 
+    /* Gone for the API first, so anyone seeing the HANGUPs below finds the span closed. */
+    pthread_mutex_lock(&sgpri_tbl_lock);
+    sgpri_spans[ps->handle] = NULL;
+    pthread_mutex_unlock(&sgpri_tbl_lock);
     /* Drop every call without a message; the controller is parked, never run again. */
     for (i = 1; i < PRI_MAX_CALLS; i++) {
         pri_call_t *pc = &sgpri_calls[i];
@@ -826,9 +830,6 @@ static void cmd_close(pri_span_t *ps)
     }
     if (ps->pri != NULL)
         pri_set_userdata(ps->pri, NULL);
-    pthread_mutex_lock(&sgpri_tbl_lock);
-    sgpri_spans[ps->handle] = NULL;
-    pthread_mutex_unlock(&sgpri_tbl_lock);
     span_detach(ps->span);
     free(ps);
 }
