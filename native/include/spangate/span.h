@@ -62,7 +62,8 @@ typedef struct sg_span_stats_t {
     uint64_t rx_duplicate;
     uint64_t rx_malformed;       /* bad control word, length or payload size */
     uint64_t rx_foreign;         /* from an address that is not the peer */
-    uint64_t slips;              /* jitter buffer re-centred (a controlled slip) */
+    uint64_t slips;              /* packet slots dropped or idled to re-align with the far end's
+                                  * clock (a controlled slip), or a >100 ms stall re-phased */
     uint64_t b_underruns;        /* B-channel tx ring empty at the line: idle sent */
     uint64_t b_overruns;         /* B-channel rx ring full: oldest samples dropped */
     uint64_t hdlc_rx_frames;

@@ -32,7 +32,7 @@
 #define MAX_FRAMES 64u
 #define MAX_TS 31u
 #define MAX_PAYLOAD (MAX_FRAMES * MAX_TS)
-#define JB_CAP 64u
+#define JB_CAP 128u
 #define FRAMEQ_LEN 32u
 #define GARBAGE_MAX 512u
 #define FAR_AHEAD 1024 /* a jump this large in sequence is a far-end restart */
@@ -80,6 +80,8 @@ typedef struct vspan {
     /* span thread only */
     uint16_t tx_seq;
     uint64_t next_tx_ns;
+    unsigned play_debt;           /* master: slots due but not yet playable (see pay_debt) */
+    unsigned max_debt;
     int jb_started, jb_primed;
     uint16_t play_seq, high_seq;
     uint64_t last_rx_ns, flow_since_ns;
@@ -352,6 +354,28 @@ static void play_slot(vspan *v)
                           memory_order_relaxed);
 }
 
+/* Master playout. Each clock tick owes one slot. A slot is played when the jitter buffer
+ * can give it (or before the buffer is primed, as idle); when the buffer is empty the debt
+ * waits for the far end's packets instead of inserting idle. The far end answers each of
+ * our packets, so after this thread was descheduled the burst of packets it sends brings a
+ * burst of answers: the debt is paid from them and nothing is lost. Past max_debt the far
+ * end is really late: idle is played and a slip counted. */
+static void pay_debt(vspan *v)
+{
+    while (v->play_debt > 0) {
+        int16_t ahead = (int16_t)(v->high_seq - v->play_seq);
+        if (v->jb_started && v->jb_primed && ahead < 0) {
+            if (v->play_debt <= v->max_debt)
+                break;
+            INC(slips);
+            play_payload(v, NULL, PLAY_IDLE);
+        } else {
+            play_slot(v);
+        }
+        v->play_debt--;
+    }
+}
+
 static void send_packet(vspan *v)
 {
     uint8_t payload[MAX_PAYLOAD];
@@ -512,6 +536,8 @@ static void vspan_on_readable(span_t *s, uint64_t now)
             }
         }
     }
+    if (s->role == SG_SPAN_NETWORK)
+        pay_debt(v);
     update_far_alarms(v, (atomic_load(&v->alarms) & SG_SPAN_ALARM_LOS) && v->last_rx_ns != 0 &&
                              now - v->flow_since_ns >= v->clear_ns);
 }
@@ -535,12 +561,14 @@ static uint64_t vspan_on_timer(span_t *s, uint64_t now)
             v->next_tx_ns = now; /* first tick, or after a stall: re-phase */
         while (v->next_tx_ns <= now) {
             if (master)
-                play_slot(v);
+                v->play_debt++;
             else
                 play_payload(v, NULL, PLAY_IDLE);
             send_packet(v);
             v->next_tx_ns += v->period_ns;
         }
+        if (master)
+            pay_debt(v);
         next = v->next_tx_ns;
     } else {
         v->next_tx_ns = 0;
@@ -749,6 +777,10 @@ static int vspan_open(span_t *s, const sg_span_config_t *cfg)
     v->los_ns = (uint64_t)(cfg->los_ms ? cfg->los_ms : 500) * 1000000ull;
     v->clear_ns = (uint64_t)(cfg->clear_ms ? cfg->clear_ms : 200) * 1000000ull;
     v->freerun_ns = v->los_ns / 2;
+    /* Up to 100 ms of debt, and always room for it in the jitter buffer. */
+    v->max_debt = (unsigned)(100000000ull / v->period_ns);
+    if (v->max_debt > JB_CAP - v->jdepth - 8)
+        v->max_debt = JB_CAP - v->jdepth - 8;
     v->idle = s->kind == SG_SPAN_E1 ? 0xd5 : 0xff;
     v->learn_peer = cfg->remote_port == 0;
     atomic_init(&v->alarms, SG_SPAN_ALARM_LOS);
