@@ -136,6 +136,7 @@ SG_TEST(pri_channel_selection_exclusive_and_preferred)
     out = hp_call(p.user, 5, 1, "5550101", "2125550100", "");
     SG_CHECK(h_wait_pri(SG_PRI_EV_HANGUP, out, 0, H_WAIT_MS, NULL, &ev));
     SG_CHECK_EQ_INT(ev.cause, 44);
+    SG_CHECK_EQ_INT(hp_call(p.user, 16, 1, "5550101", "2125550100", ""), 0); /* D-channel: refused */
 
     out = hp_call(p.user, 5, 0, "5550101", "2125550100", "");
     SG_CHECK(h_wait_pri(SG_PRI_EV_RING, 0, p.net, H_WAIT_MS, &in, &ev));

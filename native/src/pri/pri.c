@@ -606,8 +606,13 @@ static void on_progress(pri_span_t *ps, q931_call *c, int type, int channel, int
 
     if (pc == NULL)
         return;
-    if (ch > 0 && ch != pc->info.channel && span_is_bchan(ps->span, ch))
-        call_set_channel(pc, ch); /* the far end re-selected the channel */
+    if (ch > 0 && ch != pc->info.channel && span_is_bchan(ps->span, ch)) {
+        /* The far end re-selected the channel. If we hold it for another call this is glare
+         * the far end won: it decides, and the clash is counted. */
+        if (ps->chan_call[ch] != NULL && ps->chan_call[ch] != pc)
+            atomic_fetch_add(&ps->protocol_errors, 1);
+        call_set_channel(pc, ch);
+    }
     pthread_mutex_lock(&sgpri_tbl_lock);
     if (state != 0)
         pc->info.state = (uint32_t)state;

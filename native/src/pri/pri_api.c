@@ -125,6 +125,15 @@ int sg_pri_call(int span, const sg_pri_setup_t *setup)
         return SG_EINVAL;
     if (span < 1 || span > (int)SG_SPAN_MAX)
         return SG_ENOENT;
+    if (setup->channel > 0) {
+        span_t *s = span_attach(span);
+        int ok = s != NULL && span_is_bchan(s, setup->channel);
+        span_detach(s);
+        if (s == NULL)
+            return SG_ENOENT;
+        if (!ok)
+            return SG_EINVAL; /* the D-channel or out of range */
+    }
     pthread_mutex_lock(&sgpri_tbl_lock);
     ps = sgpri_spans[span];
     if (ps != NULL)
