@@ -49,7 +49,7 @@ export class ClientTransaction implements TimerTarget {
     this.request = request;
     this.method = request.method;
     this.isInvite = request.method === 'INVITE';
-    this.targets = targets;
+    this.targets = [...targets];
     this.target = targets[0];
     this.keepVia = opts.keepVia === true;
     this.cancels = opts.cancels;
@@ -103,10 +103,33 @@ export class ClientTransaction implements TimerTarget {
       const params = new Params([{ name: 'branch', value: this.branch }, { name: 'rport', value: null }]);
       this.request.prepend('Via', new Via(viaTransport(this.target.protocol), l.host, l.hostPort, params).toString());
     }
+    this.bytes = serializeMessage(this.request);
+    if (this.tooBigForUdp()) {
+      // RFC 3261 §18.1.1: too big for UDP, use TCP to the same place; UDP stays as the next try
+      this.ctx.stats.udpToTcp++;
+      const udp = this.target;
+      this.target = { ...udp, protocol: 'tcp' };
+      this.targets.splice(this.targetIndex, 1, this.target, udp);
+      this.request.shift('via');
+      return this.prepare();
+    }
     this.key = clientKey(this.branch, this.method);
     this.ctx.registerClient(this);
-    this.bytes = serializeMessage(this.request);
     return true;
+  }
+
+  private tooBigForUdp(): boolean {
+    const max = this.ctx.udpMaxBytes;
+    return (
+      max !== undefined && !this.keepVia && this.target.protocol === 'udp' && this.bytes!.length > max &&
+      !this.triedUdpFallback() && this.ctx.transport.listenerFor('tcp', this.target.address) !== undefined
+    );
+  }
+
+  /** True when this UDP target is the fallback after a TCP attempt to the same place. */
+  private triedUdpFallback(): boolean {
+    const prev = this.targets[this.targetIndex - 1];
+    return prev !== undefined && prev.protocol === 'tcp' && prev.address === this.target.address && prev.port === this.target.port;
   }
 
   private transmit(): void {

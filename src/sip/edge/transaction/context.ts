@@ -16,6 +16,8 @@ export interface TransactionStats {
   failovers: number;
   mergedRequests: number;
   strayResponses: number;
+  /** Requests moved from UDP to TCP for their size. */
+  udpToTcp: number;
 }
 
 export interface TxnContext {
@@ -24,6 +26,8 @@ export interface TxnContext {
   readonly transport: TransactionTransport;
   readonly tu: TransactionUser;
   readonly stats: TransactionStats;
+  /** Requests larger than this go over TCP instead of UDP (RFC 3261 §18.1.1); undefined: never. */
+  readonly udpMaxBytes: number | undefined;
   registerClient(txn: ClientTransaction): void;
   unregisterClient(txn: ClientTransaction): void;
   unregisterServer(txn: ServerTransaction): void;

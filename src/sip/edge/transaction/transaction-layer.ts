@@ -24,6 +24,11 @@ export interface TransactionLayerOptions {
   trying?: 'immediate' | 'delayed' | 'none';
   /** Answer merged requests (§8.2.2.2) with 482 instead of passing them up. Default true. */
   detectMergedRequests?: boolean;
+  /**
+   * Send requests larger than this many bytes over TCP instead of UDP (RFC 3261 §18.1.1 says
+   * 1300), falling back to UDP if TCP fails. Default: off (many UDP-only peers never listen on TCP).
+   */
+  udpMaxBytes?: number;
 }
 
 export class TransactionLayer implements TxnContext {
@@ -33,8 +38,9 @@ export class TransactionLayer implements TxnContext {
   readonly tu: TransactionUser;
   readonly stats: TransactionStats = {
     clientTransactions: 0, serverTransactions: 0, retransmissionsSent: 0, retransmissionsAbsorbed: 0,
-    timeouts: 0, transportErrors: 0, failovers: 0, mergedRequests: 0, strayResponses: 0,
+    timeouts: 0, transportErrors: 0, failovers: 0, mergedRequests: 0, strayResponses: 0, udpToTcp: 0,
   };
+  readonly udpMaxBytes: number | undefined;
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly merged = new Map<string, ServerTransaction>();
@@ -48,6 +54,7 @@ export class TransactionLayer implements TxnContext {
     this.timers = timerConfig(opts.timers);
     this.trying = opts.trying ?? 'immediate';
     this.detectMerged = opts.detectMergedRequests ?? true;
+    this.udpMaxBytes = opts.udpMaxBytes;
   }
 
   /** Live transactions (for tests and stats). */

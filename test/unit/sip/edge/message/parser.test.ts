@@ -100,6 +100,22 @@ t.test('header mutation keeps parsed views right', async (t) => {
   t.same(m.nameAddrs('record-route'), []);
 });
 
+t.test('clone gives an independent header list', async (t) => {
+  const m = parseMessage(Buffer.from(INVITE)) as SipRequest;
+  const c = m.clone();
+  c.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+  c.uri.params.set('transport', 'udp');
+  t.equal(m.vias.length, 3);
+  t.equal(c.vias.length, 4);
+  t.equal(m.uri.params.get('transport'), 'tcp');
+  t.ok(c.body.equals(m.body));
+  const r = new SipResponse(180, 'Ringing').add('Via', 'SIP/2.0/UDP a;branch=z9hG4bK1');
+  const rc = r.clone();
+  rc.shift('via');
+  t.equal(r.vias.length, 1);
+  t.equal(rc.vias.length, 0);
+});
+
 t.test('URIs', async (t) => {
   const u = parseUri('sips:alice:secret@[2001:db8::10]:5061;transport=tls;lr?Subject=hi&Priority=urgent');
   t.equal(u.scheme, 'sips');

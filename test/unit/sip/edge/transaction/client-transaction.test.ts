@@ -218,3 +218,32 @@ t.test('sendAck sends a 2xx ACK once with a fresh branch', async (t) => {
   t.equal((acks[0].msg as SipRequest).topVia?.branch, branch);
   t.throws(() => layer.sendRequest(ourRequest('ACK'), PEER, new RecordingHandler()), RangeError);
 });
+
+t.test('RFC 3261 §18.1.1: a request over 1300 bytes goes over TCP, back to UDP if TCP fails', async (t) => {
+  const { transport, layer } = setup({}, { udpMaxBytes: 1300 });
+  const big = ourRequest('MESSAGE');
+  big.body = Buffer.alloc(1500, 0x41);
+  const h = new RecordingHandler();
+  const targets = [PEER];
+  const txn = layer.sendRequest(big, targets, h);
+  t.equal(txn.target.protocol, 'tcp');
+  t.match(txn.request.topVia!.toString(), /^SIP\/2\.0\/TCP /);
+  t.equal(txn.request.vias.length, 1);
+  t.same(targets, [PEER], "the caller's target list is not changed");
+  t.equal(layer.stats.udpToTcp, 1);
+  layer.receive(inbound(answer(txn, 200), PEER_TCP));
+  t.same(h.responses, [200]);
+  // TCP refused: fall back to UDP with a UDP Via
+  transport.failing.add(`${PEER.address}:${PEER.port}`);
+  const h2 = new RecordingHandler();
+  const big2 = ourRequest('MESSAGE');
+  big2.body = Buffer.alloc(1500, 0x41);
+  const txn2 = layer.sendRequest(big2, PEER, h2);
+  await new Promise((r) => setImmediate(r));
+  t.equal(txn2.target.protocol, 'udp');
+  t.match(txn2.request.topVia!.toString(), /^SIP\/2\.0\/UDP /);
+  t.same(transport.sent.filter((s) => s.msg.isRequest).slice(-2).map((s) => s.dest.protocol), ['tcp', 'udp']);
+  // small requests stay on UDP
+  const small = layer.sendRequest(ourRequest('OPTIONS'), PEER, new RecordingHandler());
+  t.equal(small.target.protocol, 'udp');
+});

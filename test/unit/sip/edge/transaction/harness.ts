@@ -72,11 +72,11 @@ export class RecordingHandler implements ClientTransactionHandler {
   }
 }
 
-export function setup(timers: Partial<TimerConfig> = {}, opts: { trying?: 'immediate' | 'delayed' | 'none' } = {}) {
+export function setup(timers: Partial<TimerConfig> = {}, opts: { trying?: 'immediate' | 'delayed' | 'none'; udpMaxBytes?: number } = {}) {
   const clock = new ManualClock();
   const transport = new FakeTransport(clock);
   const tu = new RecordingTu();
-  const layer = new TransactionLayer({ transport, tu, clock, timers, trying: opts.trying });
+  const layer = new TransactionLayer({ transport, tu, clock, timers, trying: opts.trying, udpMaxBytes: opts.udpMaxBytes });
   return { clock, transport, tu, layer };
 }
 
