@@ -6,8 +6,13 @@ import type { ServerTransaction } from './server-transaction.js';
 
 /** What the transaction layer needs from the transport (SipTransport provides it). */
 export interface TransactionTransport {
-  send(msg: SipRequest | SipResponse | Buffer, dest: Endpoint, onError?: SendErrorHandler, opts?: { connectionId?: number; servername?: string }): void;
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'>, onError?: SendErrorHandler): void;
+  send(
+    msg: SipRequest | SipResponse | Buffer,
+    dest: Endpoint,
+    onError?: SendErrorHandler,
+    opts?: { connectionId?: number; servername?: string; local?: BoundListener },
+  ): void;
+  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void;
   listenerFor(protocol: TransportProtocol, remoteAddress?: string): BoundListener | undefined;
 }
 

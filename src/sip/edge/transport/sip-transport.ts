@@ -28,6 +28,8 @@ export interface SipTransportOptions {
   idleTimeoutMs?: number;
   /** Answer requests that fail to parse with 400/505 (never ACKs). Default true. */
   answerBadRequests?: boolean;
+  /** Most inbound TCP/TLS connections per listener; more are refused. Default 10000. */
+  maxConnections?: number;
 }
 
 /** Counters read at scrape time. */
@@ -87,6 +89,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       connectTimeoutMs: opts.connectTimeoutMs ?? 10000,
       idleTimeoutMs: opts.idleTimeoutMs ?? 15 * 60 * 1000,
       answerBadRequests: opts.answerBadRequests ?? true,
+      maxConnections: opts.maxConnections ?? 10000,
     };
   }
 
@@ -150,11 +153,16 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
    * (or `connectionId` when given and still open) and connect otherwise. Failures are reported
    * once through `onError`.
    */
-  send(msg: AnySipMessage | Buffer, dest: Endpoint, onError?: SendErrorHandler, opts: { connectionId?: number; servername?: string } = {}): void {
+  send(
+    msg: AnySipMessage | Buffer,
+    dest: Endpoint,
+    onError?: SendErrorHandler,
+    opts: { connectionId?: number; servername?: string; local?: BoundListener } = {},
+  ): void {
     const data = Buffer.isBuffer(msg) ? msg : serializeMessage(msg);
     this.stats.messagesOut++;
     if (dest.protocol === 'udp') {
-      const l = this.udpFor(dest.address);
+      const l = this.udpFor(dest.address, opts.local);
       if (!l?.udp) return this.sendFailed(onError, new Error('no UDP listener for ' + dest.address));
       l.udp.send(data, dest.port, dest.address, onError === undefined ? undefined : (err) => err && this.sendFailed(onError, err));
       return;
@@ -170,7 +178,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
    * Sends a response to a request received as `inbound`: over its connection while that is
    * open, else to the top Via's received/rport address (RFC 3261 §18.2.2, RFC 3581).
    */
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'>, onError?: SendErrorHandler): void {
+  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void {
     if (inbound.connectionId !== undefined) {
       const c = this.conns.get(inbound.connectionId);
       if (c?.isOpen) {
@@ -182,7 +190,8 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     const top = res.topVia;
     const dest = top ? responseDestination(top) : undefined;
     if (dest === undefined) return this.sendFailed(onError, new Error('response has no usable Via'));
-    this.send(res, dest, onError);
+    // UDP responses leave from the socket the request came in on (RFC 3581 §4)
+    this.send(res, dest, onError, { local: inbound.local });
   }
 
   // --- ConnectionOwner -------------------------------------------------------------
@@ -238,7 +247,10 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     else this.send(res, source);
   }
 
-  private udpFor(address: string): Listener | undefined {
+  private udpFor(address: string, local?: BoundListener): Listener | undefined {
+    if (local !== undefined && local.protocol === 'udp') {
+      for (const l of this.listenersList) if (l.bound === local && l.udp !== undefined) return l;
+    }
     const v6 = net.isIPv6(address);
     let any: Listener | undefined;
     for (const l of this.listenersList) {
@@ -363,6 +375,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       const remote: Endpoint = { protocol, address: stripV4Mapped(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
       this.adopt(socket, protocol, remote, l.bound, true);
     });
+    server.maxConnections = this.opts.maxConnections;
     server.on('error', () => {
       /* accept errors (EMFILE ...) leave the listener running */
     });

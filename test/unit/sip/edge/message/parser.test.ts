@@ -167,6 +167,7 @@ t.test('Via', async (t) => {
   t.equal(v.received, '10.1.1.1');
   t.equal(v.rport, 7777);
   t.equal(v.toString(), 'SIP/2.0/UDP host.example.com:5062;branch=z9hG4bKa;received=10.1.1.1;rport=7777;ttl=16');
+  t.equal(parseVia('SIP/2.0/UDP [2001:db8::5]:5060;received=2001:db8::9;rport=1').received, '2001:db8::9', 'bare IPv6 received');
   for (const bad of ['SIP/2.0 host', 'SIP/2.0/UDP', 'SIP/2.0/UDP h;rport=x', 'SIP/2.0/UDP h;ttl=300', 'SIP/2.0/UDP h;branch', 'SIP/2.0/UDP h:0x']) {
     t.throws(() => parseVia(bad), SipParseError, `refuses ${bad}`);
   }

@@ -227,3 +227,53 @@ t.test('TLS and mutual TLS', async (t) => {
     t.ok(srv.stats.tlsHandshakeFailures >= 1, 'handshake failure counted');
   });
 });
+
+t.test('multi-homed UDP: the response leaves from the socket the request came in on; IPv6', async (t) => {
+  const tr = await started(t, [
+    { protocol: 'udp', address: HOST, port: 0 },
+    { protocol: 'udp', address: '127.0.2.6', port: 0 },
+    { protocol: 'udp', address: '::1', port: 0 },
+  ]);
+  const [, second, v6] = tr.boundListeners;
+  t.equal(v6.host, '[::1]', 'IPv6 sent-by is bracketed');
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.2.7', r));
+  t.teardown(() => client.close());
+  const got = nextMessage(tr);
+  client.send(request('z9hG4bKmh1'), second.port, second.address);
+  const m = await got;
+  t.equal(m.local.address, '127.0.2.6');
+  const reply = once(client, 'message');
+  tr.sendResponse(okFor(m.message as SipRequest), m);
+  const [, rinfo] = (await reply) as [Buffer, dgram.RemoteInfo];
+  t.equal(rinfo.address, '127.0.2.6');
+  t.equal(rinfo.port, second.port);
+  const c6 = dgram.createSocket('udp6');
+  await new Promise<void>((r) => c6.bind(0, '::1', r));
+  t.teardown(() => c6.close());
+  const got6 = nextMessage(tr);
+  c6.send(request('z9hG4bKv6'), v6.port, '::1');
+  const m6 = await got6;
+  t.same(m6.source, { protocol: 'udp', address: '::1', port: c6.address().port });
+  t.equal(m6.message.topVia?.received, '::1');
+  const reply6 = once(c6, 'message');
+  tr.sendResponse(okFor(m6.message as SipRequest), m6);
+  const [buf6] = (await reply6) as [Buffer];
+  t.equal((parseMessage(buf6) as SipResponse).status, 200);
+});
+
+t.test('maxConnections refuses inbound connections beyond the limit', async (t) => {
+  const tr = await started(t, [{ protocol: 'tcp', address: HOST, port: 0 }], { maxConnections: 1 });
+  const port = tr.boundListeners[0].port;
+  const a = net.connect({ host: HOST, port });
+  t.teardown(() => a.destroy());
+  await once(a, 'connect');
+  const got = nextMessage(tr);
+  a.write(request('z9hG4bKmc1', 'TCP'));
+  await got;
+  const b = net.connect({ host: HOST, port });
+  b.on('error', () => {});
+  t.teardown(() => b.destroy());
+  await new Promise((resolve) => b.on('close', resolve));
+  t.equal(tr.connectionCount, 1, 'the second connection was dropped');
+});
