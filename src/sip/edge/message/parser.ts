@@ -2,7 +2,7 @@
 // string indexes; the headers the stack relies on are validated and their parsed views
 // cached on the message. Every failure is a SipParseError.
 import { SipParseError, type SipParseReason } from './errors.js';
-import { isToken, WORD } from './chars.js';
+import { isToken } from './chars.js';
 import { LIST_HEADERS, SINGLE_HEADERS, headerKey, splitList, type SipHeader } from './headers.js';
 import { CSeq, SipRequest, SipResponse, parseCSeq, type AnySipMessage, type SipMessage } from './message.js';
 import { NameAddr, readNameAddr } from './name-addr.js';
@@ -16,6 +16,17 @@ export interface ParseOptions {
    * "the rest of the datagram" and extra trailing octets are discarded (RFC 3261 §18.3).
    */
   stream?: boolean;
+  /**
+   * Require Via, From, To, Call-ID and CSeq, and a CSeq method equal to the request's (default
+   * true). false parses partial messages, e.g. a request an application hands over for the
+   * stack to complete; headers that are present are still validated.
+   */
+  requireHeaders?: boolean;
+  /**
+   * Use Content-Length to find the body (default true). false takes the rest of the buffer as
+   * the body whatever Content-Length says (for text whose length was counted in characters).
+   */
+  trustContentLength?: boolean;
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -110,7 +121,7 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
           break;
         }
         case 'call-id':
-          if (h.value.length === 0 || !isWordAtWord(h.value)) throw bad('bad Call-ID');
+          if (h.value.length === 0 || !isCallId(h.value)) throw bad('bad Call-ID');
           break;
         case 'date':
           if (!DATE_RE.test(h.value)) throw bad('bad Date (RFC 1123 date in GMT required)');
@@ -120,17 +131,19 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
       rethrow(e, msg, h);
     }
   }
+  const strict = opts.requireHeaders !== false;
   try {
-    const vias = checkVias(msg);
-    msg.setCached('via', vias);
-    msg.setCached('from', checkNameAddr(msg, 'from'));
-    msg.setCached('to', checkNameAddr(msg, 'to'));
-    if (msg.get('call-id') === undefined) fail('missing Call-ID header', 'missing-header', 'Call-ID');
+    if (strict || msg.has('via')) msg.setCached('via', checkVias(msg));
+    if (strict || msg.has('from')) msg.setCached('from', checkNameAddr(msg, 'from'));
+    if (strict || msg.has('to')) msg.setCached('to', checkNameAddr(msg, 'to'));
+    if (strict && msg.get('call-id') === undefined) fail('missing Call-ID header', 'missing-header', 'Call-ID');
     const cseqText = msg.get('cseq');
-    if (cseqText === undefined) fail('missing CSeq header', 'missing-header', 'CSeq');
-    const cseq: CSeq = parseCSeq(cseqText as string);
-    msg.setCached('cseq', cseq);
-    if (isRequest && cseq.method !== method) fail(`CSeq method ${cseq.method} differs from ${method}`, 'cseq-mismatch', 'CSeq');
+    if (strict && cseqText === undefined) fail('missing CSeq header', 'missing-header', 'CSeq');
+    if (cseqText !== undefined) {
+      const cseq: CSeq = parseCSeq(cseqText);
+      msg.setCached('cseq', cseq);
+      if (strict && isRequest && cseq.method !== method) fail(`CSeq method ${cseq.method} differs from ${method}`, 'cseq-mismatch', 'CSeq');
+    }
     // validated here, parsed again on demand: keeps retained memory per message low
     checkContacts(msg);
     checkNameAddrList(msg, 'route');
@@ -142,8 +155,8 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
   // body
   const avail = buf.length - bodyStart;
   let len: number;
-  if (contentLength < 0) {
-    if (opts.stream) fail('missing Content-Length on a stream transport', 'content-length', 'Content-Length');
+  if (contentLength < 0 || opts.trustContentLength === false) {
+    if (opts.stream && contentLength < 0) fail('missing Content-Length on a stream transport', 'content-length', 'Content-Length');
     len = avail;
   } else {
     if (contentLength > avail) fail(`Content-Length ${contentLength} exceeds the ${avail} bytes received`, 'content-length', 'Content-Length');
@@ -244,15 +257,14 @@ function parseDigits(v: string, what: string, max: number): number {
   return n;
 }
 
-/** callid = word [ "@" word ] */
-function isWordAtWord(v: string): boolean {
-  let at = false;
+/**
+ * Call-ID: RFC 3261 says word [ "@" word ], but deployed peers use base64 ('=', '/') and more;
+ * like sofia-sip, accept any visible ASCII (no spaces, no controls).
+ */
+function isCallId(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c === 0x40) {
-      if (at || i === 0 || i === v.length - 1) return false;
-      at = true;
-    } else if (c >= 128 || WORD[c] === 0) return false;
+    if (c <= 0x20 || c >= 0x7f) return false;
   }
   return true;
 }
