@@ -53,42 +53,32 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
   let eol = head.indexOf('\n');
   if (eol < 0) eol = head.length;
   const lineEnd = eol > 0 && head.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
-  const msg = parseStartLine(head, lineEnd);
+  let msg: AnySipMessage;
+  try {
+    msg = parseStartLine(head, lineEnd);
+  } catch (e) {
+    // a request with a bad start line (e.g. SIP/3.0) still gets its headers read, so it can be answered
+    if (e instanceof SipParseError && e.isRequest === true) {
+      const hs: SipHeader[] = [];
+      try {
+        readHeaderLines(head, eol + 1, hs);
+      } catch {
+        /* answer with what was read */
+      }
+      throw new SipParseError(e.message, e.reason, { sipStatus: e.sipStatus, isRequest: true, method: e.method, headers: hs });
+    }
+    throw e;
+  }
   const isRequest = msg.isRequest;
   const method = isRequest ? (msg as SipRequest).method : undefined;
   const fail = (text: string, reason: SipParseReason, header?: string, status = 400): never => {
     throw new SipParseError(text, reason, { sipStatus: status, isRequest, method, headers: msg.headers, header });
   };
-
-  // header fields, unfolding continuation lines
   const headers = msg.headers;
-  let i = eol + 1;
-  while (i < head.length) {
-    let nl = head.indexOf('\n', i);
-    if (nl < 0) nl = head.length;
-    let le = nl > i && head.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-    const c = head.charCodeAt(i);
-    if (c === 0x20 || c === 0x09) {
-      if (headers.length === 0) fail('continuation line before any header', 'header-syntax');
-      const h = headers[headers.length - 1];
-      let s = i;
-      while (s < le && (head.charCodeAt(s) === 0x20 || head.charCodeAt(s) === 0x09)) s++;
-      while (le > s && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
-      if (s < le) h.value = h.value.length === 0 ? head.slice(s, le) : h.value + ' ' + head.slice(s, le);
-      i = nl + 1;
-      continue;
-    }
-    const colon = head.indexOf(':', i);
-    if (colon < 0 || colon > le) fail(`header line without a colon: "${head.slice(i, Math.min(le, i + 40))}"`, 'header-syntax');
-    let ne = colon;
-    while (ne > i && (head.charCodeAt(ne - 1) === 0x20 || head.charCodeAt(ne - 1) === 0x09)) ne--;
-    const name = head.slice(i, ne);
-    if (!isToken(name)) fail(`bad header name "${name}"`, 'header-syntax');
-    let vs = colon + 1;
-    while (vs < le && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
-    while (le > vs && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
-    headers.push({ name, key: headerKey(name), value: head.slice(vs, le) });
-    i = nl + 1;
+  try {
+    readHeaderLines(head, eol + 1, headers);
+  } catch (e) {
+    rethrow(e, msg, undefined);
   }
 
   // validate the headers the stack depends on; cache their parsed forms
@@ -166,6 +156,37 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
   msg.body = buf.subarray(bodyStart, bodyStart + len);
   msg.raw = buf.subarray(start, bodyStart + len);
   return msg;
+}
+
+/** Reads header lines from head[i...] into `headers`, unfolding continuation lines. */
+function readHeaderLines(head: string, i: number, headers: SipHeader[]): void {
+  while (i < head.length) {
+    let nl = head.indexOf('\n', i);
+    if (nl < 0) nl = head.length;
+    let le = nl > i && head.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const c = head.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      if (headers.length === 0) throw new SipParseError('continuation line before any header', 'header-syntax');
+      const h = headers[headers.length - 1];
+      let s = i;
+      while (s < le && (head.charCodeAt(s) === 0x20 || head.charCodeAt(s) === 0x09)) s++;
+      while (le > s && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
+      if (s < le) h.value = h.value.length === 0 ? head.slice(s, le) : h.value + ' ' + head.slice(s, le);
+      i = nl + 1;
+      continue;
+    }
+    const colon = head.indexOf(':', i);
+    if (colon < 0 || colon > le) throw new SipParseError(`header line without a colon: "${head.slice(i, Math.min(le, i + 40))}"`, 'header-syntax');
+    let ne = colon;
+    while (ne > i && (head.charCodeAt(ne - 1) === 0x20 || head.charCodeAt(ne - 1) === 0x09)) ne--;
+    const name = head.slice(i, ne);
+    if (!isToken(name)) throw new SipParseError(`bad header name "${name.slice(0, 40)}"`, 'header-syntax');
+    let vs = colon + 1;
+    while (vs < le && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
+    while (le > vs && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
+    headers.push({ name, key: headerKey(name), value: head.slice(vs, le) });
+    i = nl + 1;
+  }
 }
 
 function parseStartLine(head: string, lineEnd: number): AnySipMessage {

@@ -277,3 +277,20 @@ t.test('maxConnections refuses inbound connections beyond the limit', async (t) 
   await new Promise((resolve) => b.on('close', resolve));
   t.equal(tr.connectionCount, 1, 'the second connection was dropped');
 });
+
+t.test('TCP: a well-framed but invalid request gets 400 on its connection, which stays open', async (t) => {
+  const tr = await started(t, [{ protocol: 'tcp', address: HOST, port: 0 }]);
+  const port = tr.boundListeners[0].port;
+  const sock = net.connect({ host: HOST, port });
+  t.teardown(() => sock.destroy());
+  await once(sock, 'connect');
+  const reply = once(sock, 'data');
+  sock.write(Buffer.from(request('z9hG4bKtcpbad', 'TCP').toString().replace('SIP/2.0\r\n', 'SIP/3.0\r\n')));
+  const [buf] = (await reply) as [Buffer];
+  const res = parseMessage(buf, { stream: true }) as SipResponse;
+  t.equal(res.status, 505, 'unsupported version answered 505');
+  t.equal(res.topVia?.branch, 'z9hG4bKtcpbad');
+  const got = nextMessage(tr);
+  sock.write(request('z9hG4bKtcpgood', 'TCP'));
+  t.equal((await got).message.topVia?.branch, 'z9hG4bKtcpgood', 'the connection still serves');
+});
