@@ -44,6 +44,10 @@ export interface TransportStats {
   connectionsOpened: number;
   connectionsClosed: number;
   sendErrors: number;
+  /** Exceptions thrown by 'message' listeners (the TU), caught so the socket keeps serving. */
+  handlerErrors: number;
+  /** Bugs: non-SipParseError exceptions from the parser (the message is dropped). */
+  internalErrors: number;
 }
 
 /** Emitted for every message that failed to parse or frame. */
@@ -56,6 +60,8 @@ export interface SipTransportEvents {
   message: [InboundMessage];
   'parse-error': [ParseErrorEvent];
   'connection-closed': [{ id: number; remote: Endpoint }];
+  /** A 'message' listener threw; the transport caught it and goes on. */
+  'handler-error': [{ error: unknown; message: InboundMessage }];
 }
 
 interface Listener {
@@ -70,6 +76,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
   readonly stats: TransportStats = {
     messagesIn: 0, messagesOut: 0, parseErrors: 0, badRequestsAnswered: 0, badResponsesDropped: 0,
     framingErrors: 0, tlsHandshakeFailures: 0, connectionsOpened: 0, connectionsClosed: 0, sendErrors: 0,
+    handlerErrors: 0, internalErrors: 0,
   };
   private readonly opts: Required<Omit<SipTransportOptions, 'tlsClient'>> & { tlsClient: TlsOptions };
   private readonly listenersList: Listener[] = [];
@@ -220,19 +227,31 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     try {
       msg = parseMessage(bytes, { stream });
     } catch (e) {
-      if (!(e instanceof SipParseError)) throw e;
-      this.badMessage(e, source, connectionId);
+      if (e instanceof SipParseError) this.badMessage(e, source, connectionId);
+      else this.stats.internalErrors++;
       return;
     }
     this.stats.messagesIn++;
-    if (msg.isRequest) {
-      const top = stampVia(msg, source, this.opts.forceRport);
-      // RFC 5923: a Via alias lets us reuse this connection for requests to its sent-by.
-      if (conn !== undefined && top?.params.has('alias')) {
-        this.addPoolKey(conn, key(conn.protocol, top.hostname, top.port ?? (conn.protocol === 'tls' ? 5061 : 5060)));
+    try {
+      if (msg.isRequest) {
+        const top = stampVia(msg, source, this.opts.forceRport);
+        // RFC 5923: a Via alias lets us reuse this connection for requests to its sent-by.
+        if (conn !== undefined && top?.params.has('alias')) {
+          this.addPoolKey(conn, key(conn.protocol, top.hostname, top.port ?? (conn.protocol === 'tls' ? 5061 : 5060)));
+        }
       }
+    } catch {
+      this.stats.internalErrors++;
+      return;
     }
-    this.emit('message', { message: msg, source, local, connectionId });
+    const inbound: InboundMessage = { message: msg, source, local, connectionId };
+    try {
+      this.emit('message', inbound);
+    } catch (error) {
+      // a TU bug must not take the socket (and every other call) down with it
+      this.stats.handlerErrors++;
+      if (this.listenerCount('handler-error') > 0) this.emit('handler-error', { error, message: inbound });
+    }
   }
 
   private badMessage(err: SipParseError, source: Endpoint, connectionId: number | undefined): void {

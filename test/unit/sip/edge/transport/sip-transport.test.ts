@@ -294,3 +294,24 @@ t.test('TCP: a well-framed but invalid request gets 400 on its connection, which
   sock.write(request('z9hG4bKtcpgood', 'TCP'));
   t.equal((await got).message.topVia?.branch, 'z9hG4bKtcpgood', 'the connection still serves');
 });
+
+t.test('a throwing message listener is caught; the next message is served', async (t) => {
+  const tr = await started(t, [{ protocol: 'udp', address: HOST, port: 0 }]);
+  const port = tr.boundListeners[0].port;
+  let calls = 0;
+  tr.on('message', () => {
+    calls++;
+    if (calls === 1) throw new TypeError('TU bug');
+  });
+  const reported = once(tr, 'handler-error');
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, HOST, r));
+  t.teardown(() => client.close());
+  client.send(request('z9hG4bKthrow1'), port, HOST);
+  const [ev] = (await reported) as [{ error: unknown }];
+  t.ok(ev.error instanceof TypeError);
+  const got = nextMessage(tr);
+  client.send(request('z9hG4bKthrow2'), port, HOST);
+  t.equal((await got).message.topVia?.branch, 'z9hG4bKthrow2');
+  t.equal(tr.stats.handlerErrors, 1);
+});
