@@ -128,6 +128,14 @@ export class ServerTransaction implements TimerTarget {
   }
 
   onTimer(kind: number): void {
+    try {
+      this.timerFired(kind);
+    } catch (e) {
+      this.ctx.tuError(e); // a TU callback threw inside a timer: contain it
+    }
+  }
+
+  private timerFired(kind: number): void {
     switch (kind) {
       case Timer.Trying:
         this.retx = undefined;
