@@ -173,6 +173,11 @@ export class ServerTransaction implements TimerTarget {
   private send(res: SipResponse): void {
     this.lastResponse = res;
     this.ctx.transport.sendResponse(res, this.inbound, this.onSendError);
+    if (res.status >= 200) {
+      // from here on the transaction only absorbs and retransmits: keep the text, not the views
+      res.compact();
+      this.request.compact();
+    }
   }
 
   private clearTimers(): void {
