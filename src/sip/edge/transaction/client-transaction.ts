@@ -182,6 +182,7 @@ export class ClientTransaction implements TimerTarget {
         this.lastResponse = res;
         this.clearTimers();
         this.stopTimerC();
+        this.request.compact(); // held now only for the ACK and matching: drop the parsed views
         if (this.isInvite && s < 300) {
           // RFC 6026 Accepted: stay 64·T1 so further 2xx (retransmits, forks) reach the TU
           this.state = 'accepted';
