@@ -1,0 +1,250 @@
+/* RTP relay: joining endpoints (control API) and forwarding (media thread). */
+#define _GNU_SOURCE
+#include <string.h>
+#include <strings.h>
+#include "core/events.h"
+#include "relay/relay.h"
+#include "rtp/packet.h"
+
+rtp_ep *ep_lookup(engine *e, uint32_t handle);
+int relay_ctl_unlink_locked(engine *e, rtp_ep *ep);
+
+/* ---------- control thread ---------- */
+
+static relay *relay_lookup(engine *e, uint32_t handle)
+{
+    uint32_t idx = handle_index(handle);
+    relay *r;
+
+    if (e == NULL || idx >= e->cfg.max_relays)
+        return NULL;
+    r = &e->relays[idx];
+    if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE || r->handle != handle)
+        return NULL;
+    return r;
+}
+
+static int same_codec(const rtp_ep *a, const rtp_ep *b)
+{
+    if (a->cfg.codec[0] == '\0' || b->cfg.codec[0] == '\0')
+        return 1;   /* names unknown: the signalling layer vouches for a match */
+    return strcasecmp(a->cfg.codec, b->cfg.codec) == 0 && a->cfg.clock_rate == b->cfg.clock_rate;
+}
+
+int sg_relay_create(uint32_t endpoint_a, uint32_t endpoint_b)
+{
+    engine *e;
+    rtp_ep *a, *b;
+    relay *r = NULL;
+    uint32_t i, idx = 0;
+    cmd cm;
+    int rc;
+
+    engine_ctl_lock();
+    e = engine_get();
+    if (e == NULL) {
+        rc = SG_ESTATE;
+        goto out;
+    }
+    a = ep_lookup(e, endpoint_a);
+    b = ep_lookup(e, endpoint_b);
+    if (a == NULL || b == NULL) {
+        rc = SG_ENOENT;
+        goto out;
+    }
+    if (a == b || a->thread != b->thread) {
+        rc = SG_EINVAL;
+        goto out;
+    }
+    if (a->ctl_relay || b->ctl_relay) {
+        rc = SG_EBUSY;
+        goto out;
+    }
+    if (!same_codec(a, b)) {
+        /* TODO(next): transcoding through the codec table (native/src/codec) once it is
+         * implemented on the native-dsp branch; until then only matching codecs relay. */
+        rc = SG_ENOSYS;
+        goto out;
+    }
+    for (i = 0; i < e->cfg.max_relays; i++) {
+        uint32_t k = (e->relay_cursor + i) % e->cfg.max_relays;
+        if (atomic_load_explicit(&e->relays[k].state, memory_order_acquire) == SLOT_FREE) {
+            r = &e->relays[k];
+            idx = k;
+            break;
+        }
+    }
+    if (r == NULL) {
+        rc = SG_EBUSY;
+        goto out;
+    }
+    r->gen = (r->gen + 1) & HANDLE_GEN_MASK;
+    if (r->gen == 0)
+        r->gen = 1;
+    r->handle = handle_make(r->gen, idx);
+    r->a = handle_index(endpoint_a);
+    r->b = handle_index(endpoint_b);
+    r->thread = a->thread;
+    r->mode = SG_RELAY_PASSTHROUGH;
+    memset(&cm, 0, sizeof(cm));
+    cm.type = CMD_RELAY_ADD;
+    cm.index = idx;
+    atomic_store_explicit(&r->state, SLOT_LIVE, memory_order_release);
+    rc = engine_send(e, r->thread, &cm);
+    if (rc != SG_OK) {
+        atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
+        goto out;
+    }
+    a->ctl_relay = b->ctl_relay = idx + 1;
+    e->relay_cursor = idx + 1;
+    rc = (int)r->handle;
+out:
+    engine_ctl_unlock();
+    return rc;
+}
+
+static int unlink_locked(engine *e, relay *r)
+{
+    cmd cm;
+    int rc;
+
+    memset(&cm, 0, sizeof(cm));
+    cm.type = CMD_RELAY_DEL;
+    cm.index = handle_index(r->handle);
+    atomic_store_explicit(&r->state, SLOT_CLOSING, memory_order_release);
+    rc = engine_send(e, r->thread, &cm);
+    if (rc != SG_OK) {
+        atomic_store_explicit(&r->state, SLOT_LIVE, memory_order_release);
+        return rc;
+    }
+    e->eps[r->a].ctl_relay = 0;
+    e->eps[r->b].ctl_relay = 0;
+    return SG_OK;
+}
+
+int relay_ctl_unlink_locked(engine *e, rtp_ep *ep)
+{
+    relay *r;
+
+    if (ep->ctl_relay == 0)
+        return SG_OK;
+    r = &e->relays[ep->ctl_relay - 1];
+    if (atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_LIVE)
+        return SG_OK;
+    return unlink_locked(e, r);
+}
+
+int sg_relay_destroy(uint32_t handle)
+{
+    engine *e;
+    relay *r;
+    int rc;
+
+    engine_ctl_lock();
+    e = engine_get();
+    r = relay_lookup(e, handle);
+    rc = r ? unlink_locked(e, r) : (e ? SG_ENOENT : SG_ESTATE);
+    engine_ctl_unlock();
+    return rc;
+}
+
+int sg_relay_mode_of(uint32_t handle)
+{
+    relay *r;
+    int rc;
+
+    engine_ctl_lock();
+    r = relay_lookup(engine_get(), handle);
+    rc = r ? (int)r->mode : SG_ENOENT;
+    engine_ctl_unlock();
+    return rc;
+}
+
+/* ---------- media thread ---------- */
+
+void relay_on_add(media_thread *mt, relay *r)
+{
+    rtp_ep *a = &mt->e->eps[r->a], *b = &mt->e->eps[r->b];
+    sg_relay_ev_t ev;
+
+    a->peer = b;
+    b->peer = a;
+    a->relay_index = b->relay_index = (uint32_t)(r - mt->e->relays);
+    mt->c.relays_active++;
+    memset(&ev, 0, sizeof(ev));
+    ev.endpoint_a = a->handle;
+    ev.endpoint_b = b->handle;
+    ev.mode = r->mode;
+    (void)events_post(SG_SUBSYS_RELAY, SG_RELAY_EV_STARTED, r->handle, &ev, sizeof(ev));
+}
+
+static void separate(media_thread *mt, relay *r)
+{
+    rtp_ep *a = &mt->e->eps[r->a], *b = &mt->e->eps[r->b];
+    sg_relay_ev_t ev;
+
+    if (a->peer == b)
+        a->peer = NULL;
+    if (b->peer == a)
+        b->peer = NULL;
+    mt->c.relays_active--;
+    memset(&ev, 0, sizeof(ev));
+    ev.endpoint_a = a->handle;
+    ev.endpoint_b = b->handle;
+    ev.mode = r->mode;
+    (void)events_post(SG_SUBSYS_RELAY, SG_RELAY_EV_CLOSED, r->handle, &ev, sizeof(ev));
+    atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
+}
+
+void relay_on_del(media_thread *mt, relay *r)
+{
+    separate(mt, r);
+}
+
+void relay_detach(media_thread *mt, rtp_ep *ep)
+{
+    /* sg_rtp_destroy queues CMD_RELAY_DEL before CMD_EP_DEL, so this only runs if the
+     * relay was already separated; kept as a guard. */
+    relay *r = &mt->e->relays[ep->relay_index];
+    if (ep->peer && atomic_load_explicit(&r->state, memory_order_acquire) != SLOT_FREE)
+        separate(mt, r);
+    ep->peer = NULL;
+}
+
+void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, const rtp_header *h,
+                   enum relay_kind kind, uint64_t now)
+{
+    rtp_ep *to = from->peer;
+    uint8_t pt;
+    uint16_t seq;
+    uint32_t ts;
+    int marker, out_len = (int)len;
+
+    switch (kind) {
+    case RELAY_DTMF: pt = to->cfg.dtmf_pt; break;
+    case RELAY_CN: pt = to->cfg.cn_pt; break;
+    default: pt = to->cfg.payload_type; break;
+    }
+    if ((kind != RELAY_AUDIO && pt == 0) || !to->have_remote) {
+        /* TODO(next): without a telephone-event PT on the far side, DTMF has to be regenerated
+         * in band (DSP tone generator) once transcoding lands. */
+        mt->c.relay_dropped++;
+        return;
+    }
+    marker = out_stream_map(&to->out, h->ssrc, h->seq, h->ts, now, &seq, &ts) | h->marker;
+    rtp_rewrite(buf, pt, marker, seq, ts, to->out.ssrc);
+    if (to->srtp.suite && sgsrtp_protect(&to->srtp, buf, &out_len) < 0) {
+        mt->c.srtp_tx_fail++;
+        return;
+    }
+    mt_tx(mt, to->rtp_fd, &to->remote, buf, (uint32_t)out_len);
+    out_stream_sent(&to->out, ts, now, h->payload_len);
+    to->sent_since_report++;
+    to->st.tx_packets++;
+    to->st.tx_bytes += (uint64_t)out_len;
+    mt->c.tx_packets++;
+    mt->c.tx_bytes += (uint64_t)out_len;
+    mt->c.relay_forwarded++;
+    if (kind == RELAY_DTMF && h->marker)
+        mt->c.dtmf_tx_events++;
+}

@@ -1,0 +1,69 @@
+/* Internal: an RTP endpoint's state and its media-thread entry points. */
+#ifndef SG_RTP_ENDPOINT_H
+#define SG_RTP_ENDPOINT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "core/engine.h"
+#include "io/udp.h"
+#include "rtp/dtmf.h"
+#include "rtp/cn.h"
+#include "rtp/jb.h"
+#include "rtp/packet.h"
+#include "rtp/rewrite.h"
+#include "rtp/srtp.h"
+#include "spangate/rtp.h"
+
+/* Consumer of terminated media (TDM side), called on the media tick with the jitter
+ * buffer's frame for this tick. slot is NULL unless kind is JB_AUDIO or a JB_CN packet. */
+typedef void (*rtp_ep_sink_fn)(void *ctx, struct rtp_ep *ep, jb_kind kind, const jb_slot *slot);
+
+typedef struct rtp_ep {
+    /* Control part (control thread, under the control lock). */
+    atomic_uint state;            /* SLOT_* */
+    uint32_t gen;
+    uint32_t handle;
+    uint32_t thread;
+    uint16_t local_port;
+    uint32_t ctl_relay;           /* relay slot + 1 while relayed, else 0 */
+
+    /* Media part (owning media thread after CMD_EP_ADD). */
+    uint32_t index;
+    uint32_t owned_pos;
+    int rtp_fd, rtcp_fd;
+    sg_rtp_config_t cfg;
+    sg_sockaddr remote, remote_rtcp, latched_src;
+    uint8_t have_remote, have_latched, have_rx, timed_out;
+    sgsrtp srtp;
+    rtp_rx_stats rx;
+    rtp_out_stream out;
+    dtmf_rx drx;
+    dtmf_tx dtx;
+    uint32_t dtx_ts;
+    jb *jbuf;
+    cn_gen cng;
+    rtp_ep_sink_fn sink;
+    void *sink_ctx;
+    struct rtp_ep *peer;          /* relayed to */
+    uint32_t relay_index;         /* valid while peer != NULL */
+    uint64_t created_ns, last_rx_ns, next_rtcp_ns, lsr_arrival_ns;
+    uint32_t lsr_mid;
+    uint32_t sent_since_report;
+    uint32_t srtp_fail;
+    char cname[24];
+    sg_rtp_stats_t st;            /* live statistics (read racily by sg_rtp_stats) */
+} rtp_ep;
+
+/* Media thread. Command handlers. */
+void ep_on_add(media_thread *mt, rtp_ep *ep, uint64_t now);
+void ep_on_update(media_thread *mt, rtp_ep *ep, cmd *c);
+void ep_on_del(media_thread *mt, rtp_ep *ep);
+void ep_on_dtmf(media_thread *mt, rtp_ep *ep, const cmd *c);
+/* Media thread. The socket is readable. */
+void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now);
+/* Media thread. One media tick. */
+void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now);
+/* Control thread, with media threads stopped: release everything the slot holds. */
+void ep_release(rtp_ep *ep);
+
+#endif
