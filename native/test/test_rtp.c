@@ -135,3 +135,16 @@ SG_TEST(rtp_stats_jitter_a8)
         rtp_stats_update_jitter(&s, ts, arrival + ((i & 1) ? 40u : 0u) - ((i & 1) ? 0u : 40u));
     SG_CHECK(rtp_stats_jitter(&s) >= 78 && rtp_stats_jitter(&s) <= 80);
 }
+
+SG_TEST(rtp_stats_jitter_extreme_transit)
+{
+    /* Fuzzer find: a transit difference of exactly INT32_MIN (timestamps half the clock apart). */
+    rtp_rx_stats s;
+    int i;
+
+    rtp_stats_init(&s, 1, 0);
+    rtp_stats_update_jitter(&s, 0, 0);
+    for (i = 0; i < 100; i++)
+        rtp_stats_update_jitter(&s, (i & 1) ? 0u : 0x80000000u, 0);
+    SG_CHECK(rtp_stats_jitter(&s) <= 0x03ffffffu);
+}

@@ -2,6 +2,8 @@
 #include <string.h>
 #include "rtp/packet.h"
 
+#define RTP_JITTER_CAP 0x03ffffffu
+
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static uint32_t rd32(const uint8_t *p)
 {
@@ -108,19 +110,22 @@ int rtp_stats_update_seq(rtp_rx_stats *s, uint16_t seq)
 void rtp_stats_update_jitter(rtp_rx_stats *s, uint32_t ts, uint32_t arrival)
 {
     uint32_t transit = arrival - ts;
-    int32_t d;
+    uint32_t diff, ad;
 
     if (!s->have_transit) {
         s->transit = transit;
         s->have_transit = 1;
         return;
     }
-    d = (int32_t)(transit - s->transit);
+    diff = transit - s->transit;
     s->transit = transit;
-    if (d < 0)
-        d = -d;
+    /* |D| in unsigned arithmetic (D may be INT32_MIN), capped so J*16 cannot overflow:
+     * 2^26 units is hours at any audio clock, i.e. a timestamp jump, not jitter. */
+    ad = (diff & 0x80000000u) ? 0u - diff : diff;
+    if (ad > RTP_JITTER_CAP)
+        ad = RTP_JITTER_CAP;
     /* J += (|D| - J) / 16, kept scaled by 16 (A.8). */
-    s->jitter_q4 += (uint32_t)d - ((s->jitter_q4 + 8) >> 4);
+    s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
 }
 
 uint32_t rtp_stats_ext_max(const rtp_rx_stats *s)
