@@ -1,0 +1,83 @@
+/* Bench helper: hosts the native relay (libspangate) in its own process, like rtpengine.
+ *   sgrelay <relay-addr> <port-min> <port-max> <sink-addr> <sink-port> <gen-addr> <gen-port>...
+ * Reads nothing else; for each generator port it creates endpoint A (remote = that generator
+ * port, symmetric), endpoint B (remote = the sink) and a relay A<->B, then prints
+ * "PORTS <a1> <a2> ...", "TID <media thread tid>" and "READY" on stdout, and runs until stdin
+ * closes or SIGTERM. RTCP generation is off (rtpengine does not originate RTCP for
+ * pass-through calls either). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "spangate/engine.h"
+#include "spangate/relay.h"
+#include "spangate/rtp.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static void ep_cfg(sg_rtp_config_t *c, const char *local, const char *remote, int port, uint32_t flags)
+{
+    memset(c, 0, sizeof(*c));
+    c->struct_size = sizeof(*c);
+    snprintf(c->local_addr, sizeof(c->local_addr), "%s", local);
+    snprintf(c->remote_addr, sizeof(c->remote_addr), "%s", remote);
+    c->remote_port = (uint16_t)port;
+    c->payload_type = 0;
+    c->dtmf_pt = 101;
+    snprintf(c->codec, sizeof(c->codec), "PCMU");
+    c->flags = flags | SG_RTP_F_NO_RTCP;
+}
+
+int main(int argc, char **argv)
+{
+    sg_engine_config_t ec;
+    int i, n, rc;
+    char buf[16];
+
+    if (argc < 8) {
+        fprintf(stderr, "usage: sgrelay relay-addr port-min port-max sink-addr sink-port gen-addr gen-port...\n");
+        return 2;
+    }
+    n = argc - 7;
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    memset(&ec, 0, sizeof(ec));
+    ec.struct_size = sizeof(ec);
+    ec.max_endpoints = (uint32_t)(2 * n + 16);
+    ec.port_min = (uint16_t)atoi(argv[2]);
+    ec.port_max = (uint16_t)atoi(argv[3]);
+    ec.queue_depth = 8192;
+    rc = sg_engine_start(&ec);
+    if (rc != SG_OK) {
+        fprintf(stderr, "sg_engine_start: %s\n", sg_strerror(rc));
+        return 1;
+    }
+    printf("PORTS");
+    for (i = 0; i < n; i++) {
+        sg_rtp_config_t a, b;
+        int ha, hb, hr;
+        ep_cfg(&a, argv[1], argv[6], atoi(argv[7 + i]), SG_RTP_F_SYMMETRIC);
+        ep_cfg(&b, argv[1], argv[4], atoi(argv[5]), 0);
+        ha = sg_rtp_create(&a);
+        hb = sg_rtp_create(&b);
+        hr = ha > 0 && hb > 0 ? sg_relay_create((uint32_t)ha, (uint32_t)hb) : -1;
+        if (hr <= 0) {
+            fprintf(stderr, "stream %d: %s\n", i, sg_strerror(ha <= 0 ? ha : hb <= 0 ? hb : hr));
+            return 1;
+        }
+        printf(" %d", sg_rtp_local_port((uint32_t)ha));
+    }
+    printf("\nTID %d\nREADY\n", sg_engine_thread_tid(0));
+    fflush(stdout);
+    while (!stop && read(0, buf, sizeof(buf)) > 0)
+        ;
+    sg_engine_stop();
+    return 0;
+}
