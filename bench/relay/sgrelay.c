@@ -54,6 +54,8 @@ int main(int argc, char **argv)
     ec.port_min = (uint16_t)atoi(argv[2]);
     ec.port_max = (uint16_t)atoi(argv[3]);
     ec.queue_depth = 8192;
+    /* SGRELAY_THREADS: media threads (streams are sharded over them by index). */
+    ec.media_threads = getenv("SGRELAY_THREADS") ? (uint32_t)atoi(getenv("SGRELAY_THREADS")) : 1;
     rc = sg_engine_start(&ec);
     if (rc != SG_OK) {
         fprintf(stderr, "sg_engine_start: %s\n", sg_strerror(rc));
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
         int ha, hb, hr;
         ep_cfg(&a, argv[1], argv[6], atoi(argv[7 + i]), SG_RTP_F_SYMMETRIC);
         ep_cfg(&b, argv[1], argv[4], atoi(argv[5]), 0);
+        a.shard = b.shard = (uint32_t)i;
         ha = sg_rtp_create(&a);
         hb = sg_rtp_create(&b);
         hr = ha > 0 && hb > 0 ? sg_relay_create((uint32_t)ha, (uint32_t)hb) : -1;
