@@ -29,8 +29,9 @@ typedef struct sg_codec_info_t {
 /* Per-instance options. Zero means "the codec's default" for every field, so a zeroed struct
  * (or sg_codec_opts_default()) is always valid. Fields a codec does not use are ignored. */
 typedef struct sg_codec_opts_t {
-    uint32_t sample_rate;      /* PCM rate at encode/decode; opus: 8000 (NB, default) or 16000 (WB) */
-    uint32_t bitrate;          /* bit/s; opus default 12000 at 8 kHz, 20000 at 16 kHz */
+    uint32_t sample_rate;      /* PCM rate at encode/decode; opus: 8000 (NB, default) or 16000 (WB);
+                                * G722: 16000 (default) or 8000 (lower band only, for PSTN legs) */
+    uint32_t bitrate;          /* bit/s; opus default 20000 at 8 kHz, 28000 at 16 kHz */
     int32_t complexity;        /* opus 0..10; 0 = default (SG_OPUS_COMPLEXITY_DEFAULT) */
     uint8_t fec;               /* opus in-band FEC: 0 = default (on), 1 = on, 2 = off */
     uint8_t dtx;               /* opus DTX: 0 = default (off), 1 = on, 2 = off */

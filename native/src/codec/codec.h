@@ -15,6 +15,9 @@
 
 /* Largest frame any codec accepts or produces per call: 60 ms at 16 kHz. */
 #define CODEC_MAX_FRAME_SAMPLES 960u
+/* Shortest concealment request the spandsp-based PLCs accept: spandsp 0.0.6 plc_fillin()
+ * writes up to a quarter pitch period (30 samples) whatever the length asked for. */
+#define CODEC_PLC_MIN_SAMPLES 40u
 /* Largest encoded frame any codec produces per call (opus maximum packet is 1275 bytes). */
 #define CODEC_MAX_PAYLOAD 1275u
 
@@ -41,7 +44,7 @@ struct sg_codec_desc {
      * (SG_EINVAL for a corrupt payload, SG_EBUSY when cap is too small). */
     int (*decode)(void *state, const uint8_t *in, size_t len, int16_t *pcm, size_t cap);
     /* Conceals one lost frame of n samples into pcm, continuing from the last decoded audio.
-     * Returns n, or a negative sg_err. */
+     * Returns n, or a negative sg_err (SG_EINVAL when n < CODEC_PLC_MIN_SAMPLES). */
     int (*plc)(void *state, int16_t *pcm, size_t n);
     /* Optional (NULL when the codec carries no redundancy): rebuilds the lost frame of n
      * samples that precedes `in` from the redundancy carried inside `in` (opus in-band FEC).
@@ -83,8 +86,8 @@ int codec_plc(sg_codec *c, int16_t *pcm, size_t n);
 /* Falls back to codec_plc() when the codec has no FEC or the FEC decode fails. */
 int codec_decode_fec(sg_codec *c, const uint8_t *in, size_t len, int16_t *pcm, size_t n);
 
-/* Samples per RTP timestamp tick ratio helpers: RTP ticks for n PCM samples of instance c
- * (G.722: n/2; opus NB: n*6). */
+/* RTP timestamp ticks for n PCM samples of instance c (G.722 at 16 kHz: n/2, at 8 kHz: n;
+ * opus NB: n*6). */
 uint32_t codec_rtp_ticks(const sg_codec *c, uint32_t n);
 
 #endif

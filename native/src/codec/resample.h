@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "spangate/spangate.h"
 
 /* speexdsp quality 0..10; 3 is the VoIP default (2.3-2.4 us per 20 ms frame, native.md §3). */
 #define RESAMPLE_QUALITY_DEFAULT 3

@@ -1,0 +1,83 @@
+/* spangate native engine: DSP building blocks (public part).
+ * The DSP objects themselves (DTMF receiver/generator, tone generator, gain, echo canceller)
+ * live inside the engine (native/src/dsp/) and belong to the media thread that runs the
+ * channel. TypeScript sees: the tone plan table (to validate config and pick a tone), the
+ * option structs it fills per channel, and the event records the DSP posts. */
+#ifndef SPANGATE_DSP_H
+#define SPANGATE_DSP_H
+
+#include <stdint.h>
+#include "spangate/spangate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Call-progress tone kinds; every tone plan (country) defines all of them. */
+typedef enum sg_tone_kind {
+    SG_TONE_DIAL = 0,
+    SG_TONE_RINGBACK = 1,
+    SG_TONE_BUSY = 2,
+    SG_TONE_CONGESTION = 3,
+    SG_TONE_KIND_COUNT = 4
+} sg_tone_kind;
+
+#define SG_TONE_MAX_SEGMENTS 6u
+
+/* One row of the tone table. Filled by sg_tone_info(). */
+typedef struct sg_tone_info_t {
+    char country[4];            /* "us", "uk", "de", "eu" */
+    char name[16];              /* "dial", "ringback", "busy", "congestion" */
+    uint32_t kind;              /* sg_tone_kind */
+    uint32_t cycle_ms;          /* one cadence cycle; 0 for a continuous tone */
+    uint32_t segments;          /* on/off segments in the cycle */
+    uint16_t freq_hz[SG_TONE_MAX_SEGMENTS][2];  /* 0 = no component; both 0 = silence */
+    int8_t level_dbm0[SG_TONE_MAX_SEGMENTS][2];
+    uint16_t duration_ms[SG_TONE_MAX_SEGMENTS]; /* 0 = lasts for ever (continuous) */
+} sg_tone_info_t;
+
+/* Any thread. Number of rows in the tone table. */
+SG_API uint32_t sg_tone_count(void);
+
+/* Any thread. Row id of the tone for this country code (case-insensitive) and kind, or
+ * SG_ENOENT / SG_EINVAL. */
+SG_API int sg_tone_find(const char *country, uint32_t kind);
+
+/* Any thread. Fills *out with row `id`; SG_OK, SG_ENOENT, or SG_EINVAL for NULL/short out. */
+SG_API int sg_tone_info(uint32_t id, sg_tone_info_t *out, uint32_t size);
+
+/* Echo canceller options for one channel (speexdsp MDF + residual echo suppression).
+ * Zero means "default" for every field. */
+typedef struct sg_ec_opts_t {
+    uint16_t tail_ms;           /* echo tail covered: 0 = 64 ms; 16..256 ms */
+    uint8_t nlp;                /* residual echo suppression: 0 = default (on), 1 = on, 2 = off */
+    int8_t suppress_db;         /* residual echo attenuation, far end alone: 0 = -40 dB */
+    int8_t suppress_active_db;  /* residual echo attenuation in double talk: 0 = -15 dB */
+    uint8_t reserved[3];        /* keep zero */
+} sg_ec_opts_t;
+
+/* DTMF receiver options for one channel. Zero means "default" for every field. */
+typedef struct sg_dtmf_opts_t {
+    int8_t threshold_dbm0;      /* minimum tone level, negative dBm0: 0 = spandsp default */
+    uint8_t twist_db;           /* accepted normal twist: 0 = default (8 dB) */
+    uint8_t reverse_twist_db;   /* accepted reverse twist: 0 = default (4 dB) */
+    uint8_t filter_dialtone;    /* 1 = notch out 350/440 Hz dial tone first */
+} sg_dtmf_opts_t;
+
+/* Events the DSP posts under SG_SUBSYS_DSP (see spangate.h sg_event_t). */
+typedef enum sg_dsp_event_type {
+    SG_DSP_EV_DTMF_BEGIN = 1,   /* a digit started; payload sg_dsp_dtmf_payload_t */
+    SG_DSP_EV_DTMF_END = 2      /* the digit ended; duration_ms is filled */
+} sg_dsp_event_type;
+
+typedef struct sg_dsp_dtmf_payload_t {
+    char digit;                 /* '0'-'9', '*', '#', 'A'-'D' */
+    int8_t level_dbm0;          /* level reported by the detector at the start */
+    uint16_t duration_ms;       /* END only: time between begin and end */
+    uint32_t sample;            /* channel sample counter (8 kHz) when detected */
+} sg_dsp_dtmf_payload_t;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,242 @@
+/* DTMF receiver and generator on spandsp. The spandsp states are embedded (allocated once at
+ * create) so that stopping a generated digit is a re-init in place, never an allocation.
+ * spandsp builds its DTMF tone tables on the first dtmf_tx_init()/dtmf_rx_init() through an
+ * unlocked "inited" flag; a constructor runs both once at library load so that channels
+ * created later on different threads never race on it. */
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
+#include <stdlib.h>
+#include <string.h>
+#include <spandsp.h>
+#include "dsp/dtmf.h"
+
+struct dsp_dtmf_rx {
+    dtmf_rx_state_t rx;
+    uint32_t samples;       /* samples processed so far */
+    uint32_t begin_sample;  /* sample counter at the current digit's begin */
+    char current;           /* digit in progress, 0 when none */
+    dsp_dtmf_event *out;    /* caller's event array during dsp_dtmf_rx_process() */
+    size_t out_cap;
+    size_t out_len;
+    uint32_t dropped;
+};
+
+struct dsp_dtmf_tx {
+    dtmf_tx_state_t tx;
+    int level_dbm0;
+    int twist_db;
+    int active;             /* something queued or sounding */
+};
+
+__attribute__((constructor)) static void dtmf_warm_tables(void)
+{
+    dtmf_tx_state_t tx;
+    dtmf_rx_state_t rx;
+
+    dtmf_tx_init(&tx);
+    dtmf_rx_init(&rx, NULL, NULL);
+}
+
+int dsp_dtmf_digit_valid(char c)
+{
+    return c != '\0' && strchr("0123456789*#ABCD", c) != NULL;
+}
+
+static void rx_push(dsp_dtmf_rx *d, const dsp_dtmf_event *e)
+{
+    if (d->out != NULL && d->out_len < d->out_cap)
+        d->out[d->out_len++] = *e;
+    else
+        d->dropped++;
+}
+
+/* spandsp realtime report: code is the digit at its start, 0 at its end. */
+static void rx_report(void *user, int code, int level, int delay)
+{
+    dsp_dtmf_rx *d = user;
+    dsp_dtmf_event e;
+
+    memset(&e, 0, sizeof(e));
+    e.sample = d->samples;
+    if (code != 0) {
+        if (d->current != 0) {  /* digit changed without a gap: close the old one */
+            e.digit = d->current;
+            e.begin = 0;
+            e.duration = d->samples - d->begin_sample;
+            rx_push(d, &e);
+        }
+        d->current = (char)code;
+        d->begin_sample = d->samples;
+        e.digit = (char)code;
+        e.begin = 1;
+        e.duration = 0;
+        e.level_dbm0 = (int8_t)(level < -128 ? -128 : (level > 127 ? 127 : level));
+        rx_push(d, &e);
+    } else if (d->current != 0) {
+        e.digit = d->current;
+        e.begin = 0;
+        e.duration = d->samples - d->begin_sample;
+        rx_push(d, &e);
+        d->current = 0;
+    }
+}
+
+dsp_dtmf_rx *dsp_dtmf_rx_create(const sg_dtmf_opts_t *opts)
+{
+    static const sg_dtmf_opts_t defaults;
+    dsp_dtmf_rx *d;
+
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->threshold_dbm0 > 0 || opts->twist_db > 20 || opts->reverse_twist_db > 20 ||
+        opts->filter_dialtone > 1)
+        return NULL;
+    d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return NULL;
+    if (dtmf_rx_init(&d->rx, NULL, NULL) == NULL) {
+        free(d);
+        return NULL;
+    }
+    dtmf_rx_set_realtime_callback(&d->rx, rx_report, d);
+    dtmf_rx_parms(&d->rx, opts->filter_dialtone, opts->twist_db != 0 ? opts->twist_db : -1,
+                  opts->reverse_twist_db != 0 ? opts->reverse_twist_db : -1,
+                  opts->threshold_dbm0 != 0 ? opts->threshold_dbm0 : -99);
+    return d;
+}
+
+void dsp_dtmf_rx_destroy(dsp_dtmf_rx *d)
+{
+    free(d);
+}
+
+int dsp_dtmf_rx_process(dsp_dtmf_rx *d, const int16_t *pcm, size_t n, dsp_dtmf_event *ev, size_t cap)
+{
+    int got;
+
+    d->out = ev;
+    d->out_cap = cap;
+    d->out_len = 0;
+    while (n > 0) {
+        /* spandsp works in blocks of 102 samples; feed it in pieces so the sample counter
+         * that stamps the events is at most one piece late */
+        size_t chunk = n > 102 ? 102 : n;
+        dtmf_rx(&d->rx, pcm, (int)chunk);
+        d->samples += (uint32_t)chunk;
+        pcm += chunk;
+        n -= chunk;
+    }
+    got = (int)d->out_len;
+    d->out = NULL;
+    d->out_cap = 0;
+    return got;
+}
+
+void dsp_dtmf_rx_lost(dsp_dtmf_rx *d, size_t n)
+{
+    dtmf_rx_fillin(&d->rx, (int)n);
+    d->samples += (uint32_t)n;
+}
+
+uint32_t dsp_dtmf_rx_dropped(const dsp_dtmf_rx *d)
+{
+    return d->dropped;
+}
+
+/* Generator. */
+
+static void tx_reset(dsp_dtmf_tx *g)
+{
+    dtmf_tx_init(&g->tx);
+    dtmf_tx_set_level(&g->tx, g->level_dbm0, g->twist_db);
+    g->active = 0;
+}
+
+dsp_dtmf_tx *dsp_dtmf_tx_create(int level_dbm0, int twist_db)
+{
+    dsp_dtmf_tx *g;
+
+    if (level_dbm0 > 0 || level_dbm0 < -50 || twist_db < 0 || twist_db > 10)
+        return NULL;
+    g = calloc(1, sizeof(*g));
+    if (g == NULL)
+        return NULL;
+    g->level_dbm0 = level_dbm0 != 0 ? level_dbm0 : -10;
+    g->twist_db = twist_db;
+    tx_reset(g);
+    return g;
+}
+
+void dsp_dtmf_tx_destroy(dsp_dtmf_tx *g)
+{
+    free(g);
+}
+
+int dsp_dtmf_tx_queue(dsp_dtmf_tx *g, const char *digits, int on_ms, int off_ms)
+{
+    size_t len;
+
+    if (digits == NULL)
+        return SG_EINVAL;
+    len = strlen(digits);
+    if (len == 0 || len > MAX_DTMF_DIGITS)
+        return SG_EINVAL;
+    for (size_t i = 0; i < len; i++)
+        if (!dsp_dtmf_digit_valid(digits[i]))
+            return SG_EINVAL;
+    if (on_ms == 0 && off_ms == 0) {
+        on_ms = 50;
+        off_ms = 55;
+    }
+    if (on_ms < 20 || on_ms > 1000 || off_ms < 20 || off_ms > 1000)
+        return SG_EINVAL;
+    dtmf_tx_set_timing(&g->tx, on_ms, off_ms);
+    if (dtmf_tx_put(&g->tx, digits, (int)len) != 0)
+        return SG_EBUSY;
+    g->active = 1;
+    return SG_OK;
+}
+
+/* "Until stopped": an hour is longer than any RFC 4733 event the relay will see. */
+#define DTMF_HOLD_MS 3600000
+
+int dsp_dtmf_tx_start(dsp_dtmf_tx *g, char digit)
+{
+    char s[2] = { digit, '\0' };
+
+    if (!dsp_dtmf_digit_valid(digit))
+        return SG_EINVAL;
+    tx_reset(g);
+    dtmf_tx_set_timing(&g->tx, DTMF_HOLD_MS, 0);
+    if (dtmf_tx_put(&g->tx, s, 1) != 0)
+        return SG_EBUSY;
+    g->active = 1;
+    return SG_OK;
+}
+
+void dsp_dtmf_tx_stop(dsp_dtmf_tx *g)
+{
+    tx_reset(g);
+}
+
+int dsp_dtmf_tx_run(dsp_dtmf_tx *g, int16_t *pcm, size_t n)
+{
+    int got;
+
+    if (!g->active) {
+        memset(pcm, 0, n * sizeof(*pcm));
+        return 0;
+    }
+    got = dtmf_tx(&g->tx, pcm, (int)n);
+    if (got < 0)
+        got = 0;
+    if ((size_t)got < n) {
+        memset(pcm + got, 0, (n - (size_t)got) * sizeof(*pcm));
+        g->active = 0;
+    }
+    return got;
+}
+
+int dsp_dtmf_tx_busy(const dsp_dtmf_tx *g)
+{
+    return g->active;
+}

@@ -1,0 +1,56 @@
+/* Internal: DTMF receiver and generator (spandsp dtmf_rx / dtmf_tx) on 8 kHz linear PCM.
+ * Threads: create/destroy at channel setup (they allocate); every other function on the
+ * owning media thread's per-frame path: no allocation, no lock, no output. */
+#ifndef SG_DSP_DTMF_H
+#define SG_DSP_DTMF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "spangate/dsp.h"
+
+typedef struct dsp_dtmf_event {
+    char digit;           /* '0'-'9', '*', '#', 'A'-'D' */
+    uint8_t begin;        /* 1 = digit started, 0 = digit ended */
+    int8_t level_dbm0;    /* begin: level the detector measured */
+    uint32_t sample;      /* sample counter (since create) of the block that reported it */
+    uint32_t duration;    /* end: samples since the matching begin */
+} dsp_dtmf_event;
+
+typedef struct dsp_dtmf_rx dsp_dtmf_rx;
+
+/* Setup time. opts may be NULL (all defaults). NULL on bad options or no memory. */
+dsp_dtmf_rx *dsp_dtmf_rx_create(const sg_dtmf_opts_t *opts);
+void dsp_dtmf_rx_destroy(dsp_dtmf_rx *d);
+
+/* Per-frame path. Runs n samples through the detector and stores up to cap begin/end
+ * events in ev; returns the number stored (events past cap are counted in
+ * dsp_dtmf_rx_dropped()). */
+int dsp_dtmf_rx_process(dsp_dtmf_rx *d, const int16_t *pcm, size_t n, dsp_dtmf_event *ev, size_t cap);
+/* Per-frame path. Tells the detector n samples were lost (keeps its timing). */
+void dsp_dtmf_rx_lost(dsp_dtmf_rx *d, size_t n);
+uint32_t dsp_dtmf_rx_dropped(const dsp_dtmf_rx *d);
+
+typedef struct dsp_dtmf_tx dsp_dtmf_tx;
+
+/* Setup time. level_dbm0 per tone pair's low tone (0 = -10 dBm0), twist_db high over low. */
+dsp_dtmf_tx *dsp_dtmf_tx_create(int level_dbm0, int twist_db);
+void dsp_dtmf_tx_destroy(dsp_dtmf_tx *g);
+
+/* Per-frame path. Queues digits (string of 0-9*#A-D) with on/off times in ms (each 20..1000;
+ * 0 = 50/55 ms). Returns SG_OK, SG_EINVAL for a bad digit or time, SG_EBUSY when full. */
+int dsp_dtmf_tx_queue(dsp_dtmf_tx *g, const char *digits, int on_ms, int off_ms);
+/* Per-frame path. Starts one digit that sounds until dsp_dtmf_tx_stop() (RFC 4733 relay:
+ * begin on the first event packet, stop on the end packet). Replaces anything queued. */
+int dsp_dtmf_tx_start(dsp_dtmf_tx *g, char digit);
+/* Per-frame path. Silences the generator at once and clears the queue. */
+void dsp_dtmf_tx_stop(dsp_dtmf_tx *g);
+/* Per-frame path. Writes n samples: tone where a digit sounds, zeros elsewhere. Returns the
+ * number of samples that carry generated signal or gaps between queued digits (0 = idle,
+ * the caller keeps its own audio). */
+int dsp_dtmf_tx_run(dsp_dtmf_tx *g, int16_t *pcm, size_t n);
+int dsp_dtmf_tx_busy(const dsp_dtmf_tx *g);
+
+/* 1 when c is a DTMF digit character. */
+int dsp_dtmf_digit_valid(char c);
+
+#endif

@@ -1,0 +1,37 @@
+/* Internal: line echo canceller for one 8 kHz channel: speexdsp's MDF adaptive filter, plus
+ * optional residual echo suppression (speexdsp preprocess fed with the canceller's residual
+ * estimate). Naming follows G.168: rin = far-end signal towards the line (the reference),
+ * sin = signal from the line (near-end speech + hybrid echo), sout = sin with echo removed.
+ * Threads: create/destroy at channel setup (they allocate); process/reset/bypass on the
+ * owning media thread's per-frame path (no allocation, no lock). */
+#ifndef SG_DSP_EC_H
+#define SG_DSP_EC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "spangate/dsp.h"
+
+/* Samples per canceller block (10 ms): process() takes any multiple of it. */
+#define DSP_EC_FRAME 80u
+#define DSP_EC_TAIL_DEFAULT_MS 64u
+#define DSP_EC_TAIL_MIN_MS 16u
+#define DSP_EC_TAIL_MAX_MS 256u
+
+typedef struct dsp_ec dsp_ec;
+
+/* Setup time. opts may be NULL (defaults). NULL for bad options or no memory. */
+dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts);
+void dsp_ec_destroy(dsp_ec *e);
+
+/* Per-frame path. n must be a multiple of DSP_EC_FRAME; sout may alias sin. Returns SG_OK or
+ * SG_EINVAL. */
+int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *sout, size_t n);
+
+/* Per-frame path. Forgets the adapted echo path (call on a new call on the channel). */
+void dsp_ec_reset(dsp_ec *e);
+
+/* Per-frame path. 1 = pass sin through untouched (fax/modem calls: G.164/G.165 2100 Hz tone
+ * with phase reversal asks for that; detecting it is the caller's job), 0 = cancel. */
+void dsp_ec_bypass(dsp_ec *e, int on);
+
+#endif
