@@ -295,6 +295,12 @@ static void engine_free(engine *e)
             if (atomic_load(&e->eps[i].state) != SLOT_FREE)
                 ep_release(&e->eps[i]);
     }
+    if (e->relays) {
+        for (i = 0; i < e->cfg.max_relays; i++) {
+            xcode_free(e->relays[i].x);
+            e->relays[i].x = NULL;
+        }
+    }
     for (i = 0; e->threads && i < e->nthreads; i++)
         thread_cleanup(&e->threads[i]);
     free(e->threads);

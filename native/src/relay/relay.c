@@ -36,6 +36,7 @@ int sg_relay_create(uint32_t endpoint_a, uint32_t endpoint_b)
     engine *e;
     rtp_ep *a, *b;
     relay *r = NULL;
+    xcode *x = NULL;
     uint32_t i, idx = 0;
     cmd cm;
     int rc;
@@ -61,10 +62,9 @@ int sg_relay_create(uint32_t endpoint_a, uint32_t endpoint_b)
         goto out;
     }
     if (!same_codec(a, b)) {
-        /* TODO(next): transcoding through the codec table (native/src/codec) once it is
-         * implemented on the native-dsp branch; until then only matching codecs relay. */
-        rc = SG_ENOSYS;
-        goto out;
+        x = xcode_create(a, b, &rc);
+        if (x == NULL)
+            goto out;
     }
     for (i = 0; i < e->cfg.max_relays; i++) {
         uint32_t k = (e->relay_cursor + i) % e->cfg.max_relays;
@@ -85,21 +85,25 @@ int sg_relay_create(uint32_t endpoint_a, uint32_t endpoint_b)
     r->a = handle_index(endpoint_a);
     r->b = handle_index(endpoint_b);
     r->thread = a->thread;
-    r->mode = SG_RELAY_PASSTHROUGH;
+    r->mode = x ? SG_RELAY_TRANSCODE : SG_RELAY_PASSTHROUGH;
+    r->x = x;
     memset(&cm, 0, sizeof(cm));
     cm.type = CMD_RELAY_ADD;
     cm.index = idx;
     atomic_store_explicit(&r->state, SLOT_LIVE, memory_order_release);
     rc = engine_send(e, r->thread, &cm);
     if (rc != SG_OK) {
+        r->x = NULL;
         atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
         goto out;
     }
+    x = NULL;
     a->ctl_relay = b->ctl_relay = idx + 1;
     e->relay_cursor = idx + 1;
     rc = (int)r->handle;
 out:
     engine_ctl_unlock();
+    xcode_free(x);
     return rc;
 }
 
@@ -193,6 +197,8 @@ static void separate(media_thread *mt, relay *r)
     ev.endpoint_b = b->handle;
     ev.mode = r->mode;
     (void)events_post(SG_SUBSYS_RELAY, SG_RELAY_EV_CLOSED, r->handle, &ev, sizeof(ev));
+    xcode_free(r->x);             /* teardown, not the packet path */
+    r->x = NULL;
     atomic_store_explicit(&r->state, SLOT_FREE, memory_order_release);
 }
 
@@ -211,6 +217,101 @@ void relay_detach(media_thread *mt, rtp_ep *ep)
     ep->peer = NULL;
 }
 
+static void send_rtp(media_thread *mt, rtp_ep *to, uint8_t *pkt, int len, uint32_t ts, uint32_t payload_len,
+                     uint64_t now)
+{
+    if (to->srtp.suite && sgsrtp_protect(&to->srtp, pkt, &len) < 0) {
+        mt->c.srtp_tx_fail++;
+        return;
+    }
+    mt_tx(mt, to->rtp_fd, &to->remote, pkt, (uint32_t)len);
+    out_stream_sent(&to->out, ts, now, payload_len);
+    to->sent_since_report++;
+    to->st.tx_packets++;
+    to->st.tx_bytes += (uint64_t)len;
+    mt->c.tx_packets++;
+    mt->c.tx_bytes += (uint64_t)len;
+}
+
+/* Decode, resample, encode; DTMF and CN are carried with their clocks rescaled. */
+static void transcode_forward(media_thread *mt, relay *r, rtp_ep *from, uint8_t *buf, uint32_t len,
+                              const rtp_header *h, enum relay_kind kind, uint64_t now)
+{
+    rtp_ep *to = from->peer;
+    xcode_dir *d = (from->index == r->a) ? &r->x->ab : &r->x->ba;
+    int16_t pcm[CODEC_MAX_FRAME_SAMPLES], pcm2[CODEC_MAX_FRAME_SAMPLES];
+    const int16_t *in = pcm;
+    uint8_t *out;
+    uint16_t seq;
+    uint32_t ts, scaled = xcode_scale_ts(d, h->ssrc, h->ts);
+    int n, enc, marker;
+
+    (void)len;
+    if (!to->have_remote) {
+        mt->c.relay_dropped++;
+        return;
+    }
+    if (kind == RELAY_DTMF) {
+        /* Same payload; the duration field counts in the RTP clock, which may differ. */
+        uint8_t *p = buf + h->header_len;
+        uint32_t dur;
+        if (to->cfg.dtmf_pt == 0 || h->payload_len < 4) {
+            mt->c.relay_dropped++;
+            return;
+        }
+        dur = ((uint32_t)p[2] << 8 | p[3]) * d->to_clock / d->from_clock;
+        if (dur > 0xffff)
+            dur = 0xffff;
+        p[2] = (uint8_t)(dur >> 8);
+        p[3] = (uint8_t)dur;
+        marker = out_stream_map(&to->out, h->ssrc, h->seq, scaled, now, &seq, &ts) | h->marker;
+        rtp_rewrite(buf, to->cfg.dtmf_pt, marker, seq, ts, to->out.ssrc);
+        send_rtp(mt, to, buf, (int)(h->header_len + h->payload_len), ts, h->payload_len, now);
+        if (h->marker)
+            mt->c.dtmf_tx_events++;
+        return;
+    }
+    if (kind == RELAY_CN) {
+        /* Comfort noise at the signalled level, encoded like speech for the other side. */
+        cn_payload cn;
+        if (cn_parse(buf + h->header_len, h->payload_len, &cn) < 0) {
+            mt->c.relay_dropped++;
+            return;
+        }
+        cn_gen_set_level(&d->cng, cn.level);
+        n = d->dec.frame_samples;
+        cn_gen_fill(&d->cng, pcm, (size_t)n);
+    } else {
+        n = codec_decode(&d->dec, buf + h->header_len, h->payload_len, pcm, CODEC_MAX_FRAME_SAMPLES);
+        if (n <= 0) {
+            mt->c.relay_dropped++;
+            return;
+        }
+    }
+    if (d->rs != NULL) {
+        n = resample_run(d->rs, pcm, (size_t)n, pcm2, CODEC_MAX_FRAME_SAMPLES);
+        if (n <= 0) {
+            mt->c.relay_dropped++;
+            return;
+        }
+        in = pcm2;
+    }
+    out = mt_xbuf(mt);
+    if (out == NULL) {
+        mt_flush(mt);
+        out = mt_xbuf(mt);
+    }
+    enc = codec_encode(&d->enc, in, (size_t)n, out + RTP_HEADER_LEN, MT_BUF - RTP_HEADER_LEN - SGSRTP_MAX_TRAILER);
+    if (enc < 0) {
+        mt->c.relay_dropped++;
+        return;
+    }
+    marker = out_stream_map(&to->out, h->ssrc, h->seq, scaled, now, &seq, &ts) | h->marker;
+    rtp_write_header(out, to->cfg.payload_type, marker, seq, ts, to->out.ssrc);
+    send_rtp(mt, to, out, (int)RTP_HEADER_LEN + enc, ts, (uint32_t)enc, now);
+    mt->c.relay_transcoded++;
+}
+
 void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, const rtp_header *h,
                    enum relay_kind kind, uint64_t now)
 {
@@ -220,6 +321,12 @@ void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, c
     uint32_t ts;
     int marker, out_len = (int)len;
 
+    relay *r = &mt->e->relays[from->relay_index];
+
+    if (r->x != NULL) {
+        transcode_forward(mt, r, from, buf, len, h, kind, now);
+        return;
+    }
     switch (kind) {
     case RELAY_DTMF: pt = to->cfg.dtmf_pt; break;
     case RELAY_CN: pt = to->cfg.cn_pt; break;
@@ -233,17 +340,7 @@ void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, c
     }
     marker = out_stream_map(&to->out, h->ssrc, h->seq, h->ts, now, &seq, &ts) | h->marker;
     rtp_rewrite(buf, pt, marker, seq, ts, to->out.ssrc);
-    if (to->srtp.suite && sgsrtp_protect(&to->srtp, buf, &out_len) < 0) {
-        mt->c.srtp_tx_fail++;
-        return;
-    }
-    mt_tx(mt, to->rtp_fd, &to->remote, buf, (uint32_t)out_len);
-    out_stream_sent(&to->out, ts, now, h->payload_len);
-    to->sent_since_report++;
-    to->st.tx_packets++;
-    to->st.tx_bytes += (uint64_t)out_len;
-    mt->c.tx_packets++;
-    mt->c.tx_bytes += (uint64_t)out_len;
+    send_rtp(mt, to, buf, out_len, ts, h->payload_len, now);
     mt->c.relay_forwarded++;
     if (kind == RELAY_DTMF && h->marker)
         mt->c.dtmf_tx_events++;

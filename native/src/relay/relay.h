@@ -7,6 +7,7 @@
 #include "core/engine.h"
 #include "rtp/endpoint.h"
 #include "spangate/relay.h"
+#include "relay/transcode.h"
 
 typedef struct relay {
     atomic_uint state;            /* SLOT_* */
@@ -15,6 +16,7 @@ typedef struct relay {
     uint32_t a, b;                /* endpoint slots */
     uint32_t thread;
     uint8_t mode;                 /* sg_relay_mode */
+    xcode *x;                     /* SG_RELAY_TRANSCODE: codec state (media thread) */
 } relay;
 
 enum relay_kind { RELAY_AUDIO = 0, RELAY_DTMF = 1, RELAY_CN = 2 };
