@@ -5,7 +5,10 @@
  * socket that takes kernel receive timestamps (SO_TIMESTAMPNS). Each payload carries the
  * stream, sequence and send time (CLOCK_REALTIME just before sendto), so one-way added
  * latency = kernel receive time at the sink - send time. A warm-up precedes the measured
- * window; loss counts packets sent inside the window that never arrived (1 s drain).
+ * window; sending goes on 200 ms past it (a relay that holds one frame in a codec queue
+ * releases the window's last frame); loss counts packets sent inside the window that never
+ * arrived (1 s drain). With --codec G722|opus the relay transcodes PCMU to that codec and
+ * each stream gets its own sink socket (see sink_transcoded).
  * Relay CPU = the relay process's CPU time over the window (sum of its threads' schedstat
  * run time), divided by the packets it delivered in the window.
  *
@@ -29,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,11 +46,17 @@
 #define MAX_N 4000
 
 static struct {
-    const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr;
+    const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr, *codec;
     int port_min, port_max, n, pid, relay_prio;
     double seconds, warmup;
 } opt = { .gen_addr = "127.0.3.10", .sink_addr = "127.0.3.20", .seconds = 10, .warmup = 1, .port_min = 45000,
-          .port_max = 49999, .n = 100 };
+          .port_max = 49999, .n = 100, .codec = "PCMU" };
+static int transcode;                      /* --codec other than PCMU: per-stream sinks */
+static int sink_fds[MAX_N];
+static uint16_t sink_ports[MAX_N];
+static uint16_t first_seq[MAX_N];
+static uint8_t have_first[MAX_N];
+static uint64_t t0_ns, spacing_ns;
 
 static int gen_fd[MAX_N];
 static uint16_t gen_port[MAX_N], dst_port[MAX_N];
@@ -140,6 +151,9 @@ static int ng_call(const char *cmd, int i, const char *sdp, char *reply, size_t 
                    callid, strlen(cmd), cmd, strlen(ftag), ftag);
     if (strcmp(cmd, "answer") == 0)
         len += snprintf(msg + len, sizeof(msg) - (size_t)len, "6:to-tag%zu:%s", strlen(ttag), ttag);
+    if (transcode && strcmp(cmd, "offer") == 0)
+        len += snprintf(msg + len, sizeof(msg) - (size_t)len, "5:codecd9:transcodel%zu:%see", strlen(opt.codec),
+                        opt.codec);
     if (sdp)
         len += snprintf(msg + len, sizeof(msg) - (size_t)len, "3:sdp%zu:%s", strlen(sdp), sdp);
     len += snprintf(msg + len, sizeof(msg) - (size_t)len, "e");
@@ -190,9 +204,16 @@ static void rtpengine_setup(void)
             fprintf(stderr, "relaybench: offer %d failed: %.200s\n", i, reply);
             exit(1);
         }
-        snprintf(sdp, sizeof(sdp),
-                 "v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
-                 "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", i, opt.sink_addr, opt.sink_addr, sink_port);
+        if (!transcode)
+            snprintf(sdp, sizeof(sdp),
+                     "v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+                     "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", i, opt.sink_addr, opt.sink_addr, sink_port);
+        else
+            snprintf(sdp, sizeof(sdp),
+                     "v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %s\r\n"
+                     "a=rtpmap:%s\r\na=sendrecv\r\n", i, opt.sink_addr, opt.sink_addr, sink_ports[i],
+                     strcasecmp(opt.codec, "opus") == 0 ? "96" : "9",
+                     strcasecmp(opt.codec, "opus") == 0 ? "96 opus/48000/2" : "9 G722/8000");
         if (ng_call("answer", i, sdp, reply, sizeof(reply)) < 0 || sdp_port(reply) <= 0) {
             fprintf(stderr, "relaybench: answer %d failed: %.200s\n", i, reply);
             exit(1);
@@ -234,9 +255,14 @@ static void native_setup(void)
     argv[5] = sport;
     argv[6] = (char *)opt.gen_addr;
     for (i = 0; i < opt.n; i++) {
-        argv[7 + i] = malloc(8);
-        snprintf(argv[7 + i], 8, "%u", gen_port[i]);
+        argv[7 + i] = malloc(16);
+        if (transcode)
+            snprintf(argv[7 + i], 16, "%u:%u", gen_port[i], sink_ports[i]);
+        else
+            snprintf(argv[7 + i], 16, "%u", gen_port[i]);
     }
+    if (transcode)
+        setenv("SGRELAY_CODEC", opt.codec, 1);
     child = fork();
     if (child < 0)
         die("fork");
@@ -284,6 +310,39 @@ static void native_teardown(void)
 
 #define RXB 64
 
+static void account(uint64_t rx, uint64_t sent)
+{
+    recv_all++;
+    if (sent >= win_start && sent < win_end) {
+        uint64_t us = rx > sent ? (rx - sent) / 1000u : 0;
+        recv_win++;
+        hist[us > HIST_US ? HIST_US : us]++;
+        if (us > lat_max)
+            lat_max = us;
+    }
+}
+
+/* Transcoded streams: the payload no longer carries our stamp. Stream = the sink socket;
+ * frame = RTP sequence number relative to the stream's first packet (the relays keep the
+ * sequence continuous); send time = the generator's schedule for that frame (sender lag is
+ * reported separately and included in the latency). Assumes each stream's first packet
+ * arrives (true in every zero-loss run). */
+static void sink_transcoded(int s, const uint8_t *buf, size_t len, uint64_t rx)
+{
+    uint16_t seq;
+    uint64_t frame;
+
+    if (len < 12)
+        return;
+    seq = (uint16_t)(buf[2] << 8 | buf[3]);
+    if (!have_first[s]) {
+        have_first[s] = 1;
+        first_seq[s] = seq;
+    }
+    frame = (uint16_t)(seq - first_seq[s]);
+    account(rx, t0_ns + (frame * (uint64_t)opt.n + (uint64_t)s) * spacing_ns);
+}
+
 static void *sink_main(void *arg)
 {
     static uint8_t bufs[RXB][256];
@@ -327,16 +386,50 @@ static void *sink_main(void *arg)
             memcpy(&sent, bufs[i] + 24, 8);
             if (magic != MAGIC || rx == 0)
                 continue;
-            recv_all++;
-            if (sent >= win_start && sent < win_end) {
-                uint64_t us = rx > sent ? (rx - sent) / 1000u : 0;
-                recv_win++;
-                hist[us > HIST_US ? HIST_US : us]++;
-                if (us > lat_max)
-                    lat_max = us;
+            account(rx, sent);
+        }
+    }
+    return NULL;
+}
+
+static void *sink_main_transcoded(void *arg)
+{
+    static uint8_t buf[2048];
+    static char ctrl[128];
+    struct epoll_event evs[64];
+    int ep = epoll_create1(0), i;
+
+    (void)arg;
+    for (i = 0; i < opt.n; i++) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+        epoll_ctl(ep, EPOLL_CTL_ADD, sink_fds[i], &ev);
+    }
+    while (!atomic_load(&sink_stop)) {
+        int n = epoll_wait(ep, evs, 64, 50), k;
+        for (k = 0; k < n; k++) {
+            int s = (int)evs[k].data.u32;
+            for (;;) {
+                struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+                struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl,
+                                    .msg_controllen = sizeof(ctrl) };
+                struct cmsghdr *c;
+                uint64_t rx = 0;
+                ssize_t len = recvmsg(sink_fds[s], &m, MSG_DONTWAIT);
+                if (len < 0)
+                    break;
+                for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+                    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                        struct timespec ts;
+                        memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+                        rx = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+                    }
+                }
+                if (rx)
+                    sink_transcoded(s, buf, (size_t)len, rx);
             }
         }
     }
+    close(ep);
     return NULL;
 }
 
@@ -346,7 +439,7 @@ static void *send_main(void *arg)
 {
     uint8_t pkt[PKT_LEN];
     struct sockaddr_in to;
-    uint64_t t0 = *(uint64_t *)arg, end = win_end, spacing = 20000000ull / (uint64_t)opt.n, j;
+    uint64_t t0 = *(uint64_t *)arg, end = win_end + 200000000ull, spacing = 20000000ull / (uint64_t)opt.n, j;
     uint32_t magic = MAGIC;
 
     memset(&to, 0, sizeof(to));
@@ -415,7 +508,7 @@ int main(int argc, char **argv)
         { "target", 1, 0, 't' }, { "sgrelay", 1, 0, 's' }, { "relay-addr", 1, 0, 'r' }, { "ng", 1, 0, 'g' },
         { "pid", 1, 0, 'p' }, { "n", 1, 0, 'n' }, { "seconds", 1, 0, 'S' }, { "warmup", 1, 0, 'W' },
         { "gen-addr", 1, 0, 'G' }, { "sink-addr", 1, 0, 'K' }, { "port-min", 1, 0, 'a' }, { "port-max", 1, 0, 'b' },
-        { "relay-prio", 1, 0, 'P' },
+        { "relay-prio", 1, 0, 'P' }, { "codec", 1, 0, 'C' },
         { 0, 0, 0, 0 } };
     struct rlimit rl;
     pthread_t st, tt;
@@ -439,6 +532,7 @@ int main(int argc, char **argv)
         case 'a': opt.port_min = atoi(optarg); break;
         case 'b': opt.port_max = atoi(optarg); break;
         case 'P': opt.relay_prio = atoi(optarg); break;
+        case 'C': opt.codec = optarg; break;
         default: return 2;
         }
     }
@@ -452,6 +546,17 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     snprintf(run_id, sizeof(run_id), "%d-%llu", (int)getpid(), (unsigned long long)(now_rt() / 1000000ull % 100000000ull));
+    transcode = strcasecmp(opt.codec, "PCMU") != 0;
+    if (transcode && strcasecmp(opt.codec, "G722") != 0 && strcasecmp(opt.codec, "opus") != 0) {
+        fprintf(stderr, "relaybench: --codec PCMU|G722|opus\n");
+        return 2;
+    }
+    if (transcode) {
+        for (i = 0; i < opt.n; i++) {
+            sink_fds[i] = udp_bind(opt.sink_addr, 0, &sink_ports[i]);
+            setsockopt(sink_fds[i], SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+        }
+    }
     sink_fd = udp_bind(opt.sink_addr, 0, &sink_port);
     setsockopt(sink_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
     if (setsockopt(sink_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
@@ -474,8 +579,10 @@ int main(int argc, char **argv)
         }
         rtpengine_setup();
     }
-    pthread_create(&st, NULL, sink_main, NULL);
+    pthread_create(&st, NULL, transcode ? sink_main_transcoded : sink_main, NULL);
     t0 = now_rt() + 100000000ull;
+    t0_ns = t0;
+    spacing_ns = 20000000ull / (uint64_t)opt.n;
     win_start = t0 + (uint64_t)(opt.warmup * 1e9);
     win_end = win_start + (uint64_t)(opt.seconds * 1e9);
     pthread_create(&tt, NULL, send_main, &t0);
@@ -502,9 +609,9 @@ int main(int argc, char **argv)
     relay_cpu_s = (double)(cpu1 - cpu0) / 1e9;
     gen_cpu_s = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
                 (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
-    printf("RESULT target=%s n=%d sent=%llu recv=%llu loss_pct=%.3f p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f "
+    printf("RESULT target=%s%s%s n=%d sent=%llu recv=%llu loss_pct=%.3f p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f "
            "max_us=%llu relay_cpu_pct=%.1f relay_cpu_us_per_pkt=%.2f gen_cpu_pct=%.1f lag_p99_us=%.0f lag_max_us=%llu\n",
-           opt.target, opt.n, (unsigned long long)sent_win, (unsigned long long)recv_win,
+           opt.target, transcode ? "-" : "", transcode ? opt.codec : "", opt.n, (unsigned long long)sent_win, (unsigned long long)recv_win,
            sent_win ? 100.0 * (double)(sent_win - (recv_win > sent_win ? sent_win : recv_win)) / (double)sent_win : 0.0,
            pct(hist, recv_win, 0.5), pct(hist, recv_win, 0.9), pct(hist, recv_win, 0.99), pct(hist, recv_win, 0.999),
            (unsigned long long)lat_max, 100.0 * relay_cpu_s / ((double)(wall1 - wall0) / 1e9),

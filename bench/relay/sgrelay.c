@@ -1,7 +1,9 @@
 /* Bench helper: hosts the native relay (libspangate) in its own process, like rtpengine.
- *   sgrelay <relay-addr> <port-min> <port-max> <sink-addr> <sink-port> <gen-addr> <gen-port>...
- * Reads nothing else; for each generator port it creates endpoint A (remote = that generator
- * port, symmetric), endpoint B (remote = the sink) and a relay A<->B, then prints
+ *   sgrelay <relay-addr> <port-min> <port-max> <sink-addr> <sink-port> <gen-addr> <gen-port[:sink-port]>...
+ * For each generator port it creates endpoint A (PCMU, remote = that generator port,
+ * symmetric), endpoint B (remote = the sink, or the stream's own sink port) and a relay A<->B.
+ * SGRELAY_CODEC=G722|opus gives B that codec (a transcoding relay); SGRELAY_THREADS sets the
+ * media threads (streams are sharded over them). Then it prints
  * "PORTS <a1> <a2> ...", "TID <media thread tid>" and "READY" on stdout, and runs until stdin
  * closes or SIGTERM. RTCP generation is off (rtpengine does not originate RTCP for
  * pass-through calls either). */
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "spangate/engine.h"
 #include "spangate/relay.h"
@@ -66,8 +69,18 @@ int main(int argc, char **argv)
         sg_rtp_config_t a, b;
         int ha, hb, hr;
         ep_cfg(&a, argv[1], argv[6], atoi(argv[7 + i]), SG_RTP_F_SYMMETRIC);
-        ep_cfg(&b, argv[1], argv[4], atoi(argv[5]), 0);
+        const char *colon = strchr(argv[7 + i], ':');
+        const char *codec = getenv("SGRELAY_CODEC");
+        ep_cfg(&b, argv[1], argv[4], colon ? atoi(colon + 1) : atoi(argv[5]), 0);
         a.shard = b.shard = (uint32_t)i;
+        if (codec != NULL && strcasecmp(codec, "G722") == 0) {
+            snprintf(b.codec, sizeof(b.codec), "G722");
+            b.payload_type = 9;
+        } else if (codec != NULL && strcasecmp(codec, "opus") == 0) {
+            snprintf(b.codec, sizeof(b.codec), "opus");
+            b.payload_type = 111;
+            b.clock_rate = 48000;
+        }
         ha = sg_rtp_create(&a);
         hb = sg_rtp_create(&b);
         hr = ha > 0 && hb > 0 ? sg_relay_create((uint32_t)ha, (uint32_t)hb) : -1;
