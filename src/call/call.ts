@@ -1,0 +1,437 @@
+// The Call: an inbound leg A, the outbound leg B it is routed to, and the media session that
+// anchors them. It walks the route decision (failover), passes SDP through the relay, forwards
+// progress/answer/DTMF/hold, and tears everything down in one place when either side ends.
+// No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
+
+import { EventEmitter } from 'node:events';
+import type { Leg, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent } from './leg.js';
+import type { MediaRelay, MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
+import { type RouteDecision, type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
+import { Cause, causeText } from './causes.js';
+import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
+
+export type CallState = 'routing' | 'proceeding' | 'early' | 'answered' | 'ended';
+export type Disposition = 'answered' | 'busy' | 'no-answer' | 'rejected' | 'cancelled' | 'no-route' | 'failed';
+
+const ORDER: Record<CallState, number> = { routing: 0, proceeding: 1, early: 2, answered: 3, ended: 4 };
+
+/** The slice of a pino logger the call uses; src/log provides the real one. */
+export interface CallLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface CallMedia {
+  relay: MediaRelay;
+  /** Media options for a leg on this trunk (from the trunk's settings). */
+  optionsFor(trunk: string): LegMediaOptions;
+}
+
+export interface CallOptions {
+  id: string;
+  a: Leg;
+  decision: RouteDecision;
+  /** Builds the outbound leg for a target (the SIP agent or the TDM span group). */
+  createLeg(target: RouteTarget): Leg;
+  /** Media anchoring; omitted when legs exchange media directly (TDM⇄TDM, media bypass). */
+  media?: CallMedia;
+  /** No answer within this many ms after the outbound leg was placed: cause 19. 0 = none. */
+  ringTimeoutMs?: number;
+  now?: () => number;
+  timers?: Timers;
+  log?: CallLogger;
+}
+
+export interface LegSummary {
+  id: string;
+  kind: string;
+  trunk: string;
+  calling: string;
+  called: string;
+}
+
+/** Everything about a finished call, for CDRs and metrics. */
+export interface CallRecord {
+  id: string;
+  disposition: Disposition;
+  cause: number;
+  causeText: string;
+  /** Who ended it: the caller, the callee, or spangate (timeouts, shutdown, media failure). */
+  endedBy: 'a' | 'b' | 'local';
+  startedAt: number;
+  progressAt?: number;
+  answeredAt?: number;
+  endedAt: number;
+  a: LegSummary;
+  b?: LegSummary;
+  attempts: { trunk: string; called: string; cause: number; detail?: string }[];
+  media?: SessionStats;
+  route: string[];
+}
+
+export interface CallEvents {
+  state: [state: CallState];
+  ended: [record: CallRecord];
+}
+
+const noopLog: CallLogger = { debug() {}, info() {}, warn() {} };
+
+function summary(l: Leg): LegSummary {
+  return { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
+}
+
+function errorCause(e: unknown): number {
+  if (e instanceof SignalingError && e.q850Cause !== undefined) return e.q850Cause;
+  if (e instanceof MediaError || e instanceof TimeoutError) return Cause.RESOURCE_UNAVAILABLE;
+  return Cause.TEMPORARY_FAILURE;
+}
+
+export class Call extends EventEmitter {
+  readonly id: string;
+  readonly a: Leg;
+  #b: Leg | undefined;
+  #state: CallState = 'routing';
+  readonly #opts: CallOptions;
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  readonly #log: CallLogger;
+  #session: MediaSession | undefined;
+  readonly #attempts: Attempt[] = [];
+  #target: RouteTarget | undefined;
+  #ringTimer: unknown;
+  #serial: Promise<void> = Promise.resolve();
+  #endedBy: CallRecord['endedBy'] = 'local';
+  #cause: number = Cause.NORMAL_CLEARING;
+  #closing = false;
+  readonly #times: { start: number; progress?: number; answer?: number; end?: number };
+  readonly #done: Promise<CallRecord>;
+  #resolveDone!: (r: CallRecord) => void;
+
+  constructor(opts: CallOptions) {
+    super();
+    this.id = opts.id;
+    this.a = opts.a;
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#timers = opts.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    this.#log = opts.log ?? noopLog;
+    this.#times = { start: this.#now() };
+    this.#done = new Promise((r) => { this.#resolveDone = r; });
+    this.a.on('hangup', (info) => this.#run(() => this.#onAHangup(info)));
+    this.a.on('dtmf', (ev) => this.#forwardDtmf(this.#b, ev));
+    this.a.on('update', (u) => this.#run(() => this.#onUpdate('a', u)));
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  get b(): Leg | undefined {
+    return this.#b;
+  }
+
+  /** Resolves with the call's record once it has ended and its media is released. */
+  get done(): Promise<CallRecord> {
+    return this.#done;
+  }
+
+  /** Routes the call: places the first outbound leg (or refuses the call). */
+  start(): void {
+    this.#run(async () => {
+      if (this.#opts.decision.targets.length === 0) {
+        this.#log.info({ call: this.id, explanation: this.#opts.decision.explanation }, 'no route');
+        await this.#fail(finalCause(this.#opts.decision, []));
+        return;
+      }
+      await this.#tryNext();
+    });
+  }
+
+  /** Ends the call from spangate's side (admin hangup, shutdown, dead media) with this cause. */
+  close(cause: number = Cause.NORMAL_CLEARING, detail?: string): Promise<CallRecord> {
+    this.#run(async () => {
+      if (this.#state === 'ended' || this.#closing) return;
+      this.#log.info({ call: this.id, cause, detail }, 'closing call');
+      this.#endedBy = 'local';
+      await this.#teardown(cause);
+    });
+    return this.#done;
+  }
+
+  // Event handlers run one at a time, in arrival order, so an answer never overtakes the
+  // early media before it and a hangup never interleaves with an offer in flight.
+  #run(fn: () => Promise<void>): void {
+    this.#serial = this.#serial.then(fn).catch((e: unknown) => {
+      this.#log.warn({ call: this.id, err: e instanceof Error ? e.message : String(e) }, 'call handler failed');
+      return this.#teardown(errorCause(e)).catch(() => undefined);
+    });
+  }
+
+  #setState(s: CallState): void {
+    if (ORDER[s] <= ORDER[this.#state]) return;
+    this.#state = s;
+    this.emit('state', s);
+  }
+
+  #mediaOptions(trunk: string): LegMediaOptions {
+    return this.#opts.media!.optionsFor(trunk);
+  }
+
+  async #tryNext(): Promise<void> {
+    const target = nextTarget(this.#opts.decision, this.#attempts);
+    if (!target || this.a.state === 'ended') {
+      await this.#fail(finalCause(this.#opts.decision, this.#attempts));
+      return;
+    }
+    this.#target = target;
+    const offer = this.a.remoteMedia?.sdp;
+    let media: MediaDescription | undefined;
+    if (this.#opts.media && offer !== undefined) {
+      try {
+        this.#session ??= this.#openSession();
+        media = {
+          sdp: await this.#session.offer({
+            sdp: offer, from: 'a', fromLeg: this.#mediaOptions(this.a.trunk), toLeg: this.#mediaOptions(target.trunk),
+          }),
+        };
+      } catch (e) {
+        // The relay is shared by every target: failing over would fail the same way.
+        this.#log.warn({ call: this.id, err: (e as Error).message }, 'media relay refused the offer');
+        await this.#fail(e instanceof SignalingError && e.q850Cause !== undefined ? e.q850Cause : Cause.RESOURCE_UNAVAILABLE);
+        return;
+      }
+    } else if (offer !== undefined) {
+      media = { sdp: offer };
+    }
+    // TODO(next): a late-offer INVITE (no SDP from A) is passed through without anchoring media.
+    const b = this.#opts.createLeg(target);
+    this.#b = b;
+    this.#log.info({ call: this.id, trunk: target.trunk, called: target.called, reason: target.reason }, 'placing outbound leg');
+    b.on('progress', (info) => this.#run(() => this.#onProgress(b, info)));
+    b.on('early-media', (m) => this.#run(() => this.#onEarlyMedia(b, m)));
+    b.on('answer', (m) => this.#run(() => this.#onAnswer(b, m)));
+    b.on('hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
+    b.on('dtmf', (ev) => this.#forwardDtmf(this.a, ev));
+    b.on('update', (u) => this.#run(() => this.#onUpdate('b', u)));
+    const ring = this.#opts.ringTimeoutMs ?? 0;
+    if (ring > 0) {
+      this.#clearRing();
+      this.#ringTimer = this.#timers.setTimeout(() => {
+        this.#ringTimer = undefined;
+        if (this.#b === b && this.#state !== 'answered') {
+          this.#log.info({ call: this.id }, 'no answer before ring timeout');
+          b.hangup(Cause.NO_ANSWER).catch(() => undefined);
+        }
+      }, ring);
+    }
+    try {
+      await b.originate({ calling: target.calling, called: target.called, media });
+    } catch (e) {
+      // The leg could not even be placed (trunk down, limits): treat as a failed attempt.
+      if (!(e instanceof SpangateError)) throw e;
+      const cause = errorCause(e);
+      if (b.state !== 'ended') await b.hangup(cause).catch(() => undefined);
+      await this.#attemptFailed(b, { cause, by: 'local', detail: e.message });
+    }
+  }
+
+  #openSession(): MediaSession {
+    const s = this.#opts.media!.relay.createSession(this.id);
+    s.on('media-timeout', () => { this.close(Cause.RECOVERY_ON_TIMER_EXPIRY, 'media timeout').catch(() => undefined); });
+    s.on('lost', (why) => { this.close(Cause.TEMPORARY_FAILURE, `media session lost: ${why}`).catch(() => undefined); });
+    return s;
+  }
+
+  async #onProgress(b: Leg, info: ProgressInfo): Promise<void> {
+    if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
+    this.#times.progress ??= this.#now();
+    this.#setState('proceeding');
+    if (this.a.state !== 'ended') await this.a.progress(info);
+  }
+
+  async #onEarlyMedia(b: Leg, m: MediaDescription): Promise<void> {
+    if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
+    this.#times.progress ??= this.#now();
+    const sdp = await this.#answerSdp(m);
+    this.#setState('early');
+    if (this.a.state !== 'ended') await this.a.progress({ ringing: false, sipStatus: 183 }, sdp);
+  }
+
+  async #onAnswer(b: Leg, m: MediaDescription | undefined): Promise<void> {
+    if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
+    this.#clearRing();
+    const sdp = m ? await this.#answerSdp(m) : undefined;
+    this.#times.answer = this.#now();
+    this.#setState('answered');
+    this.#log.info({ call: this.id }, 'answered');
+    await this.a.answer(sdp);
+  }
+
+  async #answerSdp(m: MediaDescription): Promise<MediaDescription | undefined> {
+    if (m.sdp === undefined) return undefined;
+    if (!this.#session) return { sdp: m.sdp };
+    return { sdp: await this.#session.answer({ sdp: m.sdp, from: 'b' }) };
+  }
+
+  async #onBHangup(b: Leg, info: HangupInfo): Promise<void> {
+    if (b !== this.#b || this.#state === 'ended' || this.#closing) return;
+    if (this.#state === 'answered') {
+      this.#endedBy = info.by === 'remote' ? 'b' : 'local';
+      await this.#teardown(info.cause);
+      return;
+    }
+    await this.#attemptFailed(b, info);
+  }
+
+  async #attemptFailed(b: Leg, info: HangupInfo): Promise<void> {
+    if (b !== this.#b || this.#closing) return;
+    this.#clearRing();
+    const attempt: Attempt = { target: this.#target!, cause: info.cause };
+    if (info.detail !== undefined) attempt.detail = info.detail;
+    this.#attempts.push(attempt);
+    this.#log.info({ call: this.id, trunk: this.#target!.trunk, cause: info.cause, detail: info.detail }, 'attempt failed');
+    if (this.a.state === 'ended') return;
+    if (nextTarget(this.#opts.decision, this.#attempts)) {
+      await this.#tryNext();
+      return;
+    }
+    this.#endedBy = info.by === 'remote' ? 'b' : 'local';
+    await this.#fail(info.cause);
+  }
+
+  async #onAHangup(info: HangupInfo): Promise<void> {
+    if (this.#state === 'ended' || this.#closing) return;
+    this.#endedBy = info.by === 'remote' ? 'a' : 'local';
+    await this.#teardown(info.cause);
+  }
+
+  async #onUpdate(from: 'a' | 'b', u: MediaUpdate): Promise<void> {
+    const other = from === 'a' ? this.#b : this.a;
+    if (this.#state !== 'answered' || !other || other.state === 'ended') {
+      u.reject(Cause.TEMPORARY_FAILURE);
+      return;
+    }
+    try {
+      let offer = u.media;
+      if (this.#session && u.media.sdp !== undefined) {
+        const fromTrunk = from === 'a' ? this.a.trunk : this.#target!.trunk;
+        const toTrunk = from === 'a' ? this.#target!.trunk : this.a.trunk;
+        offer = {
+          sdp: await this.#session.offer({
+            sdp: u.media.sdp, from, fromLeg: this.#mediaOptions(fromTrunk), toLeg: this.#mediaOptions(toTrunk),
+          }),
+        };
+      }
+      const answer = await other.updateMedia(offer);
+      if (this.#session && answer.sdp !== undefined) {
+        u.accept({ sdp: await this.#session.answer({ sdp: answer.sdp, from: from === 'a' ? 'b' : 'a' }) });
+      } else {
+        u.accept(answer);
+      }
+    } catch (e) {
+      this.#log.warn({ call: this.id, from, err: (e as Error).message }, 'mid-call media update failed');
+      u.reject(errorCause(e));
+    }
+  }
+
+  #forwardDtmf(to: Leg | undefined, ev: DtmfEvent): void {
+    if (!to || this.#state !== 'answered' || to.state === 'ended') return;
+    to.sendDtmf(ev.digit, ev.durationMs).catch((e: unknown) => {
+      this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF forward failed');
+    });
+  }
+
+  #clearRing(): void {
+    if (this.#ringTimer !== undefined) this.#timers.clearTimeout(this.#ringTimer);
+    this.#ringTimer = undefined;
+  }
+
+  /** Refuses the unanswered call on leg A with this cause, then finishes. */
+  async #fail(cause: number): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#cause = cause;
+    if (this.a.state !== 'ended') await this.a.reject(cause).catch(() => undefined);
+    await this.#finish();
+  }
+
+  /** Ends both legs (the close cascade), then the media session, then reports. */
+  async #teardown(cause: number): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#cause = cause;
+    this.#clearRing();
+    const jobs: Promise<void>[] = [];
+    const b = this.#b;
+    if (b && b.state !== 'ended') jobs.push(b.hangup(cause));
+    if (this.a.state !== 'ended') {
+      jobs.push(this.#state === 'answered' ? this.a.hangup(cause) : this.a.reject(cause));
+    }
+    await Promise.allSettled(jobs);
+    await this.#finish();
+  }
+
+  async #finish(): Promise<void> {
+    this.#clearRing();
+    let media: SessionStats | undefined;
+    if (this.#session) {
+      media = await this.#session.close().catch((e: unknown) => {
+        this.#log.warn({ call: this.id, err: (e as Error).message }, 'media session close failed');
+        return undefined;
+      });
+    }
+    this.#times.end = this.#now();
+    this.#setState('ended');
+    const record = this.#record(media);
+    this.#log.info({ call: this.id, disposition: record.disposition, cause: record.cause }, 'call ended');
+    this.emit('ended', record);
+    this.#resolveDone(record);
+  }
+
+  #disposition(): Disposition {
+    if (this.#times.answer !== undefined) return 'answered';
+    if (this.#opts.decision.targets.length === 0) return 'no-route';
+    if (this.#endedBy === 'a') return 'cancelled';
+    switch (this.#cause) {
+      case Cause.USER_BUSY: return 'busy';
+      case Cause.NO_USER_RESPONSE:
+      case Cause.NO_ANSWER: return 'no-answer';
+      case Cause.CALL_REJECTED: return 'rejected';
+      default: return 'failed';
+    }
+  }
+
+  #record(media: SessionStats | undefined): CallRecord {
+    const r: CallRecord = {
+      id: this.id,
+      disposition: this.#disposition(),
+      cause: this.#cause,
+      causeText: causeText(this.#cause),
+      endedBy: this.#endedBy,
+      startedAt: this.#times.start,
+      endedAt: this.#times.end ?? this.#now(),
+      a: summary(this.a),
+      attempts: this.#attempts.map((x) => {
+        const o: CallRecord['attempts'][number] = { trunk: x.target.trunk, called: x.target.called, cause: x.cause };
+        if (x.detail !== undefined) o.detail = x.detail;
+        return o;
+      }),
+      route: this.#opts.decision.explanation,
+    };
+    if (this.#times.progress !== undefined) r.progressAt = this.#times.progress;
+    if (this.#times.answer !== undefined) r.answeredAt = this.#times.answer;
+    if (this.#b) r.b = summary(this.#b);
+    if (media) r.media = media;
+    return r;
+  }
+
+  override on<E extends keyof CallEvents>(event: E, listener: (...args: CallEvents[E]) => void): this {
+    return super.on(event, listener as (...a: unknown[]) => void);
+  }
+}

@@ -1,0 +1,322 @@
+// MediaRelay on rtpengine: one NG call per spangate call, tags `<call>-a` and `<call>-b`.
+// Per-leg options become NG flags: transport-protocol (RTP/AVP ⇄ RTP/SAVP with SDES),
+// codec mask/transcode, ICE removal, origin/connection replacement, asymmetric. A watch
+// per answered session polls `query` and reports dead media; a restart of a managed
+// rtpengine loses every session, and they are told so.
+
+import { EventEmitter } from 'node:events';
+import { MediaError } from '../errors.js';
+import { parseSdp, audioMedia, mediaDirection } from '../sip/sdp.js';
+import type { NgMessage } from 'rtpengine-client';
+import { isUnknownCall, type NgClient, type NgLogger } from './rtpengine-ng.js';
+import type {
+  AnswerRequest, LegMediaOptions, MediaRelay, MediaSession, MediaSessionEvents, OfferRequest,
+  RelayHealth, SessionStats, StreamStats,
+} from './relay.js';
+
+/** What the relay needs from the supervisor (or a stand-in for an external rtpengine). */
+export interface RtpengineHandle {
+  readonly ng: NgClient;
+  readonly up: boolean;
+  on(event: 'down', listener: (reason: string) => void): unknown;
+}
+
+export interface RtpengineRelayOptions {
+  /** How often an answered session's packet counters are checked (default 10 s). */
+  mediaCheckIntervalMs?: number;
+  /** No new packets from either leg for this long ends the call (default 60 s). 0 = off. */
+  mediaTimeoutMs?: number;
+  /** rtpengine lost all its sessions when it went down (true for a managed, restarted one). */
+  sessionsLostOnDown?: boolean;
+  log?: NgLogger;
+}
+
+/** SDES suites rtpengine 10.5 offers; everything not allowed on a leg is excluded with `no-`. */
+export const SDES_SUITES = [
+  'AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_256_CM_HMAC_SHA1_80', 'AES_256_CM_HMAC_SHA1_32',
+  'AES_192_CM_HMAC_SHA1_80', 'AES_192_CM_HMAC_SHA1_32', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32',
+  'F8_128_HMAC_SHA1_80', 'F8_128_HMAC_SHA1_32', 'NULL_HMAC_SHA1_80', 'NULL_HMAC_SHA1_32',
+] as const;
+
+/** The NG flags for an offer toward a leg with `to` options, from a leg with `from` options. */
+export function offerFlags(from: LegMediaOptions, to: LegMediaOptions): NgMessage {
+  const msg: NgMessage = {
+    replace: ['origin', 'session-connection'],
+    'transport-protocol': to.transport,
+  };
+  if (to.stripIce !== false) msg['ICE'] = 'remove';
+  if (to.transport === 'RTP/SAVP') {
+    const allowed = to.srtpSuites ?? ['AES_CM_128_HMAC_SHA1_80'];
+    for (const s of allowed) {
+      if (!(SDES_SUITES as readonly string[]).includes(s)) throw new MediaError(`unsupported SRTP suite ${s}`);
+    }
+    msg['SDES'] = SDES_SUITES.filter((s) => !allowed.includes(s)).map((s) => `no-${s}`);
+    msg['DTLS'] = 'off';
+  }
+  if (to.codecs) {
+    const list = to.codecs.filter((c) => c !== 'telephone-event');
+    if ((to.dtmf ?? 'rfc4733') === 'rfc4733') list.push('telephone-event');
+    // mask: the offerer keeps its codecs (rtpengine transcodes from them); the other leg
+    // sees only `list`, in order. A codec both sides have is passed through untouched.
+    msg['codec'] = { mask: ['all'], transcode: list };
+  }
+  if (from.symmetric === false) msg['flags'] = ['asymmetric'];
+  return msg;
+}
+
+function sumStreams(tag: unknown): { packets: number; bytes: number } {
+  let packets = 0;
+  let bytes = 0;
+  const medias = (tag as { medias?: { streams?: { flags?: string[]; stats?: { packets?: number; bytes?: number } }[] }[] })?.medias ?? [];
+  for (const m of medias) {
+    for (const s of m.streams ?? []) {
+      if (!(s.flags ?? []).includes('RTP')) continue;
+      packets += Number(s.stats?.packets ?? 0);
+      bytes += Number(s.stats?.bytes ?? 0);
+    }
+  }
+  return { packets, bytes };
+}
+
+/**
+ * Per-leg counters from an NG query answer. rtpengine 10.5 counts what it received from each
+ * endpoint; what it sent to a leg is taken as what it received from the other (equal for
+ * plain relaying; transcoded streams differ in bytes).
+ */
+export function statsFromQuery(q: NgMessage, tagA: string, tagB: string): SessionStats {
+  const tags = (q['tags'] ?? {}) as Record<string, unknown>;
+  const a = sumStreams(tags[tagA]);
+  const b = sumStreams(tags[tagB]);
+  return {
+    a: { packetsIn: a.packets, bytesIn: a.bytes, packetsOut: b.packets, bytesOut: b.bytes },
+    b: { packetsIn: b.packets, bytesIn: b.bytes, packetsOut: a.packets, bytesOut: a.bytes },
+  };
+}
+
+function firstCodec(sdp: string): { codec?: string; held: boolean } {
+  try {
+    const s = parseSdp(sdp);
+    const m = audioMedia(s);
+    if (!m) return { held: false };
+    const c = m.codecs.find((x) => x.name !== 'telephone-event' && x.name !== 'CN');
+    const dir = mediaDirection(s, m);
+    return c ? { codec: c.name, held: dir !== 'sendrecv' } : { held: dir !== 'sendrecv' };
+  } catch {
+    return { held: false };
+  }
+}
+
+class RtpengineSession extends EventEmitter implements MediaSession {
+  readonly id: string;
+  readonly #relay: RtpengineRelay;
+  readonly #tags: { a: string; b: string };
+  readonly #opts: { a?: LegMediaOptions; b?: LegMediaOptions } = {};
+  readonly #codec: { a?: string; b?: string } = {};
+  #lastOfferFrom: 'a' | 'b' | undefined;
+  #answered = false;
+  #held = false;
+  #closed = false;
+  #watch: NodeJS.Timeout | undefined;
+  #lastTotal = -1;
+  #lastChange = 0;
+  #reported = false;
+
+  constructor(relay: RtpengineRelay, id: string) {
+    super();
+    this.#relay = relay;
+    this.id = id;
+    this.#tags = { a: `${id}-a`, b: `${id}-b` };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async offer(req: OfferRequest): Promise<string> {
+    this.#check();
+    const to = req.from === 'a' ? 'b' : 'a';
+    this.#opts[req.from] = req.fromLeg;
+    this.#opts[to] = req.toLeg;
+    const msg: NgMessage = { ...offerFlags(req.fromLeg, req.toLeg), 'call-id': this.id, 'from-tag': this.#tags[req.from], sdp: req.sdp };
+    if (this.#answered) msg['to-tag'] = this.#tags[to];
+    const res = await this.#relay.ng.request('offer', msg);
+    this.#lastOfferFrom = req.from;
+    return this.#sdpOf(res);
+  }
+
+  async answer(req: AnswerRequest): Promise<string> {
+    this.#check();
+    if (this.#lastOfferFrom === undefined || this.#lastOfferFrom === req.from) {
+      throw new MediaError(`answer from leg ${req.from} without an offer from the other leg`);
+    }
+    const offerer = this.#lastOfferFrom;
+    const msg: NgMessage = {
+      'call-id': this.id, 'from-tag': this.#tags[offerer], 'to-tag': this.#tags[req.from], sdp: req.sdp,
+      replace: ['origin', 'session-connection'],
+    };
+    if (this.#opts[offerer]?.stripIce !== false) msg['ICE'] = 'remove';
+    if (this.#opts[req.from]?.symmetric === false) msg['flags'] = ['asymmetric'];
+    const res = await this.#relay.ng.request('answer', msg);
+    const out = this.#sdpOf(res);
+    const mine = firstCodec(req.sdp);
+    const theirs = firstCodec(out);
+    if (mine.codec) this.#codec[req.from] = mine.codec;
+    if (theirs.codec) this.#codec[offerer] = theirs.codec;
+    this.#held = mine.held || theirs.held;
+    if (!this.#answered) {
+      this.#answered = true;
+      this.#startWatch();
+    }
+    return out;
+  }
+
+  async stats(): Promise<SessionStats> {
+    this.#check();
+    return this.#withCodecs(statsFromQuery(await this.#relay.ng.request('query', { 'call-id': this.id }), this.#tags.a, this.#tags.b));
+  }
+
+  async close(): Promise<SessionStats | undefined> {
+    if (this.#closed) return undefined;
+    this.#closed = true;
+    this.#stopWatch();
+    this.#relay.forget(this);
+    if (!this.#relay.up) return undefined;
+    let stats: SessionStats | undefined;
+    try {
+      stats = this.#withCodecs(statsFromQuery(await this.#relay.ng.request('query', { 'call-id': this.id }), this.#tags.a, this.#tags.b));
+    } catch (e) {
+      if (isUnknownCall(e)) return undefined;
+    }
+    try {
+      await this.#relay.ng.request('delete', { 'call-id': this.id });
+    } catch (e) {
+      if (!isUnknownCall(e)) throw e;
+    }
+    return stats;
+  }
+
+  /** The relay lost this session (rtpengine restarted): tell the call once. */
+  lost(reason: string): void {
+    if (this.#closed || this.#reported) return;
+    this.#reported = true;
+    this.#stopWatch();
+    this.emit('lost', reason);
+  }
+
+  #check(): void {
+    if (this.#closed) throw new MediaError(`media session ${this.id} is closed`);
+    if (!this.#relay.up) throw new MediaError('rtpengine is down');
+  }
+
+  #sdpOf(res: NgMessage): string {
+    const sdp = res['sdp'];
+    if (typeof sdp !== 'string' || sdp === '') throw new MediaError('rtpengine answered without SDP');
+    return sdp;
+  }
+
+  #withCodecs(s: SessionStats): SessionStats {
+    const put = (x: StreamStats, c: string | undefined): void => { if (c !== undefined) x.codec = c; };
+    put(s.a, this.#codec.a);
+    put(s.b, this.#codec.b);
+    return s;
+  }
+
+  #startWatch(): void {
+    const timeout = this.#relay.mediaTimeoutMs;
+    if (timeout <= 0) return;
+    this.#lastChange = Date.now();
+    this.#watch = setInterval(() => { this.#poll(timeout).catch(() => undefined); }, this.#relay.mediaCheckIntervalMs);
+    this.#watch.unref();
+  }
+
+  #stopWatch(): void {
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
+  }
+
+  async #poll(timeout: number): Promise<void> {
+    if (this.#closed || this.#reported || !this.#relay.up) return;
+    let q: NgMessage;
+    try {
+      q = await this.#relay.ng.request('query', { 'call-id': this.id });
+    } catch (e) {
+      if (isUnknownCall(e)) this.lost('rtpengine no longer has the call');
+      return;
+    }
+    const s = statsFromQuery(q, this.#tags.a, this.#tags.b);
+    const total = s.a.packetsIn + s.b.packetsIn;
+    const now = Date.now();
+    // A held call may be silent in both directions: it is not dead.
+    if (total !== this.#lastTotal || this.#held) {
+      this.#lastTotal = total;
+      this.#lastChange = now;
+      return;
+    }
+    if (now - this.#lastChange >= timeout && !this.#reported) {
+      this.#reported = true;
+      this.#stopWatch();
+      this.emit('media-timeout');
+    }
+  }
+
+  override on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this {
+    return super.on(event, listener as (...a: unknown[]) => void);
+  }
+
+  override off<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this {
+    return super.off(event, listener as (...a: unknown[]) => void);
+  }
+}
+
+export class RtpengineRelay implements MediaRelay {
+  readonly name = 'rtpengine';
+  readonly mediaCheckIntervalMs: number;
+  readonly mediaTimeoutMs: number;
+  readonly #h: RtpengineHandle;
+  readonly #sessions = new Map<string, RtpengineSession>();
+
+  constructor(handle: RtpengineHandle, opts: RtpengineRelayOptions = {}) {
+    this.#h = handle;
+    this.mediaCheckIntervalMs = opts.mediaCheckIntervalMs ?? 10_000;
+    this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 60_000;
+    const lostOnDown = opts.sessionsLostOnDown ?? true;
+    handle.on('down', (reason) => {
+      if (!lostOnDown) return;
+      for (const s of [...this.#sessions.values()]) s.lost(reason);
+    });
+  }
+
+  get ng(): NgClient {
+    return this.#h.ng;
+  }
+
+  get up(): boolean {
+    return this.#h.up;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  createSession(callId: string): MediaSession {
+    if (!this.#h.up) throw new MediaError('rtpengine is down: no media for new calls');
+    if (this.#sessions.has(callId)) throw new MediaError(`media session ${callId} exists already`);
+    const s = new RtpengineSession(this, callId);
+    this.#sessions.set(callId, s);
+    return s;
+  }
+
+  /** Called by a session when it closes. */
+  forget(s: { id: string }): void {
+    this.#sessions.delete(s.id);
+  }
+
+  async health(): Promise<RelayHealth> {
+    if (!this.#h.up) return { up: false, sessions: this.#sessions.size, detail: 'rtpengine is down' };
+    return { up: true, sessions: this.#sessions.size };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#sessions.values()].map((s) => s.close()));
+  }
+}
