@@ -474,8 +474,11 @@ static void *send_main(void *arg)
         now = now_rt();
         memcpy(pkt + 24, &now, 8);
         if (sendto(gen_fd[s], pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) == PKT_LEN) {
+            /* The window is judged by the same clock the sink uses: the stamp in the payload
+             * (pass-through) or the schedule (transcoded, see sink_transcoded). */
+            uint64_t stamp = transcode ? due : now;
             sent_all++;
-            if (now >= win_start && now < win_end)
+            if (stamp >= win_start && stamp < win_end)
                 sent_win++;
         }
         lag = now > due ? (now - due) / 1000u : 0;
