@@ -15,11 +15,12 @@ export function memoryLogger(lines: LogLine[] = []): SupervisorLogger & { lines:
 }
 
 /** Starts a managed rtpengine for one test file and stops it at teardown, pass or fail. */
-export async function startRtpengine(tt: Tap.Test, o: Partial<RtpengineOptions> & { ip: string; ngPort: number; portMin: number; portMax: number }): Promise<{ sup: RtpengineSupervisor; log: ReturnType<typeof memoryLogger> }> {
+export async function startRtpengine(tt: { teardown(fn: () => unknown): void }, o: Partial<RtpengineOptions> & { ip: string; ngPort: number; portMin: number; portMax: number }): Promise<{ sup: RtpengineSupervisor; log: ReturnType<typeof memoryLogger> }> {
   const log = memoryLogger();
+  const { ip, ...rest } = o;
   const sup = new RtpengineSupervisor({
-    mode: 'managed', ngHost: o.ip, ngPort: o.ngPort, interfaceAddress: o.ip, portMin: o.portMin, portMax: o.portMax,
-    logLevel: 5, threads: 2, pingIntervalMs: 500, pingTimeoutMs: 1000, startTimeoutMs: 20_000, restartInitialMs: 200, ...o,
+    mode: 'managed', ngHost: ip, interfaceAddress: ip,
+    logLevel: 5, threads: 2, pingIntervalMs: 500, pingTimeoutMs: 1000, startTimeoutMs: 20_000, restartInitialMs: 200, ...rest,
   }, log);
   tt.teardown(() => sup.stop());
   await sup.start();

@@ -3,6 +3,7 @@
 // new sessions work again; stop leaves no process behind; external mode; bad config fails clearly.
 import t from 'tap';
 import { existsSync } from 'node:fs';
+import type { EventEmitter } from 'node:events';
 import { RtpengineSupervisor } from '../../src/media/rtpengine-supervisor.js';
 import { RtpengineRelay } from '../../src/media/rtpengine-relay.js';
 import { MediaError } from '../../src/errors.js';
@@ -11,8 +12,9 @@ import { startRtpengine, memoryLogger, Endpoint, sdp, PCMU } from './rtpengine-h
 
 const IP = '127.0.4.11';
 const plain: LegMediaOptions = { transport: 'RTP/AVP' };
-const once = <T>(emitter: { once(ev: string, f: (...a: unknown[]) => void): unknown }, ev: string): Promise<T> =>
-  new Promise((r) => emitter.once(ev, (...a: unknown[]) => r(a[0] as T)));
+// Both the supervisor and rtpengine sessions are EventEmitters underneath.
+const once = <T>(emitter: object, ev: string): Promise<T> =>
+  new Promise((r) => (emitter as EventEmitter).once(ev, (...a: unknown[]) => r(a[0] as T)));
 
 t.test('managed: start, kill -9, down, restart, work again, stop', async (t) => {
   const { sup, log } = await startRtpengine(t, { ip: IP, ngPort: 50011, portMin: 51100, portMax: 51199, logLevel: 6 });

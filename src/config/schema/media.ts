@@ -1,0 +1,101 @@
+// media: the media relay for SIP⇄SIP calls and the rtpengine spangate runs or uses.
+// Keys have the shape of src/config/schema/key.ts (doc, format, default, env, reloadable).
+
+interface Key<T> { doc: string; format: string | readonly unknown[]; default: T; env: string; reloadable: boolean }
+const key = <T>(k: Key<T>): Key<T> => k;
+
+export const mediaSchema = {
+  relay: key<'rtpengine' | 'native'>({
+    doc: 'Media relay for SIP⇄SIP calls: Debian\'s rtpengine, or the native engine (later).',
+    format: ['rtpengine', 'native'], default: 'rtpengine', env: 'SPANGATE_MEDIA_RELAY', reloadable: false,
+  }),
+  timeoutMs: key<number>({
+    doc: 'An answered call with no RTP from either side for this long is ended (cause 102). 0 = never.',
+    format: 'duration-ms', default: 60_000, env: 'SPANGATE_MEDIA_TIMEOUT_MS', reloadable: true,
+  }),
+  checkIntervalMs: key<number>({
+    doc: 'How often each call\'s packet counters are read from the relay to detect dead media.',
+    format: 'duration-ms', default: 10_000, env: 'SPANGATE_MEDIA_CHECK_INTERVAL_MS', reloadable: true,
+  }),
+  rtpengine: {
+    mode: key<'managed' | 'external'>({
+      doc: 'managed: spangate starts, watches and restarts its own rtpengine. external: use a running one at ngHost:ngPort.',
+      format: ['managed', 'external'], default: 'managed', env: 'SPANGATE_RTPENGINE_MODE', reloadable: false,
+    }),
+    binary: key<string>({
+      doc: 'The rtpengine program (Debian package rtpengine-daemon).',
+      format: 'abs-path', default: '/usr/bin/rtpengine', env: 'SPANGATE_RTPENGINE_BINARY', reloadable: false,
+    }),
+    ngHost: key<string>({
+      doc: 'Address of rtpengine\'s NG control socket (UDP). Keep it on loopback for a managed one.',
+      format: 'ip-address', default: '127.0.0.1', env: 'SPANGATE_RTPENGINE_NG_HOST', reloadable: false,
+    }),
+    ngPort: key<number>({
+      doc: 'Port of rtpengine\'s NG control socket (UDP).',
+      format: 'udp-port', default: 2223, env: 'SPANGATE_RTPENGINE_NG_PORT', reloadable: false,
+    }),
+    interface: key<string>({
+      doc: 'Managed: local address rtpengine opens RTP ports on (the one peers reach).',
+      format: 'ip-address', default: '127.0.0.1', env: 'SPANGATE_RTPENGINE_INTERFACE', reloadable: false,
+    }),
+    advertisedAddress: key<string>({
+      doc: 'Managed: address written into SDP when it differs from the interface (1:1 NAT). Empty = the interface.',
+      format: 'optional-ip-address', default: '', env: 'SPANGATE_RTPENGINE_ADVERTISED', reloadable: false,
+    }),
+    portMin: key<number>({
+      doc: 'Managed: lowest RTP port (Teams Direct Routing needs at least two per concurrent call).',
+      format: 'udp-port', default: 30000, env: 'SPANGATE_RTPENGINE_PORT_MIN', reloadable: false,
+    }),
+    portMax: key<number>({
+      doc: 'Managed: highest RTP port.',
+      format: 'udp-port', default: 39999, env: 'SPANGATE_RTPENGINE_PORT_MAX', reloadable: false,
+    }),
+    logLevel: key<number>({
+      doc: 'Managed: rtpengine\'s log level, 0 (emergencies) to 7 (debug); its lines go to our log with src=rtpengine.',
+      format: [0, 1, 2, 3, 4, 5, 6, 7], default: 5, env: 'SPANGATE_RTPENGINE_LOG_LEVEL', reloadable: false,
+    }),
+    threads: key<number>({
+      doc: 'Managed: rtpengine worker threads; 0 = its default (one per CPU; measured: no tuning needed on 2 cores).',
+      format: 'non-negative-int', default: 0, env: 'SPANGATE_RTPENGINE_THREADS', reloadable: false,
+    }),
+    ngTimeoutMs: key<number>({
+      doc: 'Timeout of each NG request (offer, answer, delete, query, ping).',
+      format: 'duration-ms', default: 3_000, env: 'SPANGATE_RTPENGINE_NG_TIMEOUT_MS', reloadable: false,
+    }),
+    pingIntervalMs: key<number>({
+      doc: 'Health check: NG ping interval; two missed pings mark rtpengine down (a managed one is killed and restarted).',
+      format: 'duration-ms', default: 5_000, env: 'SPANGATE_RTPENGINE_PING_MS', reloadable: false,
+    }),
+    restartMaxMs: key<number>({
+      doc: 'Managed: restart backoff starts at 0.5 s and doubles up to this.',
+      format: 'duration-ms', default: 30_000, env: 'SPANGATE_RTPENGINE_RESTART_MAX_MS', reloadable: false,
+    }),
+    pidFile: key<string>({
+      doc: 'Managed: pid file, so an rtpengine orphaned by a crash of spangate is stopped at the next start.',
+      format: 'abs-path', default: '/run/spangate/rtpengine.pid', env: 'SPANGATE_RTPENGINE_PID_FILE', reloadable: false,
+    }),
+  },
+};
+
+/** Checks for the formats above that src/config/formats.ts does not have yet. Each throws a plain Error. */
+export const mediaFormats = {
+  'udp-port': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) throw new Error('must be a port number 1-65535'); } },
+  'non-negative-int': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 0) throw new Error('must be a whole number ≥ 0'); } },
+  'optional-ip-address': {
+    check: (v: unknown): void => {
+      if (v === '') return;
+      if (typeof v !== 'string' || !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/.test(v)) throw new Error('must be an IP address or empty');
+    },
+  },
+};
+
+/** Cross-key rules of this section, for src/config/rules.ts. Returns [key path, reason] pairs. */
+export function mediaRules(m: { rtpengine: { portMin: number; portMax: number; mode: string; ngHost: string } }): [string, string][] {
+  const out: [string, string][] = [];
+  if (m.rtpengine.portMin >= m.rtpengine.portMax) out.push(['media.rtpengine.portMin', 'must be below media.rtpengine.portMax']);
+  if (m.rtpengine.portMax - m.rtpengine.portMin < 3) out.push(['media.rtpengine.portMax', 'the range must hold at least one call (4 ports)']);
+  if (m.rtpengine.mode === 'managed' && !m.rtpengine.ngHost.startsWith('127.') && m.rtpengine.ngHost !== '::1') {
+    out.push(['media.rtpengine.ngHost', 'a managed rtpengine\'s NG socket must be on loopback (NG has no authentication)']);
+  }
+  return out;
+}

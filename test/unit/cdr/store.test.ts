@@ -1,0 +1,111 @@
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CdrStore } from '../../../src/cdr/store.js';
+import type { CallRecord } from '../../../src/call/call.js';
+import { ConfigError } from '../../../src/errors.js';
+
+const T0 = Date.UTC(2026, 10, 21, 8, 0, 0);
+function rec(i: number, over: Partial<CallRecord> = {}): CallRecord {
+  const answered = i % 3 !== 0;
+  const r: CallRecord = {
+    id: `call-${i}`,
+    disposition: answered ? 'answered' : 'busy',
+    cause: answered ? 16 : 17,
+    causeText: answered ? 'Normal call clearing' : 'User busy',
+    endedBy: 'a',
+    startedAt: T0 + i * 60_000,
+    progressAt: T0 + i * 60_000 + 800,
+    endedAt: T0 + i * 60_000 + 30_000,
+    a: { id: `a${i}`, kind: 'tdm', trunk: 'pstn1', calling: `+4930111${i}`, called: '+4930555200' },
+    b: { id: `b${i}`, kind: 'sip', trunk: 'teams', calling: `+4930111${i}`, called: '+4930555200' },
+    attempts: [],
+    route: ['owner of +4930555200-+4930555299'],
+    ...over,
+  };
+  if (answered) {
+    r.answeredAt = T0 + i * 60_000 + 5_000;
+    r.media = {
+      a: { packetsIn: 1250, packetsOut: 1249, bytesIn: 215000, bytesOut: 214828, codec: 'PCMU' },
+      b: { packetsIn: 1249, packetsOut: 1250, bytesIn: 107000, bytesOut: 107500, codec: 'G722', packetsLost: 2 },
+    };
+  }
+  return r;
+}
+
+t.test('records and queries calls in WAL mode on disk', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spangate-cdr-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'sub', 'cdr.sqlite');
+  const s = new CdrStore(path);
+  t.equal(s.journalMode, 'wal');
+  for (let i = 0; i < 9; i++) s.record(rec(i));
+  s.record(rec(9, { disposition: 'no-route', cause: 1, causeText: 'Unallocated (unassigned) number', a: { id: 'a9', kind: 'sip', trunk: 'pbx', calling: '100', called: '0900' }, endedBy: 'local', b: undefined }));
+  t.equal(s.get('call-9')!.b, null, 'a call that was never routed has no B leg');
+  const row = s.get('call-1')!;
+  t.equal(row.durationMs, 25_000);
+  t.equal(row.a.codec, 'PCMU'); t.equal(row.b?.codec, 'G722');
+  t.same(row.b?.rtp, { packetsIn: 1249, packetsOut: 1250, bytesIn: 107000, bytesOut: 107500, packetsLost: 2 });
+  t.same(row.a.rtp?.packetsLost, null);
+  t.same(row.route, ['owner of +4930555200-+4930555299']);
+  t.equal(s.get('call-0')!.a.rtp, null, 'no media stats for an unanswered call');
+  t.equal(s.get('nope'), undefined);
+  s.close();
+
+  // A second handle (the CLI) reads what the daemon wrote.
+  const r = new CdrStore(path);
+  t.teardown(() => r.close());
+  t.equal(r.query().length, 10);
+  t.same(r.query({ limit: 3 }).map((x) => x.id), ['call-9', 'call-8', 'call-7'], 'newest first');
+  t.same(r.query({ limit: 2, offset: 2 }).map((x) => x.id), ['call-7', 'call-6']);
+  t.equal(r.query({ since: T0 + 5 * 60_000 }).length, 5);
+  t.equal(r.query({ since: T0 + 2 * 60_000, until: T0 + 4 * 60_000 }).length, 2);
+  t.same(r.query({ number: '+49301113' }).map((x) => x.id), ['call-3']);
+  t.equal(r.query({ number: '+4930111*' }).length, 9);
+  t.equal(r.query({ number: '*200' }).length, 9);
+  t.equal(r.query({ number: '100_' }).length, 0, 'LIKE metacharacters are literal');
+  t.equal(r.query({ trunk: 'teams' }).length, 9);
+  t.equal(r.query({ trunk: 'pbx' }).length, 1);
+  t.equal(r.query({ disposition: 'busy' }).length, 3);
+  t.equal(r.query({ disposition: ['busy', 'no-route'] }).length, 4);
+  t.equal(r.query({ disposition: 'answered', trunk: 'teams', number: '+49301114' }).length, 1);
+  t.throws(() => r.query({ disposition: 'weird' as 'busy' }), ConfigError);
+  const sum = r.summary();
+  t.equal(sum.calls, 10);
+  t.equal(sum.answered, 6);
+  t.equal(sum.asr, 60);
+  t.equal(sum.acdS, 25);
+  t.same(sum.byDisposition, { answered: 6, busy: 3, 'no-route': 1 });
+  t.same(sum.byCause, { '1': 1, '16': 6, '17': 3 });
+  t.equal(r.summary({ trunk: 'nobody' }).asr, 0);
+  t.equal(r.prune(T0 + 3 * 60_000), 3);
+  t.equal(r.query().length, 7);
+});
+
+t.test('re-recording a call replaces its row', async (t) => {
+  const s = new CdrStore(':memory:');
+  t.teardown(() => s.close());
+  s.record(rec(1));
+  s.record(rec(1, { cause: 31, causeText: 'Normal, unspecified' }));
+  t.equal(s.query().length, 1);
+  t.equal(s.get('call-1')!.cause, 31);
+});
+
+t.test('a database from a newer spangate is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spangate-cdr-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'cdr.sqlite');
+  new CdrStore(path).close();
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path); db.pragma('user_version = 99'); db.close();
+  t.throws(() => new CdrStore(path), ConfigError);
+});
+
+t.test('10,000 calls insert and query quickly enough for a branch box', async (t) => {
+  const s = new CdrStore(':memory:');
+  t.teardown(() => s.close());
+  for (let i = 0; i < 10_000; i++) s.record(rec(i));
+  t.equal(s.summary().calls, 10_000);
+  t.equal(s.query({ number: '+493011142*', limit: 10_000 }).length, 111);
+});
