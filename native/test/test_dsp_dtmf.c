@@ -71,6 +71,31 @@ SG_TEST(dtmf_all_16_digits_detected_in_order)
     printf("  dtmf: detected \"%s\", first duration %u samples\n", r.digits, r.durations[0]);
 }
 
+/* Level and the event record: two tones at -10 dBm0 each are -7 dBm0 together; a 100 ms
+ * digit gives an END record of about 100 ms. */
+SG_TEST(dtmf_level_and_event_payload)
+{
+    static int16_t pcm[8000];
+    dsp_dtmf_event ev[4];
+    sg_dsp_dtmf_payload_t pl;
+    dsp_dtmf_rx *d = dsp_dtmf_rx_create(NULL);
+    int n;
+
+    SG_CHECK(sizeof(sg_dsp_dtmf_payload_t) <= SG_EVENT_PAYLOAD);
+    generate("7", -10, 100, 50, pcm, 8000);
+    n = d != NULL ? dsp_dtmf_rx_process(d, pcm, 8000, ev, 4) : 0;
+    SG_CHECK_EQ_INT(n, 2);
+    if (n == 2) {
+        SG_CHECK(ev[0].level_dbm0 >= -8 && ev[0].level_dbm0 <= -6);
+        SG_CHECK_EQ_INT(dsp_dtmf_event_type(&ev[0]), SG_DSP_EV_DTMF_BEGIN);
+        dsp_dtmf_event_payload(&ev[1], &pl);
+        SG_CHECK_EQ_INT(dsp_dtmf_event_type(&ev[1]), SG_DSP_EV_DTMF_END);
+        SG_CHECK_EQ_INT(pl.digit, '7');
+        SG_CHECK(pl.duration_ms >= 90 && pl.duration_ms <= 115);
+    }
+    dsp_dtmf_rx_destroy(d);
+}
+
 /* -25 dBm0 per tone, G.711 µ-law, white noise at 20 dB SNR: all 16 still found. */
 SG_TEST(dtmf_through_ulaw_with_noise)
 {

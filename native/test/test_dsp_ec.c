@@ -16,6 +16,7 @@
 #include "sg_test.h"
 #include "fixtures/sg_signal.h"
 #include "codec/g711.h"
+#include "dsp/dtmf.h"
 #include "dsp/ec.h"
 
 #define EC_MIN_ERLE_LINEAR 18
@@ -115,16 +116,21 @@ static double erle(const ec_signals *s, const int16_t *sout, double from, double
     return po > 0.0 ? 10.0 * log10(ps / po) : 99.0;
 }
 
+/* Runs the whole signal in 20 ms frames, as a span delivers them. Returns SG_OK, or SG_EBUSY
+ * when the tone disabler switched the canceller off at any point (speech must never do that). */
 static int run_ec(const sg_ec_opts_t *o, const int16_t *rin, const int16_t *sin, int16_t *sout)
 {
     dsp_ec *e = dsp_ec_create(o);
+    int disabled = 0;
 
     if (e == NULL)
         return SG_ENOMEM;
-    for (size_t i = 0; i < EC_LEN; i += 160)  /* 20 ms frames, as a span delivers them */
+    for (size_t i = 0; i < EC_LEN; i += 160) {
         dsp_ec_process(e, rin + i, sin + i, sout + i, 160);
+        disabled |= dsp_ec_tone_disabled(e);
+    }
     dsp_ec_destroy(e);
-    return SG_OK;
+    return disabled ? SG_EBUSY : SG_OK;
 }
 
 /* Linear canceller alone (NLP off): what the adaptive filter removes. */
@@ -239,4 +245,116 @@ SG_TEST(ec_options_bypass_and_errors)
     dsp_ec_reset(e);
     dsp_ec_destroy(e);
     dsp_ec_destroy(NULL);
+}
+
+/* 2100 Hz answer tone at -12 dBm0, 3.3 s, with a 180° phase reversal every 450 ms when
+ * `reversals` (V.25 ANS/PR), written from sample `at`. */
+static void answer_tone(int16_t *x, size_t at, int reversals)
+{
+    double peak = sig_dbm0_to_peak(-12.0);
+    for (size_t i = 0; i < 33 * EC_SEC / 10; i++) {
+        double t = (double)i / EC_SEC, flip = reversals && ((i / (450 * 8)) & 1) ? M_PI : 0.0;
+        x[at + i] = sig_sat16(peak * sin(2.0 * M_PI * 2100.0 * t + flip));
+    }
+}
+
+/* G.165 tone disabler: ANS with phase reversals from the line side switches the canceller to a
+ * bit-exact pass-through; 250 ms of silence both ways switches it back. Plain 2100 Hz (fax CED)
+ * does not disable it. Detection latency is counted in samples, never in wall time. */
+SG_TEST(ec_tone_disabler)
+{
+    static int16_t rin[EC_LEN], sin_[EC_LEN], out[EC_LEN];
+    dsp_ec *e;
+    size_t first_off = 0, back_on = 0, exact = 1;
+
+    for (int rev = 1; rev >= 0; rev--) {
+        memset(rin, 0, sizeof(rin));
+        memset(sin_, 0, sizeof(sin_));
+        answer_tone(sin_, EC_SEC, rev);   /* 1.0 - 4.3 s, then silence */
+        e = dsp_ec_create(NULL);
+        SG_CHECK(e != NULL);
+        if (e == NULL)
+            return;
+        first_off = back_on = 0;
+        exact = 1;
+        for (size_t i = 0; i < EC_LEN; i += 160) {
+            int was = dsp_ec_tone_disabled(e);
+            dsp_ec_process(e, rin + i, sin_ + i, out + i, 160);
+            if (dsp_ec_tone_disabled(e) && first_off == 0)
+                first_off = i + 160;
+            if (was && !dsp_ec_tone_disabled(e) && back_on == 0)
+                back_on = i + 160;
+            /* blocks fully inside the disabled period pass untouched */
+            if (was && dsp_ec_tone_disabled(e) && memcmp(out + i, sin_ + i, 160 * sizeof(int16_t)) != 0)
+                exact = 0;
+        }
+        if (rev) {
+            printf("  tone disabler: ANS/PR from 1.000 s, canceller off at %.3f s, back on at %.3f s "
+                   "(tone ends 4.300 s)\n", (double)first_off / EC_SEC, (double)back_on / EC_SEC);
+            SG_CHECK(first_off > EC_SEC && first_off < EC_SEC + 2 * EC_SEC);  /* within 2 s of onset */
+            SG_CHECK(exact);
+            /* released 250 ms after the tone stops (block granularity: +-20 ms) */
+            SG_CHECK(back_on >= 43 * EC_SEC / 10 + 2000 - 160 && back_on <= 43 * EC_SEC / 10 + 2000 + 320);
+        } else {
+            printf("  tone disabler: plain 2100 Hz (no reversals): canceller %s\n",
+                   first_off ? "switched off (wrong)" : "left on");
+            SG_CHECK_EQ_INT(first_off, 0);
+        }
+        dsp_ec_destroy(e);
+    }
+    /* off switch */
+    {
+        sg_ec_opts_t o = { .tone_disable = 2 };
+        memset(rin, 0, sizeof(rin));
+        answer_tone(sin_, EC_SEC, 1);
+        e = dsp_ec_create(&o);
+        SG_CHECK(e != NULL);
+        if (e != NULL) {
+            for (size_t i = 0; i < EC_LEN; i += 160)
+                dsp_ec_process(e, rin + i, sin_ + i, out + i, 160);
+            SG_CHECK_EQ_INT(dsp_ec_tone_disabled(e), 0);
+            dsp_ec_destroy(e);
+        }
+        o.tone_disable = 3;
+        SG_CHECK(dsp_ec_create(&o) == NULL);
+    }
+}
+
+/* In-band signalling survives the canceller: the near end dials all 16 DTMF digits while the
+ * far end talks (echo on path d3, ERL 10 dB); a DTMF receiver after the canceller (default
+ * settings, residual echo suppression on) still gets every digit, in order. */
+SG_TEST(ec_passes_near_end_dtmf)
+{
+    static ec_signals s;
+    static int16_t out[EC_LEN], digits[EC_LEN];
+    const echo_path p = { "d3", MODEL(d3), 40, 10.0, 64 };
+    dsp_dtmf_tx *g = dsp_dtmf_tx_create(-12, 0);
+    dsp_dtmf_rx *d = dsp_dtmf_rx_create(NULL);
+    dsp_dtmf_event ev[8];
+    char got[32] = "";
+    int ng = 0;
+
+    SG_CHECK(g != NULL && d != NULL);
+    if (g == NULL || d == NULL)
+        goto out;
+    build(&s, &p, 0.0, 0.0);
+    /* digits from 4 s on, 70 ms on / 70 ms off, mixed into the line signal */
+    memset(digits, 0, sizeof(digits));
+    SG_CHECK_EQ_INT(dsp_dtmf_tx_queue(g, "123A456B789C*0#D", 70, 70), SG_OK);
+    for (size_t i = 4 * EC_SEC; i < EC_LEN; i += 160)
+        dsp_dtmf_tx_run(g, digits + i, 160);
+    for (size_t i = 0; i < EC_LEN; i++)
+        s.sin[i] = g711_ulaw_to_linear(g711_linear_to_ulaw(sig_sat16((double)s.sin[i] + digits[i])));
+    SG_CHECK_EQ_INT(run_ec(NULL, s.rin, s.sin, out), SG_OK);
+    for (size_t i = 0; i < EC_LEN; i += 160) {
+        int k = dsp_dtmf_rx_process(d, out + i, 160, ev, 8);
+        for (int j = 0; j < k; j++)
+            if (ev[j].begin && ng < 31)
+                got[ng++] = ev[j].digit;
+    }
+    printf("  DTMF through the canceller during far-end speech: \"%s\"\n", got);
+    SG_CHECK(strcmp(got, "123A456B789C*0#D") == 0);
+out:
+    dsp_dtmf_tx_destroy(g);
+    dsp_dtmf_rx_destroy(d);
 }

@@ -53,7 +53,11 @@ typedef struct sg_ec_opts_t {
     uint8_t nlp;                /* residual echo suppression: 0 = default (on), 1 = on, 2 = off */
     int8_t suppress_db;         /* residual echo attenuation, far end alone: 0 = -40 dB */
     int8_t suppress_active_db;  /* residual echo attenuation in double talk: 0 = -15 dB */
-    uint8_t reserved[3];        /* keep zero */
+    uint8_t tone_disable;       /* G.165/G.168 tone disabler: 2100 Hz answer tone with phase
+                                 * reversals (V.25 ANS/PR, V.8 ANSam/PR) in either direction
+                                 * bypasses the canceller until 250 ms of silence:
+                                 * 0 = default (on), 1 = on, 2 = off */
+    uint8_t reserved[2];        /* keep zero */
 } sg_ec_opts_t;
 
 /* DTMF receiver options for one channel. Zero means "default" for every field. */
@@ -72,9 +76,9 @@ typedef enum sg_dsp_event_type {
 
 typedef struct sg_dsp_dtmf_payload_t {
     char digit;                 /* '0'-'9', '*', '#', 'A'-'D' */
-    int8_t level_dbm0;          /* level reported by the detector at the start */
+    int8_t level_dbm0;          /* BEGIN: total level of the tone pair (two -10 dBm0 tones: -7) */
     uint16_t duration_ms;       /* END only: time between begin and end */
-    uint32_t sample;            /* channel sample counter (8 kHz) when detected */
+    uint32_t sample;            /* channel sample counter (8 kHz) of the detector block */
 } sg_dsp_dtmf_payload_t;
 
 #ifdef __cplusplus

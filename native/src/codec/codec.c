@@ -6,6 +6,10 @@
 #include <strings.h>
 #include "codec/codec.h"
 
+/* The exported structs are mirrored in TypeScript: pin their sizes (see sg_struct_size). */
+_Static_assert(sizeof(sg_codec_info_t) == 92, "sg_codec_info_t layout changed: bump SG_ABI_VERSION");
+_Static_assert(sizeof(sg_codec_opts_t) == 20, "sg_codec_opts_t layout changed: bump SG_ABI_VERSION");
+
 static const sg_codec_desc *const table[] = {
     &codec_pcmu,
     &codec_pcma,

@@ -36,9 +36,9 @@ struct sg_codec_desc {
      * (SG_EINVAL for bad options, SG_ENOMEM). Stateless codecs return a static non-NULL token. */
     void *(*create)(const sg_codec_opts_t *opts, uint32_t *rate, int *err);
     void (*destroy)(void *state);
-    /* Encodes n samples (a whole number of codec frames for the codec: 10 ms multiples for
-     * G.711/G.722/L16, 2.5..60 ms for opus) into out. Returns payload bytes, or a negative
-     * sg_err (SG_EINVAL for a bad n, SG_EBUSY when cap is too small). */
+    /* Encodes n samples (up to CODEC_MAX_FRAME_SAMPLES; G.711/L16 any n, G.722 at 16 kHz an
+     * even n, opus exactly 2.5, 5, 10, 20, 40 or 60 ms) into out. Returns payload bytes, or a
+     * negative sg_err (SG_EINVAL for a bad n, SG_EBUSY when cap is too small). */
     int (*encode)(void *state, const int16_t *pcm, size_t n, uint8_t *out, size_t cap);
     /* Decodes one RTP payload into pcm. Returns samples written, or a negative sg_err
      * (SG_EINVAL for a corrupt payload, SG_EBUSY when cap is too small). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <spandsp.h>
 #include "codec/codec.h"
+#include "codec/plc.h"
 #include "codec/g711.h"
 
 uint8_t g711_ulaw_enc_table[16384];
@@ -182,7 +183,7 @@ static int pcmu_decode(void *state, const uint8_t *in, size_t len, int16_t *pcm,
     if (rc != SG_OK)
         return rc;
     g711_ulaw_decode(pcm, in, len);
-    plc_rx(state, pcm, (int)len);
+    codec_plc_rx(state, pcm, (size_t)len);
     return (int)len;
 }
 
@@ -192,16 +193,13 @@ static int pcma_decode(void *state, const uint8_t *in, size_t len, int16_t *pcm,
     if (rc != SG_OK)
         return rc;
     g711_alaw_decode(pcm, in, len);
-    plc_rx(state, pcm, (int)len);
+    codec_plc_rx(state, pcm, (size_t)len);
     return (int)len;
 }
 
 static int g711_plc(void *state, int16_t *pcm, size_t n)
 {
-    if (n < CODEC_PLC_MIN_SAMPLES || n > CODEC_MAX_FRAME_SAMPLES)
-        return SG_EINVAL;
-    plc_fillin(state, pcm, (int)n);
-    return (int)n;
+    return codec_plc_fillin(state, pcm, n);
 }
 
 const sg_codec_desc codec_pcmu = {

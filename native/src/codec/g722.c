@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <spandsp.h>
 #include "codec/codec.h"
+#include "codec/plc.h"
 
 typedef struct g722_codec {
     unsigned per_byte;    /* PCM samples per payload byte: 2 at 16 kHz, 1 at 8 kHz */
@@ -85,7 +86,7 @@ static int g722c_decode(void *state, const uint8_t *in, size_t len, int16_t *pcm
         return SG_EBUSY;
     got = g722_decode(g->dec, pcm, in, (int)len);
     if (got > 0)
-        plc_rx(g->plc, pcm, got);
+        codec_plc_rx(g->plc, pcm, (size_t)got);
     return got;
 }
 
@@ -93,10 +94,7 @@ static int g722c_plc(void *state, int16_t *pcm, size_t n)
 {
     g722_codec *g = state;
 
-    if (n < CODEC_PLC_MIN_SAMPLES || n > CODEC_MAX_FRAME_SAMPLES)
-        return SG_EINVAL;
-    plc_fillin(g->plc, pcm, (int)n);
-    return (int)n;
+    return codec_plc_fillin(g->plc, pcm, n);
 }
 
 const sg_codec_desc codec_g722 = {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <spandsp.h>
 #include "codec/codec.h"
+#include "codec/plc.h"
 
 static void *l16_create(uint32_t want, const sg_codec_opts_t *opts, uint32_t *rate, int *err)
 {
@@ -61,16 +62,13 @@ static int l16_decode(void *state, const uint8_t *in, size_t len, int16_t *pcm, 
         return SG_EBUSY;
     for (size_t i = 0; i < n; i++)
         pcm[i] = (int16_t)(uint16_t)((in[2 * i] << 8) | in[2 * i + 1]);
-    plc_rx(state, pcm, (int)n);
+    codec_plc_rx(state, pcm, (size_t)n);
     return (int)n;
 }
 
 static int l16_plc(void *state, int16_t *pcm, size_t n)
 {
-    if (n < CODEC_PLC_MIN_SAMPLES || n > CODEC_MAX_FRAME_SAMPLES)
-        return SG_EINVAL;
-    plc_fillin(state, pcm, (int)n);
-    return (int)n;
+    return codec_plc_fillin(state, pcm, n);
 }
 
 const sg_codec_desc codec_l16_8k = {

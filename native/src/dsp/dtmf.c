@@ -9,6 +9,10 @@
 #include <spandsp.h>
 #include "dsp/dtmf.h"
 
+_Static_assert(sizeof(sg_dtmf_opts_t) == 4, "sg_dtmf_opts_t layout changed: bump SG_ABI_VERSION");
+_Static_assert(sizeof(sg_dsp_dtmf_payload_t) == 8 && sizeof(sg_dsp_dtmf_payload_t) <= SG_EVENT_PAYLOAD,
+               "sg_dsp_dtmf_payload_t layout changed: bump SG_ABI_VERSION");
+
 struct dsp_dtmf_rx {
     dtmf_rx_state_t rx;
     uint32_t samples;       /* samples processed so far */

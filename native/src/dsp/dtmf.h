@@ -11,8 +11,9 @@
 typedef struct dsp_dtmf_event {
     char digit;           /* '0'-'9', '*', '#', 'A'-'D' */
     uint8_t begin;        /* 1 = digit started, 0 = digit ended */
-    int8_t level_dbm0;    /* begin: level the detector measured */
-    uint32_t sample;      /* sample counter (since create) of the block that reported it */
+    int8_t level_dbm0;    /* begin: total level of the tone pair (two -10 dBm0 tones: -7) */
+    uint32_t sample;      /* sample counter (since create) at the start of the 102-sample
+                           * detector block that reported it */
     uint32_t duration;    /* end: samples since the matching begin */
 } dsp_dtmf_event;
 
@@ -52,5 +53,21 @@ int dsp_dtmf_tx_busy(const dsp_dtmf_tx *g);
 
 /* 1 when c is a DTMF digit character. */
 int dsp_dtmf_digit_valid(char c);
+
+/* The event record TypeScript reads (SG_DSP_EV_DTMF_BEGIN / _END under SG_SUBSYS_DSP). */
+static inline uint16_t dsp_dtmf_event_type(const dsp_dtmf_event *e)
+{
+    return e->begin ? SG_DSP_EV_DTMF_BEGIN : SG_DSP_EV_DTMF_END;
+}
+
+static inline void dsp_dtmf_event_payload(const dsp_dtmf_event *e, sg_dsp_dtmf_payload_t *p)
+{
+    uint32_t ms = e->duration / 8u;
+
+    p->digit = e->digit;
+    p->level_dbm0 = e->begin ? e->level_dbm0 : 0;
+    p->duration_ms = (uint16_t)(ms > 65535u ? 65535u : ms);
+    p->sample = e->sample;
+}
 
 #endif

@@ -3,22 +3,56 @@
  * Residual echo suppression uses speex_preprocess, whose echo suppressor only runs with its
  * noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
  * that line noise and low-level near-end audio are barely touched. Its VAD is left at the
- * default (off): setting it at all prints a warning from speexdsp. */
+ * default (off): setting it at all prints a warning from speexdsp.
+ * The tone disabler listens to both directions with spandsp's answer-tone detector. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spandsp.h>
 #include <speex/speex_echo.h>
 #include <speex/speex_preprocess.h>
 #include "dsp/ec.h"
 
 #define EC_RATE 8000
 #define NS_DB (-3)
+/* Tone disabler release (the G.164/G.165 hold-off): both directions below -36 dBm0 for 250 ms. */
+#define RELEASE_DBM0 (-36.0)
+#define RELEASE_BLOCKS (250 / 10)
 
 struct dsp_ec {
     SpeexEchoState *echo;
     SpeexPreprocessState *pp;   /* NULL when the NLP is off */
-    int bypass;
+    modem_connect_tones_rx_state_t *ans_rin;   /* NULL when the tone disabler is off */
+    modem_connect_tones_rx_state_t *ans_sin;
+    int bypass;                 /* set by the caller */
+    int tone_disabled;          /* set by the tone disabler */
+    int quiet_blocks;           /* consecutive quiet blocks while tone-disabled */
+    double release_energy;      /* block energy (sum of squares) at RELEASE_DBM0 */
     int16_t tmp[DSP_EC_FRAME];
 };
+
+_Static_assert(sizeof(sg_ec_opts_t) == 8, "sg_ec_opts_t layout changed: bump SG_ABI_VERSION");
+
+/* Builds any tables spandsp's answer-tone detector initialises lazily, once at library load,
+ * so channels created later on different threads never race on them. */
+__attribute__((constructor)) static void ec_warm_tables(void)
+{
+    modem_connect_tones_rx_state_t *s = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_ANS_PR, NULL, NULL);
+    if (s != NULL)
+        modem_connect_tones_rx_free(s);
+}
+
+/* spandsp answer-tone report: only the phase-reversed variants disable a canceller (G.165);
+ * plain 2100 Hz (fax CED, V.25 without reversals) leaves it running. */
+static void ans_report(void *user, int code, int level, int delay)
+{
+    dsp_ec *e = user;
+
+    if (code == MODEM_CONNECT_TONES_ANS_PR || code == MODEM_CONNECT_TONES_ANSAM_PR) {
+        e->tone_disabled = 1;
+        e->quiet_blocks = 0;
+    }
+}
 
 dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
 {
@@ -33,11 +67,19 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
     sup = opts->suppress_db != 0 ? opts->suppress_db : -40;
     sup_active = opts->suppress_active_db != 0 ? opts->suppress_active_db : -15;
     if (tail_ms < DSP_EC_TAIL_MIN_MS || tail_ms > DSP_EC_TAIL_MAX_MS || opts->nlp > 2 || sup > 0 ||
-        sup_active > 0)
+        sup_active > 0 || opts->tone_disable > 2)
         return NULL;
     e = calloc(1, sizeof(*e));
     if (e == NULL)
         return NULL;
+    /* mean square of a sine at RELEASE_DBM0 (full-scale sine = +3.14 dBm0), times a block */
+    e->release_energy = pow(32767.0 * pow(10.0, (RELEASE_DBM0 - 3.14) / 20.0), 2.0) / 2.0 * DSP_EC_FRAME;
+    if (opts->tone_disable != 2) {
+        e->ans_rin = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_ANS_PR, ans_report, e);
+        e->ans_sin = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_ANS_PR, ans_report, e);
+        if (e->ans_rin == NULL || e->ans_sin == NULL)
+            goto fail;
+    }
     e->echo = speex_echo_state_init((int)DSP_EC_FRAME, (int)(tail_ms * (EC_RATE / 1000)));
     if (e->echo == NULL)
         goto fail;
@@ -66,9 +108,22 @@ void dsp_ec_destroy(dsp_ec *e)
         return;
     if (e->pp != NULL)
         speex_preprocess_state_destroy(e->pp);
+    if (e->ans_rin != NULL)
+        modem_connect_tones_rx_free(e->ans_rin);
+    if (e->ans_sin != NULL)
+        modem_connect_tones_rx_free(e->ans_sin);
     if (e->echo != NULL)
         speex_echo_state_destroy(e->echo);
     free(e);
+}
+
+static double block_energy(const int16_t *x)
+{
+    double s = 0.0;
+
+    for (size_t i = 0; i < DSP_EC_FRAME; i++)
+        s += (double)x[i] * x[i];
+    return s;
 }
 
 int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *sout, size_t n)
@@ -81,6 +136,24 @@ int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *s
         return SG_OK;
     }
     for (size_t i = 0; i < n; i += DSP_EC_FRAME) {
+        if (e->ans_rin != NULL) {
+            modem_connect_tones_rx(e->ans_rin, rin + i, (int)DSP_EC_FRAME);
+            modem_connect_tones_rx(e->ans_sin, sin + i, (int)DSP_EC_FRAME);
+        }
+        if (e->tone_disabled) {
+            if (block_energy(rin + i) < e->release_energy && block_energy(sin + i) < e->release_energy) {
+                if (++e->quiet_blocks >= RELEASE_BLOCKS) {
+                    /* the data call is over: start again from an empty echo path */
+                    e->tone_disabled = 0;
+                    speex_echo_state_reset(e->echo);
+                }
+            } else {
+                e->quiet_blocks = 0;
+            }
+            if (sout != sin)
+                memmove(sout + i, sin + i, sizeof(e->tmp));
+            continue;
+        }
         /* sout may alias sin: cancel into a scratch block first */
         speex_echo_cancellation(e->echo, sin + i, rin + i, e->tmp);
         if (e->pp != NULL)
@@ -90,10 +163,18 @@ int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *s
     return SG_OK;
 }
 
+int dsp_ec_tone_disabled(const dsp_ec *e)
+{
+    return e != NULL && e->tone_disabled;
+}
+
 void dsp_ec_reset(dsp_ec *e)
 {
-    if (e != NULL)
-        speex_echo_state_reset(e->echo);
+    if (e == NULL)
+        return;
+    speex_echo_state_reset(e->echo);
+    e->tone_disabled = 0;
+    e->quiet_blocks = 0;
 }
 
 void dsp_ec_bypass(dsp_ec *e, int on)

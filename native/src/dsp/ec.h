@@ -27,8 +27,13 @@ void dsp_ec_destroy(dsp_ec *e);
  * SG_EINVAL. */
 int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *sout, size_t n);
 
-/* Per-frame path. Forgets the adapted echo path (call on a new call on the channel). */
+/* Per-frame path. Forgets the adapted echo path and any tone-disabled state (call it when a
+ * new call starts on the channel). */
 void dsp_ec_reset(dsp_ec *e);
+
+/* Per-frame path. 1 while the tone disabler holds the canceller off (an answer tone with phase
+ * reversals was heard; it re-enables itself after 250 ms below -36 dBm0 both ways). */
+int dsp_ec_tone_disabled(const dsp_ec *e);
 
 /* Per-frame path. 1 = pass sin through untouched (fax/modem calls: G.164/G.165 2100 Hz tone
  * with phase reversal asks for that; detecting it is the caller's job), 0 = cancel. */

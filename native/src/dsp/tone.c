@@ -16,6 +16,8 @@
 #include <spandsp.h>
 #include "dsp/tone.h"
 
+_Static_assert(sizeof(sg_tone_info_t) == 80, "sg_tone_info_t layout changed: bump SG_ABI_VERSION");
+
 #define ON1(f, l, ms) { (f), 0, (l), 0, (ms) }
 #define ON2(f1, l1, f2, l2, ms) { (f1), (f2), (l1), (l2), (ms) }
 #define OFF(ms) { 0, 0, 0, 0, (ms) }
