@@ -189,6 +189,10 @@ static void *media_main(void *arg)
         struct sched_param sp = { .sched_priority = mt->e->cfg.rt_priority };
         (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);  /* best effort */
     }
+    /* TODO(next): at 50 pps per socket every packet costs one wake-up, one recvmmsg and one
+     * sendmmsg (bench/RESULTS.md: ~13 us/packet at 1000 streams, 0.8x rtpengine). io_uring
+     * (multishot receive with provided buffers, sends batched across sockets) is the way to
+     * amortise that; this loop is where it plugs in. */
     while (!mt->stopping) {
         int n = epoll_wait(mt->epfd, evs, 64, -1), i;
         uint64_t now;
