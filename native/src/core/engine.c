@@ -149,6 +149,9 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
     case CMD_EP_DTMF:
         ep_on_dtmf(mt, &e->eps[c->index], c);
         break;
+    case CMD_EP_SINK:
+        ep_on_sink(mt, &e->eps[c->index], c);
+        break;
     case CMD_RELAY_ADD:
         relay_on_add(mt, &e->relays[c->index]);
         break;

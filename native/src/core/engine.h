@@ -16,6 +16,7 @@
 #include "spangate/engine.h"
 #include "spangate/rtp.h"
 #include "rtp/srtp.h"
+#include "codec/codec.h"
 
 #define MT_BATCH 32u          /* packets per recvmmsg/sendmmsg */
 #define MT_BUF 2048u          /* room for a 1500-byte packet plus the SRTP trailer */
@@ -35,6 +36,7 @@ enum cmd_type {
     CMD_EP_DTMF,
     CMD_RELAY_ADD,
     CMD_RELAY_DEL,
+    CMD_EP_SINK,
     CMD_STOP
 };
 
@@ -47,13 +49,19 @@ typedef struct cmd {
             sg_sockaddr remote;
             sg_sockaddr remote_rtcp;
             sgsrtp srtp;          /* new contexts (ownership passes to the media thread) */
+            sg_codec dec;         /* new playout decoder when the codec changed (have_dec) */
             uint8_t have_remote;
+            uint8_t have_dec;
         } update;
         struct {
             uint8_t event;
             uint8_t volume;
             uint16_t duration_ms;
         } dtmf;
+        struct {
+            void (*fn)(void);     /* rtp_ep_pcm_fn, stored without its prototype here */
+            void *ctx;
+        } sink;
     } u;
 } cmd;
 

@@ -88,9 +88,11 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
     uint16_t port = 0;
     sgsrtp srtp;
     jb *jbuf = NULL;
+    sg_codec dec;
     cmd cm;
 
     memset(&srtp, 0, sizeof(srtp));
+    memset(&dec, 0, sizeof(dec));
     rc = validate(cfg, &c, &remote, &remote_rtcp, &have_remote);
     if (rc != SG_OK)
         return rc;
@@ -124,6 +126,16 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
             goto out;
         }
     }
+    if (jbuf != NULL && c.codec[0] != '\0') {
+        sg_codec_opts_t o;
+        const sg_codec_desc *d = codec_lookup(c.codec, c.clock_rate);
+        memset(&o, 0, sizeof(o));
+        o.frame_ms = c.ptime_ms;
+        if (d == NULL || codec_create(&dec, d, &o) != SG_OK) {
+            rc = SG_EINVAL;
+            goto out;
+        }
+    }
     rc = udp_bind_pair(c.local_addr, c.local_port, e->cfg.port_min, e->cfg.port_max, &e->port_cursor,
                        !(c.flags & SG_RTP_F_RTCP_MUX), &rtp_fd, &rtcp_fd, &port);
     if (rc != SG_OK)
@@ -153,6 +165,7 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
     memset(&ep->dtx, 0, sizeof(ep->dtx));
     ep->dtx_ts = 0;
     ep->jbuf = jbuf;
+    ep->dec = dec;
     cn_gen_init(&ep->cng, engine_random32());
     ep->sink = NULL;
     ep->sink_ctx = NULL;
@@ -174,6 +187,7 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
         atomic_store_explicit(&ep->state, SLOT_FREE, memory_order_release);
         ep->rtp_fd = ep->rtcp_fd = -1;
         ep->jbuf = NULL;
+        memset(&ep->dec, 0, sizeof(ep->dec));
         memset(&ep->srtp, 0, sizeof(ep->srtp));
         goto out;
     }
@@ -182,8 +196,10 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
     rtp_fd = rtcp_fd = -1;
     jbuf = NULL;
     memset(&srtp, 0, sizeof(srtp));
+    memset(&dec, 0, sizeof(dec));
 out:
     engine_ctl_unlock();
+    codec_destroy(&dec);
     if (rtp_fd >= 0) close(rtp_fd);
     if (rtcp_fd >= 0) close(rtcp_fd);
     if (jbuf) {
@@ -224,11 +240,28 @@ int sg_rtp_update(uint32_t handle, const sg_rtp_config_t *cfg)
         if (rc != SG_OK)
             goto out;
     }
+    /* A jitter-buffer endpoint whose codec changes gets a new playout decoder. */
+    if (ep->jbuf != NULL && (strcasecmp(cm.u.update.cfg.codec, ep->cfg.codec) != 0 ||
+                             cm.u.update.cfg.clock_rate != ep->cfg.clock_rate ||
+                             cm.u.update.cfg.ptime_ms != ep->cfg.ptime_ms)) {
+        const sg_codec_desc *d = codec_lookup(cm.u.update.cfg.codec, cm.u.update.cfg.clock_rate);
+        sg_codec_opts_t o;
+        memset(&o, 0, sizeof(o));
+        o.frame_ms = cm.u.update.cfg.ptime_ms;
+        if (cm.u.update.cfg.codec[0] != '\0' && (d == NULL || codec_create(&cm.u.update.dec, d, &o) != SG_OK)) {
+            sgsrtp_destroy(&cm.u.update.srtp);
+            rc = SG_EINVAL;
+            goto out;
+        }
+        cm.u.update.have_dec = 1;
+    }
     cm.type = CMD_EP_UPDATE;
     cm.index = handle_index(handle);
     rc = engine_send(e, ep->thread, &cm);
-    if (rc != SG_OK)
+    if (rc != SG_OK) {
         sgsrtp_destroy(&cm.u.update.srtp);
+        codec_destroy(&cm.u.update.dec);
+    }
 out:
     engine_ctl_unlock();
     return rc;
@@ -342,6 +375,7 @@ void ep_release(rtp_ep *ep)
         free(ep->jbuf);
         ep->jbuf = NULL;
     }
+    codec_destroy(&ep->dec);
     ep->peer = NULL;
     atomic_store(&ep->state, SLOT_FREE);
 }
@@ -399,6 +433,13 @@ void ep_on_update(media_thread *mt, rtp_ep *ep, cmd *c)
     sgsrtp_destroy(&ep->srtp);
     ep->srtp = c->u.update.srtp;
     memset(&c->u.update.srtp, 0, sizeof(c->u.update.srtp));
+    if (c->u.update.have_dec) {
+        codec_destroy(&ep->dec);          /* setup-time, not the packet path */
+        ep->dec = c->u.update.dec;
+        memset(&c->u.update.dec, 0, sizeof(c->u.update.dec));
+        if (ep->dec.desc == NULL)
+            ep->sink = NULL;              /* nothing to decode with any more */
+    }
     ep->timed_out = 0;
 }
 
@@ -425,6 +466,8 @@ void ep_on_del(media_thread *mt, rtp_ep *ep)
         free(ep->jbuf);
         ep->jbuf = NULL;
     }
+    codec_destroy(&ep->dec);      /* teardown, not the packet path */
+    ep->sink = NULL;
     post(ep, SG_RTP_EV_CLOSED, &ev, sizeof(ev));
 }
 
@@ -765,6 +808,66 @@ static void send_dtmf_tick(media_thread *mt, rtp_ep *ep, uint64_t now)
     }
 }
 
+/* One tick of terminated media as PCM for the sink: decode, conceal (the codec's PLC),
+ * comfort noise or silence. */
+static void playout(rtp_ep *ep, jb_kind k, const jb_slot *slot)
+{
+    int16_t pcm[CODEC_MAX_FRAME_SAMPLES];
+    size_t n = ep->dec.frame_samples;
+    int r = -1;
+
+    if (k == JB_AUDIO && slot != NULL)
+        r = codec_decode(&ep->dec, slot->data, slot->len, pcm, CODEC_MAX_FRAME_SAMPLES);
+    if (k == JB_AUDIO && r > 0)
+        n = (size_t)r;
+    else if (k == JB_AUDIO || k == JB_MISSING) {
+        if (codec_plc(&ep->dec, pcm, n) < 0)
+            memset(pcm, 0, n * sizeof(pcm[0]));
+    } else if (k == JB_CN) {
+        cn_gen_set_level(&ep->cng, ep->jbuf->cn_level);
+        cn_gen_fill(&ep->cng, pcm, n);
+    } else {
+        memset(pcm, 0, n * sizeof(pcm[0]));
+    }
+    ep->sink(ep->sink_ctx, ep, pcm, n, k);
+}
+
+void ep_on_sink(media_thread *mt, rtp_ep *ep, const cmd *c)
+{
+    (void)mt;
+    ep->sink = (rtp_ep_pcm_fn)c->u.sink.fn;
+    ep->sink_ctx = c->u.sink.ctx;
+}
+
+int rtp_ep_set_pcm_sink(uint32_t handle, rtp_ep_pcm_fn fn, void *ctx)
+{
+    engine *e;
+    rtp_ep *ep;
+    cmd cm;
+    int rc;
+
+    engine_ctl_lock();
+    e = engine_get();
+    ep = lookup(e, handle);
+    if (ep == NULL) {
+        rc = e ? SG_ENOENT : SG_ESTATE;
+        goto out;
+    }
+    if (ep->jbuf == NULL || ep->dec.desc == NULL) {
+        rc = SG_ESTATE;
+        goto out;
+    }
+    memset(&cm, 0, sizeof(cm));
+    cm.type = CMD_EP_SINK;
+    cm.index = handle_index(handle);
+    cm.u.sink.fn = (void (*)(void))fn;
+    cm.u.sink.ctx = ctx;
+    rc = engine_send(e, ep->thread, &cm);
+out:
+    engine_ctl_unlock();
+    return rc;
+}
+
 void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now)
 {
     if (ep->have_remote && ep->cfg.dtmf_pt != 0 && dtmf_tx_busy(&ep->dtx))
@@ -777,8 +880,8 @@ void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now)
         else if (k == JB_MISSING)
             mt->c.jb_concealed++;
         ep->st.jb_delay_ms = (uint16_t)(ep->jbuf->target_units * 1000u / ep->cfg.clock_rate);
-        if (ep->sink)
-            ep->sink(ep->sink_ctx, ep, k, slot);
+        if (ep->sink != NULL && ep->dec.desc != NULL)
+            playout(ep, k, slot);
     }
     if (ep->cfg.media_timeout_ms && !ep->timed_out) {
         uint64_t since = ep->last_rx_ns ? ep->last_rx_ns : ep->created_ns;

@@ -12,11 +12,14 @@
 #include "rtp/packet.h"
 #include "rtp/rewrite.h"
 #include "rtp/srtp.h"
+#include "codec/codec.h"
 #include "spangate/rtp.h"
 
-/* Consumer of terminated media (TDM side), called on the media tick with the jitter
- * buffer's frame for this tick. slot is NULL unless kind is JB_AUDIO or a JB_CN packet. */
-typedef void (*rtp_ep_sink_fn)(void *ctx, struct rtp_ep *ep, jb_kind kind, const jb_slot *slot);
+/* Consumer of terminated media (the TDM side), called on the media thread once per tick with
+ * the frame the jitter buffer played, decoded to PCM at the codec's rate: JB_AUDIO decoded,
+ * JB_MISSING concealed by the codec's PLC (codec_plc, the codec layer's hook), JB_CN comfort
+ * noise at the RFC 3389 level, JB_NONE silence while the buffer fills. */
+typedef void (*rtp_ep_pcm_fn)(void *ctx, struct rtp_ep *ep, const int16_t *pcm, size_t n, jb_kind kind);
 
 typedef struct rtp_ep {
     /* Control part (control thread, under the control lock). */
@@ -42,7 +45,8 @@ typedef struct rtp_ep {
     uint32_t dtx_ts;
     jb *jbuf;
     cn_gen cng;
-    rtp_ep_sink_fn sink;
+    sg_codec dec;                 /* SG_RTP_F_JITTER_BUFFER with a table codec: the playout decoder */
+    rtp_ep_pcm_fn sink;
     void *sink_ctx;
     struct rtp_ep *peer;          /* relayed to */
     uint32_t relay_index;         /* valid while peer != NULL */
@@ -63,6 +67,12 @@ void ep_on_dtmf(media_thread *mt, rtp_ep *ep, const cmd *c);
 void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now);
 /* Media thread. One media tick. */
 void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now);
+/* Control thread. Attaches (fn != NULL) or detaches the PCM consumer of a jitter-buffer
+ * endpoint; takes effect on its media thread. SG_OK, SG_ENOENT, SG_ESTATE (no jitter buffer
+ * or no decoder for its codec), SG_EBUSY. Internal API for the TDM side. */
+int rtp_ep_set_pcm_sink(uint32_t handle, rtp_ep_pcm_fn fn, void *ctx);
+/* Media thread. Handler of that command. */
+void ep_on_sink(media_thread *mt, rtp_ep *ep, const cmd *c);
 /* Control thread, with media threads stopped: release everything the slot holds. */
 void ep_release(rtp_ep *ep);
 
