@@ -26,7 +26,8 @@ typedef enum sg_relay_mode {
 typedef enum sg_relay_event_type {
     SG_RELAY_EV_STARTED = 1,      /* sg_relay_ev_t: the media thread joined the two sides */
     SG_RELAY_EV_CLOSED = 2,       /* sg_relay_ev_t */
-    SG_RELAY_EV_ERROR = 3         /* sg_relay_ev_t: the sides could not be joined (err set) */
+    SG_RELAY_EV_ERROR = 3         /* sg_relay_ev_t (err set); reserved: today every refusal is
+                                   * returned synchronously by sg_relay_create */
 } sg_relay_event_type;
 
 typedef struct sg_relay_ev_t {
@@ -38,9 +39,11 @@ typedef struct sg_relay_ev_t {
 } sg_relay_ev_t;
 
 /* Main thread. Joins endpoints a and b. Returns the relay handle (> 0), or SG_ENOENT (no such
- * endpoint), SG_EINVAL (a == b, different media threads, or a codec the table lacks),
- * SG_EBUSY (an endpoint is already relayed, pool or queue full), SG_ESTATE. The mode is
- * decided here from the endpoints' codecs; SG_RELAY_EV_STARTED follows. */
+ * endpoint), SG_EINVAL (a == b, different media threads, a codec the table lacks, or
+ * different ptimes when transcoding), SG_EBUSY (an endpoint is already relayed, pool or queue
+ * full), SG_ESTATE. The mode is decided here from the endpoints' codec names (equal, or either
+ * empty: pass-through; else transcoding, whose codec instances are created here);
+ * SG_RELAY_EV_STARTED follows. */
 SG_API int sg_relay_create(uint32_t endpoint_a, uint32_t endpoint_b);
 
 /* Main thread. Separates the two endpoints (they stay open). SG_OK or SG_ENOENT. */
