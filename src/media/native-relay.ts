@@ -10,12 +10,24 @@ import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { MediaError } from '../errors.js';
 import type { NativeEngine, RtpEndpointConfig, SrtpSuite } from '../ffi/engine.js';
-import type { NativeEvent, NativeEventReader } from '../ffi/events.js';
+import type { NativeEvent } from '../ffi/events.js';
 import { audioMedia, mediaAddress, parseSdp, serializeSdp, type SdpCodec, type SdpMedia, type SessionDescription } from '../sip/sdp.js';
 import type {
   AnswerRequest, LegMediaOptions, MediaRelay, MediaSession, MediaSessionEvents, OfferRequest, RelayHealth,
   SessionStats, StreamStats,
 } from './relay.js';
+
+/** What the relay uses of the engine (NativeEngine in production, a fake in unit tests). */
+export type NativeEngineApi = Pick<
+  NativeEngine,
+  'isRunning' | 'createEndpoint' | 'updateEndpoint' | 'destroyEndpoint' | 'localPort' | 'endpointStats' | 'createRelay' | 'destroyRelay'
+>;
+
+/** Where engine events come from (NativeEventReader in production). */
+export interface NativeEventSource {
+  on(event: 'event', listener: (ev: NativeEvent) => void): unknown;
+  off(event: 'event', listener: (ev: NativeEvent) => void): unknown;
+}
 
 export interface NativeRelayOptions {
   /** Address the endpoints bind to. */
@@ -80,6 +92,12 @@ function parseRemote(sdp: SessionDescription, m: SdpMedia): Remote {
   return r;
 }
 
+/** Engine and SDP failures reach the call core as MediaError (the cause keeps the detail). */
+function asMediaError(err: unknown, what: string): MediaError {
+  if (err instanceof MediaError) return err;
+  return new MediaError(`native relay ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
 /** PT for a codec we add: its static/usual number unless taken, else a free dynamic one. */
 function choosePt(want: number, used: Set<number>): number {
   if (!used.has(want)) return want;
@@ -117,6 +135,23 @@ class NativeSession extends EventEmitter implements MediaSession {
 
   async offer(req: OfferRequest): Promise<string> {
     this.#check();
+    try {
+      return this.#offer(req);
+    } catch (err) {
+      throw asMediaError(err, 'offer');
+    }
+  }
+
+  async answer(req: AnswerRequest): Promise<string> {
+    this.#check();
+    try {
+      return this.#answer(req);
+    } catch (err) {
+      throw asMediaError(err, 'answer');
+    }
+  }
+
+  #offer(req: OfferRequest): string {
     const sdp = parseSdp(req.sdp);
     const m = audioMedia(sdp);
     if (!m) throw new MediaError('offer has no audio');
@@ -166,8 +201,7 @@ class NativeSession extends EventEmitter implements MediaSession {
     return this.#sdpFor(sdp, m, toLeg, list, req.toLeg, toLeg.txKey);
   }
 
-  async answer(req: AnswerRequest): Promise<string> {
-    this.#check();
+  #answer(req: AnswerRequest): string {
     const offerer = this.#offerFrom;
     if (offerer === undefined || offerer === req.from) {
       throw new MediaError(`answer from leg ${req.from} without an offer from the other leg`);
@@ -354,7 +388,7 @@ export class NativeMediaRelay implements MediaRelay {
     for (const s of this.#sessions.values()) if (s.handles().includes(ev.handle)) s.onEvent(ev);
   };
 
-  constructor(readonly engine: NativeEngine, private readonly events: NativeEventReader, readonly options: NativeRelayOptions) {
+  constructor(readonly engine: NativeEngineApi, private readonly events: NativeEventSource, readonly options: NativeRelayOptions) {
     events.on('event', this.#onEvent);
   }
 
