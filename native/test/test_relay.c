@@ -392,3 +392,58 @@ SG_TEST(endpoint_rejects_bad_config)
     SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
     SG_CHECK_EQ_INT(sg_rtp_create(&c), SG_ESTATE);
 }
+
+SG_TEST(endpoint_sends_rtcp_receiver_report)
+{
+    /* alice listens on an even/odd pair so the endpoint's RTCP (remote port + 1) reaches her. */
+    struct sockaddr_in a;
+    int artp = socket(AF_INET, SOCK_DGRAM, 0), artcp = socket(AF_INET, SOCK_DGRAM, 0), e, n, i;
+    struct timeval tv = { .tv_sec = 6, .tv_usec = 0 };
+    uint16_t port = 0;
+    sg_rtp_config_t c;
+    rtcp_info info;
+    uint8_t buf[512];
+
+    for (i = 47990; i < 48000 && port == 0; i += 2) {
+        memset(&a, 0, sizeof(a));
+        a.sin_family = AF_INET;
+        inet_pton(AF_INET, LOOP, &a.sin_addr);
+        a.sin_port = htons((uint16_t)i);
+        if (bind(artp, (struct sockaddr *)&a, sizeof(a)) < 0)
+            continue;
+        a.sin_port = htons((uint16_t)(i + 1));
+        if (bind(artcp, (struct sockaddr *)&a, sizeof(a)) < 0) {
+            close(artp);
+            artp = socket(AF_INET, SOCK_DGRAM, 0);
+            continue;
+        }
+        port = (uint16_t)i;
+    }
+    SG_CHECK(port != 0);
+    setsockopt(artcp, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    SG_CHECK_EQ_INT(start_engine(), SG_OK);
+    base_cfg(&c, port);
+    c.flags = 0;                                   /* RTCP on */
+    e = sg_rtp_create(&c);
+    SG_CHECK(e > 0);
+    for (i = 0; i < 10; i++) {
+        if (i == 4)
+            continue;                              /* one lost */
+        send_rtp(artp, (uint16_t)sg_rtp_local_port((uint32_t)e), 0, 0, (uint16_t)(300 + i), 160u * (uint32_t)i, 0xa11ce, 0, 160);
+    }
+    /* The first report comes after 1.25-3.75 s: an RR (we sent no RTP) about alice's stream. */
+    n = (int)recv(artcp, buf, sizeof(buf), 0);
+    SG_CHECK(n > 0);
+    if (n > 0) {
+        SG_CHECK_EQ_INT(rtcp_parse(buf, (size_t)n, 0xa11ce, &info), 2);   /* RR + SDES */
+        SG_CHECK_EQ_INT(info.has_sr, 0);
+        SG_CHECK_EQ_INT(info.has_block, 1);
+        SG_CHECK_EQ_INT(info.block.ext_max_seq, 309);
+        SG_CHECK_EQ_INT(info.block.cumulative_lost, 1);
+        SG_CHECK_EQ_INT(info.block.fraction_lost, 256 / 10);
+        SG_CHECK_EQ_INT(info.block.lsr, 0);
+    }
+    SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
+    close(artp);
+    close(artcp);
+}

@@ -233,61 +233,17 @@ static void send_rtp(media_thread *mt, rtp_ep *to, uint8_t *pkt, int len, uint32
     mt->c.tx_bytes += (uint64_t)len;
 }
 
-/* Decode, resample, encode; DTMF and CN are carried with their clocks rescaled. */
-static void transcode_forward(media_thread *mt, relay *r, rtp_ep *from, uint8_t *buf, uint32_t len,
-                              const rtp_header *h, enum relay_kind kind, uint64_t now)
+/* Resamples (when needed), encodes and sends one PCM frame as source packet (ssrc, seq, ts). */
+static void emit_pcm(media_thread *mt, xcode_dir *d, rtp_ep *to, int16_t *pcm, int n, uint32_t ssrc,
+                     uint16_t src_seq, uint32_t src_ts, int marker_in, uint64_t now)
 {
-    rtp_ep *to = from->peer;
-    xcode_dir *d = (from->index == r->a) ? &r->x->ab : &r->x->ba;
-    int16_t pcm[CODEC_MAX_FRAME_SAMPLES], pcm2[CODEC_MAX_FRAME_SAMPLES];
+    int16_t pcm2[CODEC_MAX_FRAME_SAMPLES];
     const int16_t *in = pcm;
-    uint8_t *out;
+    uint32_t scaled = xcode_scale_ts(d, ssrc, src_ts), ts;
     uint16_t seq;
-    uint32_t ts, scaled = xcode_scale_ts(d, h->ssrc, h->ts);
-    int n, enc, marker;
+    uint8_t *out;
+    int enc, marker;
 
-    (void)len;
-    if (!to->have_remote) {
-        mt->c.relay_dropped++;
-        return;
-    }
-    if (kind == RELAY_DTMF) {
-        /* Same payload; the duration field counts in the RTP clock, which may differ. */
-        uint8_t *p = buf + h->header_len;
-        uint32_t dur;
-        if (to->cfg.dtmf_pt == 0 || h->payload_len < 4) {
-            mt->c.relay_dropped++;
-            return;
-        }
-        dur = ((uint32_t)p[2] << 8 | p[3]) * d->to_clock / d->from_clock;
-        if (dur > 0xffff)
-            dur = 0xffff;
-        p[2] = (uint8_t)(dur >> 8);
-        p[3] = (uint8_t)dur;
-        marker = out_stream_map(&to->out, h->ssrc, h->seq, scaled, now, &seq, &ts) | h->marker;
-        rtp_rewrite(buf, to->cfg.dtmf_pt, marker, seq, ts, to->out.ssrc);
-        send_rtp(mt, to, buf, (int)(h->header_len + h->payload_len), ts, h->payload_len, now);
-        if (h->marker)
-            mt->c.dtmf_tx_events++;
-        return;
-    }
-    if (kind == RELAY_CN) {
-        /* Comfort noise at the signalled level, encoded like speech for the other side. */
-        cn_payload cn;
-        if (cn_parse(buf + h->header_len, h->payload_len, &cn) < 0) {
-            mt->c.relay_dropped++;
-            return;
-        }
-        cn_gen_set_level(&d->cng, cn.level);
-        n = d->dec.frame_samples;
-        cn_gen_fill(&d->cng, pcm, (size_t)n);
-    } else {
-        n = codec_decode(&d->dec, buf + h->header_len, h->payload_len, pcm, CODEC_MAX_FRAME_SAMPLES);
-        if (n <= 0) {
-            mt->c.relay_dropped++;
-            return;
-        }
-    }
     if (d->rs != NULL) {
         n = resample_run(d->rs, pcm, (size_t)n, pcm2, CODEC_MAX_FRAME_SAMPLES);
         if (n <= 0) {
@@ -306,10 +262,99 @@ static void transcode_forward(media_thread *mt, relay *r, rtp_ep *from, uint8_t 
         mt->c.relay_dropped++;
         return;
     }
-    marker = out_stream_map(&to->out, h->ssrc, h->seq, scaled, now, &seq, &ts) | h->marker;
+    marker = out_stream_map(&to->out, ssrc, src_seq, scaled, now, &seq, &ts) | marker_in;
     rtp_write_header(out, to->cfg.payload_type, marker, seq, ts, to->out.ssrc);
     send_rtp(mt, to, out, (int)RTP_HEADER_LEN + enc, ts, (uint32_t)enc, now);
     mt->c.relay_transcoded++;
+}
+
+/* Fills a short gap before packet h of an audio source: PLC for the older missing frames and
+ * the codec's FEC (Opus in-band redundancy carried by h) for the frame just before h. */
+static void conceal_gap(media_thread *mt, xcode_dir *d, rtp_ep *to, const uint8_t *payload, uint32_t len,
+                        const rtp_header *h, uint64_t now)
+{
+    int16_t pcm[CODEC_MAX_FRAME_SAMPLES];
+    uint16_t gap = (uint16_t)(h->seq - d->next_seq), k;
+    uint32_t step = d->from_clock / 1000u * d->dec.frame_ms;
+
+    if (!d->have_seq || !d->last_audio || h->ssrc != d->seq_ssrc || gap == 0 || gap > XCODE_MAX_CONCEAL)
+        return;
+    for (k = gap; k >= 1; k--) {
+        int n = k == 1 ? codec_decode_fec(&d->dec, payload, len, pcm, d->dec.frame_samples)
+                       : codec_plc(&d->dec, pcm, d->dec.frame_samples);
+        if (n > 0)
+            emit_pcm(mt, d, to, pcm, n, h->ssrc, (uint16_t)(h->seq - k), h->ts - k * step, 0, now);
+    }
+}
+
+static void track_seq(xcode_dir *d, const rtp_header *h, enum relay_kind kind)
+{
+    if (!d->have_seq || h->ssrc != d->seq_ssrc || (int16_t)(h->seq - d->next_seq) >= 0)
+        d->next_seq = (uint16_t)(h->seq + 1);
+    d->have_seq = 1;
+    d->seq_ssrc = h->ssrc;
+    d->last_audio = kind == RELAY_AUDIO;
+}
+
+/* Decode, resample, encode; DTMF and CN are carried with their clocks rescaled. */
+static void transcode_forward(media_thread *mt, relay *r, rtp_ep *from, uint8_t *buf, uint32_t len,
+                              const rtp_header *h, enum relay_kind kind, uint64_t now)
+{
+    rtp_ep *to = from->peer;
+    xcode_dir *d = (from->index == r->a) ? &r->x->ab : &r->x->ba;
+    int16_t pcm[CODEC_MAX_FRAME_SAMPLES];
+    int n;
+
+    (void)len;
+    if (!to->have_remote) {
+        mt->c.relay_dropped++;
+        return;
+    }
+    if (kind == RELAY_DTMF) {
+        /* Same payload; the duration field counts in the RTP clock, which may differ. */
+        uint8_t *p = buf + h->header_len;
+        uint32_t dur, ts, scaled = xcode_scale_ts(d, h->ssrc, h->ts);
+        uint16_t seq;
+        int marker;
+        if (to->cfg.dtmf_pt == 0 || h->payload_len < 4) {
+            mt->c.relay_dropped++;
+            return;
+        }
+        dur = ((uint32_t)p[2] << 8 | p[3]) * d->to_clock / d->from_clock;
+        if (dur > 0xffff)
+            dur = 0xffff;
+        p[2] = (uint8_t)(dur >> 8);
+        p[3] = (uint8_t)dur;
+        marker = out_stream_map(&to->out, h->ssrc, h->seq, scaled, now, &seq, &ts) | h->marker;
+        rtp_rewrite(buf, to->cfg.dtmf_pt, marker, seq, ts, to->out.ssrc);
+        send_rtp(mt, to, buf, (int)(h->header_len + h->payload_len), ts, h->payload_len, now);
+        if (h->marker)
+            mt->c.dtmf_tx_events++;
+        track_seq(d, h, kind);
+        return;
+    }
+    if (kind == RELAY_CN) {
+        /* Comfort noise at the signalled level, encoded like speech for the other side. */
+        cn_payload cn;
+        if (cn_parse(buf + h->header_len, h->payload_len, &cn) < 0) {
+            mt->c.relay_dropped++;
+            track_seq(d, h, kind);
+            return;
+        }
+        cn_gen_set_level(&d->cng, cn.level);
+        n = d->dec.frame_samples;
+        cn_gen_fill(&d->cng, pcm, (size_t)n);
+    } else {
+        conceal_gap(mt, d, to, buf + h->header_len, h->payload_len, h, now);
+        n = codec_decode(&d->dec, buf + h->header_len, h->payload_len, pcm, CODEC_MAX_FRAME_SAMPLES);
+        if (n <= 0) {
+            mt->c.relay_dropped++;
+            track_seq(d, h, kind);
+            return;
+        }
+    }
+    track_seq(d, h, kind);
+    emit_pcm(mt, d, to, pcm, n, h->ssrc, h->seq, h->ts, h->marker, now);
 }
 
 void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, const rtp_header *h,

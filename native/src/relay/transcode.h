@@ -18,8 +18,16 @@ typedef struct xcode_dir {
     uint32_t from_clock, to_clock;
     uint32_t last_src_ts, last_dst_ts, src_ssrc;
     uint8_t have_ts;
+    uint8_t have_seq;             /* next_seq/seq_ssrc valid */
+    uint8_t last_audio;           /* the previous packet of this source was audio */
+    uint16_t next_seq;            /* sequence number expected next from the source */
+    uint32_t seq_ssrc;
     cn_gen cng;
 } xcode_dir;
+
+/* Audio gaps of up to this many packets are filled by concealment (PLC, or Opus FEC from the
+ * next packet) before the packet that ends them; longer gaps are left to the far end. */
+#define XCODE_MAX_CONCEAL 3u
 
 typedef struct xcode {
     xcode_dir ab;                 /* endpoint a -> endpoint b */

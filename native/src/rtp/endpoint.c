@@ -397,7 +397,9 @@ void ep_on_add(media_thread *mt, rtp_ep *ep, uint64_t now)
 {
     (void)mt;
     ep->created_ns = now;
-    ep->next_rtcp_ns = rtcp_jitter_ns(now);
+    /* The first report goes out after half the interval (RFC 3550 6.2: "the initial RTCP
+     * packet ... delayed by half the minimum interval"), randomised like the others. */
+    ep->next_rtcp_ns = now + (rtcp_jitter_ns(now) - now) / 2;
 }
 
 void ep_on_update(media_thread *mt, rtp_ep *ep, cmd *c)
