@@ -39,6 +39,17 @@ int udp_addr_equal(const sg_sockaddr *a, const sg_sockaddr *b)
     return 0;
 }
 
+int udp_addr_same_host(const sg_sockaddr *a, const sg_sockaddr *b)
+{
+    if (a->u.sa.sa_family != b->u.sa.sa_family)
+        return 0;
+    if (a->u.sa.sa_family == AF_INET)
+        return a->u.in4.sin_addr.s_addr == b->u.in4.sin_addr.s_addr;
+    if (a->u.sa.sa_family == AF_INET6)
+        return memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr, sizeof(struct in6_addr)) == 0;
+    return 0;
+}
+
 uint16_t udp_addr_port(const sg_sockaddr *a)
 {
     if (a->u.sa.sa_family == AF_INET)

@@ -21,6 +21,8 @@ typedef struct sg_sockaddr {
 /* 0, or -1 for a bad literal. */
 int udp_addr_parse(const char *ip, uint16_t port, sg_sockaddr *out);
 int udp_addr_equal(const sg_sockaddr *a, const sg_sockaddr *b);
+/* Same family and IP address, any port. */
+int udp_addr_same_host(const sg_sockaddr *a, const sg_sockaddr *b);
 uint16_t udp_addr_port(const sg_sockaddr *a);
 void udp_addr_set_port(sg_sockaddr *a, uint16_t port);
 /* Writes the textual address (no port) into buf. */

@@ -536,7 +536,10 @@ static void on_rtcp(media_thread *mt, rtp_ep *ep, uint8_t *buf, uint32_t len, co
         return;
     }
     mt->c.rtcp_rx++;
-    if ((ep->cfg.flags & SG_RTP_F_SYMMETRIC) && ep->have_latched && !(ep->cfg.flags & SG_RTP_F_RTCP_MUX))
+    /* Symmetric RTCP: answer where reports really come from, but only from the host RTP
+     * latched to (an unauthenticated stranger must not redirect our reports). */
+    if ((ep->cfg.flags & SG_RTP_F_SYMMETRIC) && ep->have_latched && !(ep->cfg.flags & SG_RTP_F_RTCP_MUX) &&
+        udp_addr_same_host(src, &ep->latched_src))
         ep->remote_rtcp = *src;
     if (info.has_sr) {
         ep->lsr_mid = info.sr_ntp_mid;
