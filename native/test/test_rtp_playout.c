@@ -135,3 +135,64 @@ SG_TEST(playout_sink_needs_a_decoder)
     SG_CHECK_EQ_INT(sg_rtp_create(&c), SG_EINVAL);                             /* no such decoder */
     SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
 }
+
+SG_TEST(send_pcm_paces_timestamps_and_marks_talk_spurts)
+{
+    static media_thread mt;
+    static rtp_ep ep;
+    struct sockaddr_in a;
+    socklen_t alen = sizeof(a);
+    int rx = socket(AF_INET, SOCK_DGRAM, 0), i;
+    struct timeval tv = { .tv_sec = 5, .tv_usec = 0 };
+    int16_t pcm[160];
+    uint8_t buf[256];
+    uint64_t now = 1000000000ull;
+    rtp_header h;
+    uint32_t ts[4] = { 0 };
+    uint8_t mark[4] = { 0 };
+
+    memset(&mt, 0, sizeof(mt));
+    memset(&ep, 0, sizeof(ep));
+    memset(pcm, 0, sizeof(pcm));
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, LOOP, &a.sin_addr);
+    bind(rx, (struct sockaddr *)&a, sizeof(a));
+    getsockname(rx, (struct sockaddr *)&a, &alen);
+    setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ep.rtp_fd = socket(AF_INET, SOCK_DGRAM, 0);
+    SG_CHECK_EQ_INT(udp_addr_parse(LOOP, ntohs(a.sin_port), &ep.remote), 0);
+    ep.cfg.payload_type = 0;
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 160, now), SG_ESTATE);   /* no encoder */
+    SG_CHECK_EQ_INT(codec_create(&ep.enc, codec_lookup("PCMU", 8000), NULL), SG_OK);
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 160, now), SG_ESTATE);   /* no remote */
+    ep.have_remote = 1;
+    out_stream_init(&ep.out, 0x1234, 100, 5000, 8000);
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 80, now), SG_EINVAL);
+    /* Three frames 20 ms apart (the second one late by 7 ms: timestamps still step by 160),
+     * then a 200 ms pause. */
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 160, now), SG_OK);
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 160, now + 27000000ull), SG_OK);
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 160, now + 40000000ull), SG_OK);
+    SG_CHECK_EQ_INT(rtp_ep_send_pcm(&mt, &ep, pcm, 160, now + 240000000ull), SG_OK);
+    for (i = 0; i < 4; i++) {
+        int n = (int)recv(rx, buf, sizeof(buf), 0);
+        SG_CHECK_EQ_INT(n, 172);
+        SG_CHECK_EQ_INT(rtp_parse(buf, (size_t)(n > 0 ? n : 0), &h), 0);
+        SG_CHECK_EQ_INT(h.seq, 100 + i);
+        SG_CHECK_EQ_INT(h.ssrc, 0x1234);
+        ts[i] = h.ts;
+        mark[i] = h.marker;
+    }
+    SG_CHECK_EQ_INT(mark[0], 1);
+    SG_CHECK_EQ_INT(mark[1], 0);
+    SG_CHECK_EQ_INT(mark[2], 0);
+    SG_CHECK_EQ_INT(ts[1] - ts[0], 160);
+    SG_CHECK_EQ_INT(ts[2] - ts[1], 160);
+    SG_CHECK_EQ_INT(mark[3], 1);                 /* a new talk spurt */
+    SG_CHECK_EQ_INT(ts[3] - ts[2], 1600);        /* re-based on the 200 ms that passed */
+    SG_CHECK_EQ_INT(mt.c.tx_packets, 4);
+    codec_destroy(&ep.enc);
+    close(ep.rtp_fd);
+    close(rx);
+}

@@ -50,6 +50,7 @@ typedef struct cmd {
             sg_sockaddr remote_rtcp;
             sgsrtp srtp;          /* new contexts (ownership passes to the media thread) */
             sg_codec dec;         /* new playout decoder when the codec changed (have_dec) */
+            sg_codec enc;         /* ... and encoder */
             uint8_t have_remote;
             uint8_t have_dec;
         } update;

@@ -88,11 +88,12 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
     uint16_t port = 0;
     sgsrtp srtp;
     jb *jbuf = NULL;
-    sg_codec dec;
+    sg_codec dec, enc;
     cmd cm;
 
     memset(&srtp, 0, sizeof(srtp));
     memset(&dec, 0, sizeof(dec));
+    memset(&enc, 0, sizeof(enc));
     rc = validate(cfg, &c, &remote, &remote_rtcp, &have_remote);
     if (rc != SG_OK)
         return rc;
@@ -131,7 +132,7 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
         const sg_codec_desc *d = codec_lookup(c.codec, c.clock_rate);
         memset(&o, 0, sizeof(o));
         o.frame_ms = c.ptime_ms;
-        if (d == NULL || codec_create(&dec, d, &o) != SG_OK) {
+        if (d == NULL || codec_create(&dec, d, &o) != SG_OK || codec_create(&enc, d, &o) != SG_OK) {
             rc = SG_EINVAL;
             goto out;
         }
@@ -166,6 +167,9 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
     ep->dtx_ts = 0;
     ep->jbuf = jbuf;
     ep->dec = dec;
+    ep->enc = enc;
+    ep->pcm_next_ts = 0;
+    ep->pcm_last_ns = 0;
     cn_gen_init(&ep->cng, engine_random32());
     ep->sink = NULL;
     ep->sink_ctx = NULL;
@@ -188,6 +192,7 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
         ep->rtp_fd = ep->rtcp_fd = -1;
         ep->jbuf = NULL;
         memset(&ep->dec, 0, sizeof(ep->dec));
+        memset(&ep->enc, 0, sizeof(ep->enc));
         memset(&ep->srtp, 0, sizeof(ep->srtp));
         goto out;
     }
@@ -197,9 +202,11 @@ int sg_rtp_create(const sg_rtp_config_t *cfg)
     jbuf = NULL;
     memset(&srtp, 0, sizeof(srtp));
     memset(&dec, 0, sizeof(dec));
+    memset(&enc, 0, sizeof(enc));
 out:
     engine_ctl_unlock();
     codec_destroy(&dec);
+    codec_destroy(&enc);
     if (rtp_fd >= 0) close(rtp_fd);
     if (rtcp_fd >= 0) close(rtcp_fd);
     if (jbuf) {
@@ -248,8 +255,10 @@ int sg_rtp_update(uint32_t handle, const sg_rtp_config_t *cfg)
         sg_codec_opts_t o;
         memset(&o, 0, sizeof(o));
         o.frame_ms = cm.u.update.cfg.ptime_ms;
-        if (cm.u.update.cfg.codec[0] != '\0' && (d == NULL || codec_create(&cm.u.update.dec, d, &o) != SG_OK)) {
+        if (cm.u.update.cfg.codec[0] != '\0' && (d == NULL || codec_create(&cm.u.update.dec, d, &o) != SG_OK ||
+                                                  codec_create(&cm.u.update.enc, d, &o) != SG_OK)) {
             sgsrtp_destroy(&cm.u.update.srtp);
+            codec_destroy(&cm.u.update.dec);
             rc = SG_EINVAL;
             goto out;
         }
@@ -261,6 +270,7 @@ int sg_rtp_update(uint32_t handle, const sg_rtp_config_t *cfg)
     if (rc != SG_OK) {
         sgsrtp_destroy(&cm.u.update.srtp);
         codec_destroy(&cm.u.update.dec);
+        codec_destroy(&cm.u.update.enc);
     }
 out:
     engine_ctl_unlock();
@@ -376,6 +386,7 @@ void ep_release(rtp_ep *ep)
         ep->jbuf = NULL;
     }
     codec_destroy(&ep->dec);
+    codec_destroy(&ep->enc);
     ep->peer = NULL;
     atomic_store(&ep->state, SLOT_FREE);
 }
@@ -437,8 +448,12 @@ void ep_on_update(media_thread *mt, rtp_ep *ep, cmd *c)
     memset(&c->u.update.srtp, 0, sizeof(c->u.update.srtp));
     if (c->u.update.have_dec) {
         codec_destroy(&ep->dec);          /* setup-time, not the packet path */
+        codec_destroy(&ep->enc);
         ep->dec = c->u.update.dec;
+        ep->enc = c->u.update.enc;
         memset(&c->u.update.dec, 0, sizeof(c->u.update.dec));
+        memset(&c->u.update.enc, 0, sizeof(c->u.update.enc));
+        ep->pcm_last_ns = 0;
         if (ep->dec.desc == NULL)
             ep->sink = NULL;              /* nothing to decode with any more */
     }
@@ -469,6 +484,7 @@ void ep_on_del(media_thread *mt, rtp_ep *ep)
         ep->jbuf = NULL;
     }
     codec_destroy(&ep->dec);      /* teardown, not the packet path */
+    codec_destroy(&ep->enc);
     ep->sink = NULL;
     post(ep, SG_RTP_EV_CLOSED, &ev, sizeof(ev));
 }
@@ -835,6 +851,44 @@ static void playout(rtp_ep *ep, jb_kind k, const jb_slot *slot)
         memset(pcm, 0, n * sizeof(pcm[0]));
     }
     ep->sink(ep->sink_ctx, ep, pcm, n, k);
+}
+
+int rtp_ep_send_pcm(media_thread *mt, rtp_ep *ep, const int16_t *pcm, size_t n, uint64_t now)
+{
+    uint8_t *buf = mt->scratch;
+    uint32_t units, ts;
+    uint16_t seq;
+    int len, marker = 0;
+
+    if (ep->enc.desc == NULL || !ep->have_remote)
+        return SG_ESTATE;
+    if (n != ep->enc.frame_samples)
+        return SG_EINVAL;
+    len = codec_encode(&ep->enc, pcm, n, buf + RTP_HEADER_LEN, MT_BUF - RTP_HEADER_LEN - SGSRTP_MAX_TRAILER);
+    if (len < 0)
+        return SG_EINVAL;
+    units = codec_rtp_ticks(&ep->enc, (uint32_t)n);
+    out_stream_local(&ep->out, now, &seq, &ts);
+    if (ep->pcm_last_ns != 0 && now - ep->pcm_last_ns <= 3ull * ep->enc.frame_ms * 1000000ull)
+        ts = ep->pcm_next_ts;             /* continuous audio: exactly one frame on */
+    else
+        marker = 1;                       /* first frame or a new talk spurt */
+    rtp_write_header(buf, ep->cfg.payload_type, marker, seq, ts, ep->out.ssrc);
+    out_stream_sent(&ep->out, ts, now, (uint32_t)len);
+    ep->pcm_next_ts = ts + units;
+    ep->pcm_last_ns = now;
+    len += (int)RTP_HEADER_LEN;
+    if (ep->srtp.suite && sgsrtp_protect(&ep->srtp, buf, &len) < 0) {
+        mt->c.srtp_tx_fail++;
+        return SG_EIO;
+    }
+    send_now(mt, ep->rtp_fd, &ep->remote, buf, len);
+    mt->c.tx_packets++;
+    mt->c.tx_bytes += (uint64_t)len;
+    ep->st.tx_packets++;
+    ep->st.tx_bytes += (uint64_t)len;
+    ep->sent_since_report++;
+    return SG_OK;
 }
 
 void ep_on_sink(media_thread *mt, rtp_ep *ep, const cmd *c)

@@ -46,6 +46,9 @@ typedef struct rtp_ep {
     jb *jbuf;
     cn_gen cng;
     sg_codec dec;                 /* SG_RTP_F_JITTER_BUFFER with a table codec: the playout decoder */
+    sg_codec enc;                 /* ... and the encoder for rtp_ep_send_pcm */
+    uint32_t pcm_next_ts;         /* timestamp of the next rtp_ep_send_pcm frame */
+    uint64_t pcm_last_ns;         /* when the last one was sent (0 = never) */
     rtp_ep_pcm_fn sink;
     void *sink_ctx;
     struct rtp_ep *peer;          /* relayed to */
@@ -71,6 +74,12 @@ void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now);
  * endpoint; takes effect on its media thread. SG_OK, SG_ENOENT, SG_ESTATE (no jitter buffer
  * or no decoder for its codec), SG_EBUSY. Internal API for the TDM side. */
 int rtp_ep_set_pcm_sink(uint32_t handle, rtp_ep_pcm_fn fn, void *ctx);
+/* Media thread (the TDM side runs its span I/O on the endpoint's media thread). Encodes one
+ * frame of PCM (enc.rate, enc.frame_samples) and sends it as the endpoint's next RTP packet,
+ * SRTP-protected when keyed. Timestamps advance by one frame per call; after a pause of more
+ * than three frames the stream re-bases on elapsed time and the packet carries the marker.
+ * SG_OK, SG_ESTATE (no encoder or no remote yet), SG_EINVAL (wrong n), SG_EIO. */
+int rtp_ep_send_pcm(media_thread *mt, rtp_ep *ep, const int16_t *pcm, size_t n, uint64_t now);
 /* Media thread. Handler of that command. */
 void ep_on_sink(media_thread *mt, rtp_ep *ep, const cmd *c);
 /* Control thread, with media threads stopped: release everything the slot holds. */
