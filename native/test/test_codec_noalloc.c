@@ -111,6 +111,7 @@ SG_TEST(per_frame_path_does_not_allocate)
             if (bytes > 0)
                 codec_decode(&c[k], pay, (size_t)bytes, out, CODEC_MAX_FRAME_SAMPLES);
             if (i % (5 * f) == 0 && bytes > 0) {
+                codec_set_loss(&c[k], (unsigned)(i % 20));
                 codec_plc(&c[k], out, f);
                 codec_decode_fec(&c[k], pay, (size_t)bytes, out, f);
             }

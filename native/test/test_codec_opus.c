@@ -33,6 +33,12 @@ SG_TEST(opus_options_and_geometry)
     SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_EINVAL);
     o = (sg_codec_opts_t){ .frame_ms = 25 };
     SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_EINVAL);
+    o = (sg_codec_opts_t){ .frame_ms = 30 };  /* not an Opus frame size */
+    SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_EINVAL);
+    o = (sg_codec_opts_t){ .frame_ms = 40 };
+    SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, &o), SG_OK);
+    SG_CHECK_EQ_INT(c.frame_samples, 320);
+    codec_destroy(&c);
 }
 
 /* Encodes and decodes `n` samples at c's rate in 20 ms frames; returns total payload bytes. */
@@ -170,4 +176,21 @@ SG_TEST(opus_rejects_bad_frames_and_packets)
     SG_CHECK_EQ_INT(codec_decode(&c, pay, (size_t)n, pcm, 160), SG_EBUSY);
     SG_CHECK_EQ_INT(codec_decode(&c, pay, (size_t)n, pcm, 960), 480);
     codec_destroy(&c);
+}
+
+/* codec_set_loss reaches the Opus encoder (RTCP-reported loss tunes its FEC); codecs without
+ * redundancy report SG_ENOSYS. */
+SG_TEST(opus_set_loss)
+{
+    sg_codec c, pcmu;
+
+    SG_CHECK_EQ_INT(codec_create(&c, &codec_opus, NULL), SG_OK);
+    SG_CHECK_EQ_INT(codec_set_loss(&c, 0), SG_OK);
+    SG_CHECK_EQ_INT(codec_set_loss(&c, 30), SG_OK);
+    SG_CHECK_EQ_INT(codec_set_loss(&c, 101), SG_EINVAL);
+    codec_destroy(&c);
+    SG_CHECK_EQ_INT(codec_set_loss(&c, 5), SG_ESTATE);
+    SG_CHECK_EQ_INT(codec_create(&pcmu, &codec_pcmu, NULL), SG_OK);
+    SG_CHECK_EQ_INT(codec_set_loss(&pcmu, 5), SG_ENOSYS);
+    codec_destroy(&pcmu);
 }

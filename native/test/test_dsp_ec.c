@@ -57,15 +57,19 @@ typedef struct ec_signals {
     double near_pow[EC_LEN / EC_BLOCK];
 } ec_signals;
 
-/* Builds rin/sin for one path. near_from..near_to (seconds) carries near-end speech. */
-static void build(ec_signals *s, const echo_path *p, double near_from, double near_to)
+/* Builds rin/sin for one path. near_from..near_to (seconds) carries near-end speech. The far
+ * end is the composite source, or `far` (EC_LEN samples) when given. */
+static void build_from(ec_signals *s, const echo_path *p, double near_from, double near_to, const int16_t *far)
 {
     static double echo[EC_LEN];
     double p_rin = 0.0, p_echo = 0.0, scale;
     sig_rng rng = { 1234 };
     uint8_t c;
 
-    sig_speech(s->rin, EC_LEN, 8000.0, -12.0, 5);
+    if (far != NULL)
+        memcpy(s->rin, far, sizeof(s->rin));
+    else
+        sig_speech(s->rin, EC_LEN, 8000.0, -12.0, 5);
     for (size_t i = 0; i < EC_LEN; i++) {
         c = g711_linear_to_ulaw(s->rin[i]);
         s->rin[i] = g711_ulaw_to_linear(c);
@@ -97,6 +101,11 @@ static void build(ec_signals *s, const echo_path *p, double near_from, double ne
         s->echo_pow[i / EC_BLOCK] += e * e;
         s->near_pow[i / EC_BLOCK] += (double)s->near[i] * s->near[i];
     }
+}
+
+static void build(ec_signals *s, const echo_path *p, double near_from, double near_to)
+{
+    build_from(s, p, near_from, near_to, NULL);
 }
 
 /* ERLE over [from, to) seconds, on blocks with echo above -50 dBm0 and no near-end speech. */
@@ -357,4 +366,59 @@ SG_TEST(ec_passes_near_end_dtmf)
 out:
     dsp_dtmf_tx_destroy(g);
     dsp_dtmf_rx_destroy(d);
+}
+
+/* The same regression with espeak-ng speech as the far end (fixtures/speech_8k.ulaw, first
+ * 10 s, about -17 dBm0 with pauses): every G.168 path, default settings and linear only. */
+SG_TEST(ec_g168_espeak_far_end)
+{
+    static ec_signals s;
+    static int16_t far[EC_LEN], out[EC_LEN];
+    double worst_lin = 99.0, worst_nlp = 99.0;
+
+    if (sig_load_ulaw("speech_8k.ulaw", far, EC_LEN) != EC_LEN) {
+        SG_CHECK(!"fixture speech_8k.ulaw missing or short");
+        return;
+    }
+    printf("  G.168 paths, espeak-ng far end, ERLE 5-10 s (dB):  path | linear  with NLP\n");
+    for (size_t p = 0; p < NPATHS; p++) {
+        sg_ec_opts_t lin = { .tail_ms = (uint16_t)paths[p].tail_ms, .nlp = 2 };
+        sg_ec_opts_t def = { .tail_ms = (uint16_t)paths[p].tail_ms };
+        double e_lin, e_nlp;
+        build_from(&s, &paths[p], 0.0, 0.0, far);
+        SG_CHECK_EQ_INT(run_ec(&lin, s.rin, s.sin, out), SG_OK);
+        e_lin = erle(&s, out, 5.0, 10.0);
+        SG_CHECK_EQ_INT(run_ec(&def, s.rin, s.sin, out), SG_OK);
+        e_nlp = erle(&s, out, 5.0, 10.0);
+        printf("  %-8s | %5.1f  %5.1f\n", paths[p].name, e_lin, e_nlp);
+        worst_lin = e_lin < worst_lin ? e_lin : worst_lin;
+        worst_nlp = e_nlp < worst_nlp ? e_nlp : worst_nlp;
+        SG_CHECK(e_lin >= EC_MIN_ERLE_LINEAR);
+        SG_CHECK(e_nlp >= EC_MIN_ERLE_NLP);
+    }
+    printf("  espeak-ng far end: worst linear %.1f dB, worst with NLP %.1f dB\n", worst_lin, worst_nlp);
+}
+
+/* Echo path change (the call is transferred to another line mid-call): path d2 for 5 s, then
+ * d8 with a different delay and ERL. The canceller must re-converge: ERLE over 8-10 s. */
+SG_TEST(ec_echo_path_change)
+{
+    static ec_signals a, b;
+    static int16_t out[EC_LEN];
+    const echo_path pa = { "d2", MODEL(d2), 40, 8.0, 64 };
+    const echo_path pb = { "d8", MODEL(d8), 250, 14.0, 64 };
+    double before, just_after, after;
+
+    build(&a, &pa, 0.0, 0.0);
+    build(&b, &pb, 0.0, 0.0);   /* same far-end signal (same seed), other path */
+    memcpy(a.sin + 5 * EC_SEC, b.sin + 5 * EC_SEC, 5 * EC_SEC * sizeof(int16_t));
+    memcpy(a.echo_pow + 5 * EC_SEC / EC_BLOCK, b.echo_pow + 5 * EC_SEC / EC_BLOCK,
+           5 * EC_SEC / EC_BLOCK * sizeof(double));
+    SG_CHECK_EQ_INT(run_ec(NULL, a.rin, a.sin, out), SG_OK);
+    before = erle(&a, out, 3.0, 5.0);
+    just_after = erle(&a, out, 5.0, 6.0);
+    after = erle(&a, out, 8.0, 10.0);
+    printf("  echo path change d2 -> d8 at 5 s: ERLE 3-5 s %.1f dB, 5-6 s %.1f dB, 8-10 s %.1f dB\n",
+           before, just_after, after);
+    SG_CHECK(after >= EC_MIN_ERLE_NLP);
 }

@@ -37,7 +37,8 @@ typedef struct sg_codec_opts_t {
     uint8_t dtx;               /* opus DTX: 0 = default (off), 1 = on, 2 = off */
     uint8_t packet_loss_pct;   /* opus expected loss for FEC tuning; 0 = default (5) */
     uint8_t reserved;          /* keep zero */
-    uint16_t frame_ms;         /* packetisation; 0 = the table's frame_ms */
+    uint16_t frame_ms;         /* packetisation: 10..60 ms in 10 ms steps (opus: 10/20/40/60);
+                                * 0 = the table's frame_ms */
     uint16_t reserved2;        /* keep zero */
 } sg_codec_opts_t;
 

@@ -123,6 +123,17 @@ int codec_decode_fec(sg_codec *c, const uint8_t *in, size_t len, int16_t *pcm, s
     return c->desc->plc(c->state, pcm, n);
 }
 
+int codec_set_loss(sg_codec *c, unsigned pct)
+{
+    if (c->desc == NULL)
+        return SG_ESTATE;
+    if (pct > 100)
+        return SG_EINVAL;
+    if (c->desc->set_loss == NULL)
+        return SG_ENOSYS;
+    return c->desc->set_loss(c->state, pct);
+}
+
 uint32_t codec_rtp_ticks(const sg_codec *c, uint32_t n)
 {
     if (c->desc == NULL || c->rate == 0)

@@ -50,6 +50,9 @@ struct sg_codec_desc {
      * samples that precedes `in` from the redundancy carried inside `in` (opus in-band FEC).
      * Returns n, or a negative sg_err; fall back to plc() on error. */
     int (*decode_fec)(void *state, const uint8_t *in, size_t len, int16_t *pcm, size_t n);
+    /* Optional (NULL when the codec has nothing to tune): tells the encoder the loss rate the
+     * far end reports (RTCP), 0..100 %, so it can spend more or fewer bits on redundancy. */
+    int (*set_loss)(void *state, unsigned pct);
 };
 
 /* One codec instance; embed it in the leg (no allocation beyond desc->create's). */
@@ -85,6 +88,10 @@ int codec_decode(sg_codec *c, const uint8_t *in, size_t len, int16_t *pcm, size_
 int codec_plc(sg_codec *c, int16_t *pcm, size_t n);
 /* Falls back to codec_plc() when the codec has no FEC or the FEC decode fails. */
 int codec_decode_fec(sg_codec *c, const uint8_t *in, size_t len, int16_t *pcm, size_t n);
+
+/* Per-frame path, owning thread: passes the receiver-reported loss (RTCP fraction lost, in %)
+ * to the encoder. SG_OK, SG_EINVAL above 100, SG_ENOSYS when the codec has no use for it. */
+int codec_set_loss(sg_codec *c, unsigned pct);
 
 /* RTP timestamp ticks for n PCM samples of instance c (G.722 at 16 kHz: n/2, at 8 kHz: n;
  * opus NB: n*6). */

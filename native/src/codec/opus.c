@@ -56,8 +56,11 @@ static void *opusc_create(const sg_codec_opts_t *opts, uint32_t *rate, int *err)
     int e = OPUS_OK;
 
     *err = SG_EINVAL;
+    /* packetisation must be an Opus frame size: 10, 20, 40 or 60 ms (30 and 50 are not) */
     if ((r != 8000 && r != 16000) || complexity < 0 || complexity > 10 || bitrate < 6000 ||
-        bitrate > 510000 || opts->fec > 2 || opts->dtx > 2 || loss > 100)
+        bitrate > 510000 || opts->fec > 2 || opts->dtx > 2 || loss > 100 ||
+        (opts->frame_ms != 0 && opts->frame_ms != 10 && opts->frame_ms != 20 && opts->frame_ms != 40 &&
+         opts->frame_ms != 60))
         return NULL;
     o = calloc(1, sizeof(*o));
     if (o == NULL)
@@ -146,11 +149,18 @@ static int opusc_decode_fec(void *state, const uint8_t *in, size_t len, int16_t 
     return got < 0 ? opus_err(got) : got;
 }
 
+static int opusc_set_loss(void *state, unsigned pct)
+{
+    opus_codec *o = state;
+
+    return opus_encoder_ctl(o->enc, OPUS_SET_PACKET_LOSS_PERC((int)pct)) == OPUS_OK ? SG_OK : SG_EINVAL;
+}
+
 const sg_codec_desc codec_opus = {
     .name = "opus", .fmtp = "maxplaybackrate=8000;sprop-maxcapturerate=8000;useinbandfec=1",
     .payload_type = 111, .channels = 2,
     .clock_rate = 48000, .sample_rate = 8000, .frame_ms = 20,
     .create = opusc_create, .destroy = opusc_destroy,
     .encode = opusc_encode, .decode = opusc_decode, .plc = opusc_plc,
-    .decode_fec = opusc_decode_fec,
+    .decode_fec = opusc_decode_fec, .set_loss = opusc_set_loss,
 };
