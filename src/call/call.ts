@@ -4,7 +4,7 @@
 // No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
 
 import { EventEmitter } from 'node:events';
-import type { Leg, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent } from './leg.js';
+import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent } from './leg.js';
 import type { MediaRelay, MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
 import { type RouteDecision, type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { Cause, causeText } from './causes.js';
@@ -70,7 +70,10 @@ export interface CallRecord {
   endedAt: number;
   a: LegSummary;
   b?: LegSummary;
+  /** Outbound attempts that failed, in order (the last one may be `b`: see bInAttempts). */
   attempts: { trunk: string; called: string; cause: number; detail?: string }[];
+  /** true when the final outbound leg `b` failed and is the last entry of `attempts`. */
+  bInAttempts: boolean;
   media?: SessionStats;
   route: string[];
 }
@@ -109,6 +112,9 @@ export class Call extends EventEmitter {
   #endedBy: CallRecord['endedBy'] = 'local';
   #cause: number = Cause.NORMAL_CLEARING;
   #closing = false;
+  /** The last SDP sent to A in early media, reused if B answers without a body. */
+  #earlyToA: MediaDescription | undefined;
+  #bFailed = false;
   readonly #times: { start: number; progress?: number; answer?: number; end?: number };
   readonly #done: Promise<CallRecord>;
   #resolveDone!: (r: CallRecord) => void;
@@ -210,8 +216,14 @@ export class Call extends EventEmitter {
       media = { sdp: offer };
     }
     // TODO(next): a late-offer INVITE (no SDP from A) is passed through without anchoring media.
+    // (Re-read after the await: TypeScript still holds the narrowing from before it.)
+    if ((this.a.state as LegState) === 'ended') {
+      // A gave up while the relay was busy with the offer: its hangup handler finishes the call.
+      return;
+    }
     const b = this.#opts.createLeg(target);
     this.#b = b;
+    this.#bFailed = false;
     this.#log.info({ call: this.id, trunk: target.trunk, called: target.called, reason: target.reason }, 'placing outbound leg');
     b.on('progress', (info) => this.#run(() => this.#onProgress(b, info)));
     b.on('early-media', (m) => this.#run(() => this.#onEarlyMedia(b, m)));
@@ -259,6 +271,7 @@ export class Call extends EventEmitter {
     if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
     this.#times.progress ??= this.#now();
     const sdp = await this.#answerSdp(m);
+    if (sdp) this.#earlyToA = sdp;
     this.#setState('early');
     if (this.a.state !== 'ended') await this.a.progress({ ringing: false, sipStatus: 183 }, sdp);
   }
@@ -266,7 +279,7 @@ export class Call extends EventEmitter {
   async #onAnswer(b: Leg, m: MediaDescription | undefined): Promise<void> {
     if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
     this.#clearRing();
-    const sdp = m ? await this.#answerSdp(m) : undefined;
+    const sdp = (m ? await this.#answerSdp(m) : undefined) ?? this.#earlyToA;
     this.#times.answer = this.#now();
     this.#setState('answered');
     this.#log.info({ call: this.id }, 'answered');
@@ -295,6 +308,7 @@ export class Call extends EventEmitter {
     const attempt: Attempt = { target: this.#target!, cause: info.cause };
     if (info.detail !== undefined) attempt.detail = info.detail;
     this.#attempts.push(attempt);
+    this.#bFailed = true;
     this.#log.info({ call: this.id, trunk: this.#target!.trunk, cause: info.cause, detail: info.detail }, 'attempt failed');
     if (this.a.state === 'ended') return;
     if (nextTarget(this.#opts.decision, this.#attempts)) {
@@ -422,6 +436,7 @@ export class Call extends EventEmitter {
         if (x.detail !== undefined) o.detail = x.detail;
         return o;
       }),
+      bInAttempts: this.#bFailed,
       route: this.#opts.decision.explanation,
     };
     if (this.#times.progress !== undefined) r.progressAt = this.#times.progress;

@@ -82,6 +82,8 @@ function sumStreams(tag: unknown): { packets: number; bytes: number } {
  * Per-leg counters from an NG query answer. rtpengine 10.5 counts what it received from each
  * endpoint; what it sent to a leg is taken as what it received from the other (equal for
  * plain relaying; transcoded streams differ in bytes).
+ * TODO(next): loss, jitter and MOS from the query's SSRC section. rtpengine 10.5 left it
+ * empty in our loopback test even with RTCP receiver reports sent to it; not verified.
  */
 export function statsFromQuery(q: NgMessage, tagA: string, tagB: string): SessionStats {
   const tags = (q['tags'] ?? {}) as Record<string, unknown>;

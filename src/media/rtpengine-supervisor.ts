@@ -158,7 +158,7 @@ export class RtpengineSupervisor extends EventEmitter {
     }
     this.#setDown('stopped');
     this.ng.close();
-    if (this.#o.pidFile) rmSync(this.#o.pidFile, { force: true });
+    if (this.#o.mode === 'managed' && this.#o.pidFile) rmSync(this.#o.pidFile, { force: true });
   }
 
   #spawn(): void {
@@ -300,4 +300,36 @@ export class RtpengineSupervisor extends EventEmitter {
   override on<E extends keyof SupervisorEvents>(event: E, listener: (...args: SupervisorEvents[E]) => void): this {
     return super.on(event, listener as (...a: unknown[]) => void);
   }
+}
+
+/** The `media.rtpengine` config section's values, as src/config/schema/media.ts declares them. */
+export interface RtpengineSection {
+  mode: 'managed' | 'external';
+  binary: string;
+  ngHost: string;
+  ngPort: number;
+  interface: string;
+  advertisedAddress: string;
+  portMin: number;
+  portMax: number;
+  logLevel: number;
+  threads: number;
+  ngTimeoutMs: number;
+  pingIntervalMs: number;
+  restartMaxMs: number;
+  pidFile: string;
+}
+
+/** Supervisor options from config; rtpengine's own media timeout follows `media.timeoutMs`. */
+export function optionsFromConfig(r: RtpengineSection, mediaTimeoutMs: number): RtpengineOptions {
+  const o: RtpengineOptions = {
+    mode: r.mode, binary: r.binary, ngHost: r.ngHost, ngPort: r.ngPort, interfaceAddress: r.interface,
+    portMin: r.portMin, portMax: r.portMax, logLevel: r.logLevel, ngTimeoutMs: r.ngTimeoutMs,
+    pingIntervalMs: r.pingIntervalMs, restartMaxMs: r.restartMaxMs, pidFile: r.pidFile,
+    // rtpengine drops a dead call itself a little after we would have ended it.
+    mediaTimeoutS: mediaTimeoutMs > 0 ? Math.ceil(mediaTimeoutMs / 1000) + 30 : 3600,
+  };
+  if (r.advertisedAddress !== '') o.advertisedAddress = r.advertisedAddress;
+  if (r.threads > 0) o.threads = r.threads;
+  return o;
 }

@@ -69,3 +69,32 @@ t.test('hold: re-offer with sendonly from A, answer recvonly, then resume', asyn
   await s.answer({ sdp: sdp(IP, b.port, [PCMU]), from: 'b' });
   await s.close();
 });
+
+t.test('codec change mid-call: B re-offers G.722 only, rtpengine starts transcoding for A', async (t) => {
+  const { sup } = await startRtpengine(t, { ip: IP, ngPort: 50032, portMin: 52300, portMax: 52399 });
+  const relay = new RtpengineRelay(sup, { mediaTimeoutMs: 0 });
+  const a = await new Endpoint(IP).bind();
+  const b = await new Endpoint(IP).bind();
+  t.teardown(() => { a.close(); b.close(); });
+  const pcmuOnly: LegMediaOptions = { transport: 'RTP/AVP', codecs: ['PCMU'] };
+  const s = relay.createSession('reinvite-1');
+  const tb = target(await s.offer({ sdp: sdp(IP, a.port, [PCMU]), from: 'a', fromLeg: pcmuOnly, toLeg: plain }));
+  await s.answer({ sdp: sdp(IP, b.port, [PCMU]), from: 'b' });
+  // B's re-INVITE: G.722 only. A's trunk takes PCMU only, so A is offered PCMU.
+  const toA = target(await s.offer({ sdp: sdp(IP, b.port, [{ pt: 9, name: 'G722', rate: 8000 }]), from: 'b', fromLeg: plain, toLeg: pcmuOnly }));
+  t.same(Object.keys(toA.pts), ['PCMU', 'telephone-event'], 'A is offered PCMU (+ DTMF)');
+  const toB = target(await s.answer({ sdp: sdp(IP, a.port, [PCMU]), from: 'a' }));
+  t.same(Object.keys(toB.pts), ['G722'], 'B is answered G.722');
+  t.equal(toB.port, tb.port, 'B keeps sending to the same port');
+  await Promise.all([
+    a.stream(toA, { pt: 0, count: 40, ssrc: 0xa4, payload: ulawTone }),
+    b.stream(toB, { pt: 9, count: 40, ssrc: 0xb4, payload: () => Buffer.alloc(160, 0x55) }),
+  ]);
+  await b.waitFor(30, 9);
+  await a.waitFor(30, 0);
+  t.ok(b.count(9) >= 30, `B received ${b.count(9)} G.722 packets`);
+  t.ok(a.count(0) >= 30, `A received ${a.count(0)} PCMU packets`);
+  const st = await s.close();
+  t.equal(st?.a.codec, 'PCMU');
+  t.equal(st?.b.codec, 'G722');
+});

@@ -2,9 +2,12 @@
 // "down" (sessions told, new sessions refused with a clear MediaError) → restart with backoff →
 // new sessions work again; stop leaves no process behind; external mode; bad config fails clearly.
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
-import { RtpengineSupervisor } from '../../src/media/rtpengine-supervisor.js';
+import { RtpengineSupervisor, rtpengineArgs } from '../../src/media/rtpengine-supervisor.js';
 import { RtpengineRelay } from '../../src/media/rtpengine-relay.js';
 import { MediaError } from '../../src/errors.js';
 import type { LegMediaOptions } from '../../src/media/relay.js';
@@ -73,6 +76,28 @@ t.test('a daemon that cannot start fails start() with a clear MediaError', async
   const badOpt = new RtpengineSupervisor({ ...base, extraArgs: ['--no-such-option'] }, memoryLogger());
   t.teardown(() => badOpt.stop());
   await t.rejects(badOpt.start(), { code: 'EMEDIA', message: /exited \(code 255\)/ });
+});
+
+t.test('an rtpengine orphaned by an earlier spangate is found by its pid file and replaced', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spangate-rtpe-'));
+  const pidFile = join(dir, 'rtpengine.pid');
+  const opts = { mode: 'managed' as const, ngHost: IP, ngPort: 50051, interfaceAddress: IP, portMin: 51200, portMax: 51299, pidFile, startTimeoutMs: 20_000 };
+  const orphan = spawn('rtpengine', rtpengineArgs(opts), { stdio: 'ignore' });
+  t.teardown(() => { try { orphan.kill('SIGKILL'); } catch { /* gone */ } rmSync(dir, { recursive: true, force: true }); });
+  const orphanGone = new Promise<void>((r) => orphan.once('exit', () => r()));
+  // It is up once it has written its pid file and answers ping.
+  const probe = new RtpengineSupervisor({ mode: 'external', ngHost: IP, ngPort: 50051, startTimeoutMs: 20_000 }, memoryLogger());
+  await probe.start();
+  await probe.stop();
+  t.equal(readFileSync(pidFile, 'utf8').trim(), String(orphan.pid), 'orphan wrote its pid file');
+  const log = memoryLogger();
+  const sup = new RtpengineSupervisor(opts, log);
+  t.teardown(() => sup.stop());
+  await sup.start();
+  await orphanGone;
+  t.ok(log.lines.some((l) => l.msg === 'stopping orphaned rtpengine from an earlier run'), 'orphan reported');
+  t.not(sup.pid, orphan.pid, 'our own daemon runs now');
+  t.ok(sup.up);
 });
 
 t.test('NG requests to nobody time out with TimeoutError; close rejects pending', async (t) => {

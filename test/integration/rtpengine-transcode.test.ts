@@ -4,7 +4,7 @@
 import t from 'tap';
 import { RtpengineRelay } from '../../src/media/rtpengine-relay.js';
 import type { LegMediaOptions } from '../../src/media/relay.js';
-import { startRtpengine, Endpoint, sdp, target, ulawTone, PCMU, G722, OPUS, G729, TEL, type CodecSpec } from './rtpengine-harness.test.js';
+import { startRtpengine, Endpoint, sdp, target, ulawTone, rtp, PCMU, G722, OPUS, G729, TEL, type CodecSpec } from './rtpengine-harness.test.js';
 
 const IP = '127.0.4.13';
 
@@ -30,7 +30,7 @@ for (const far of [G722, OPUS, G729]) {
     const offerB = target(await s.offer({ sdp: sdp(IP, a.port, [PCMU, TEL]), from: 'a', fromLeg: fromA, toLeg: toB }));
     t.same(Object.keys(offerB.pts), [far.name, 'telephone-event'], `B is offered ${far.name} (+ DTMF) only`);
     const bpt = offerB.pts[far.name]!;
-    const answerA = target(await s.answer({ sdp: sdp(IP, b.port, [{ ...far, pt: bpt }, { ...TEL, pt: offerB.pts['telephone-event']! }]), from: 'b' }));
+    const answerA = target(await s.answer({ sdp: sdp(IP, b.port, [{ ...far, pt: bpt }, { ...TEL, pt: offerB.pts['telephone-event']!, rate: far.rate }]), from: 'b' }));
     t.same(Object.keys(answerA.pts)[0], 'PCMU', 'A is answered with PCMU');
 
     await Promise.all([
@@ -43,7 +43,18 @@ for (const far of [G722, OPUS, G729]) {
     t.equal(b.count(0), 0, 'B never sees PCMU');
     t.ok(a.count(0) >= 40, `A received ${a.count(0)} PCMU packets from B's 50 ${far.name}`);
     t.equal(a.count(bpt), 0, `A never sees ${far.name}`);
-    if (far.name === 'G729') t.ok(b.got.every((g) => g.payload.length % 10 === 0 && g.payload.length > 0), 'G.729 frames are 10-byte multiples');
+    // RFC 4733 DTMF from A (digit 5, three packets, the last with the end bit) reaches B as
+    // telephone-event in B's payload type, through the transcoding path.
+    const tpt = offerB.pts['telephone-event']!;
+    for (let k = 0; k < 3; k++) {
+      const ev = Buffer.from([5, k === 2 ? 0x8a : 0x0a, 0, 160 * (k + 1)]);
+      await a.send(rtp(101, 2000 + k, 50 * 160, 0xa1, ev), answerA.port, answerA.ip);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await b.waitFor(1, tpt);
+    const dt = b.got.find((g) => g.pt === tpt)!;
+    t.equal(dt.payload[0], 5, `B received DTMF digit 5 as telephone-event (pt ${tpt})`);
+    if (far.name === 'G729') t.ok(b.got.filter((g) => g.pt === bpt).every((g) => g.payload.length % 10 === 0 && g.payload.length > 0), 'G.729 frames are 10-byte multiples');
     const st = await s.close();
     t.equal(st?.a.codec, 'PCMU');
     t.equal(st?.b.codec, far.name);

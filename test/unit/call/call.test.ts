@@ -117,6 +117,15 @@ t.test('answered call: SDP through the relay both ways, B hangs up, cascade and 
   t.ok(r.relay.sessions[0]!.closed, 'media released');
 });
 
+t.test('B answers without SDP after early media: A gets the early answer again', async (t) => {
+  const r = rig(decision([target('pbx')]));
+  r.call.start(); await tick();
+  r.bs[0]!.farEarly('early-b'); await tick();
+  r.bs[0]!.farAnswer(); await tick();
+  t.same(r.a.log, ['progress session relayed(early-b)', 'answer relayed(early-b)']);
+  r.call.close(); await r.call.done;
+});
+
 t.test('caller hangs up mid-call: B gets BYE with the same cause', async (t) => {
   const r = rig(decision([target('pbx')]));
   r.call.start(); await tick();
@@ -302,4 +311,24 @@ t.test('a thousand calls in a loop stay fast (no real I/O)', async (t) => {
     await r.call.done;
   }
   t.pass();
+});
+
+t.test('caller leaves while the relay is still busy with the offer: no outbound leg is placed', async (t) => {
+  const r = rig(decision([target('t1')]));
+  let release!: () => void;
+  const gate = new Promise<void>((res) => { release = res; });
+  const orig = r.relay.createSession.bind(r.relay);
+  r.relay.createSession = (id: string) => {
+    const s = orig(id) as FakeSession;
+    const offer = s.offer.bind(s);
+    s.offer = async (req) => { await gate; return offer(req); };
+    return s;
+  };
+  r.call.start(); await tick();
+  r.a.farHangup(16);
+  release();
+  const rec = await r.call.done;
+  t.equal(r.bs.length, 0);
+  t.equal(rec.disposition, 'cancelled');
+  t.ok(r.relay.sessions[0]!.closed, 'media released');
 });

@@ -62,3 +62,22 @@ t.test('causeFromSipFailure prefers the Reason header', async (t) => {
   t.equal(causeText(17), 'User busy');
   t.equal(causeText(123), 'Cause 123');
 });
+
+t.test('fuzz: parseReasonQ850 never throws and only returns causes 0-127', async (t) => {
+  let seed = 99;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const alphabet = 'Q.850;cause=text"\\,SIP 0123456789\u0000é';
+  let bad = 0;
+  for (let i = 0; i < 5000; i++) {
+    let s = 'Q.850;cause=17;text="x"';
+    for (let k = 0, n = 1 + rnd(8); k < n; k++) {
+      const pos = rnd(s.length + 1);
+      s = s.slice(0, pos) + alphabet[rnd(alphabet.length)]! + s.slice(pos + rnd(2));
+    }
+    try {
+      const r = parseReasonQ850(s);
+      if (r && !(r.cause >= 0 && r.cause <= 127)) bad++;
+    } catch { bad++; }
+  }
+  t.equal(bad, 0);
+});

@@ -21,9 +21,10 @@ function rec(i: number, over: Partial<CallRecord> = {}): CallRecord {
     a: { id: `a${i}`, kind: 'tdm', trunk: 'pstn1', calling: `+4930111${i}`, called: '+4930555200' },
     b: { id: `b${i}`, kind: 'sip', trunk: 'teams', calling: `+4930111${i}`, called: '+4930555200' },
     attempts: [],
+    bInAttempts: false,
     route: ['owner of +4930555200-+4930555299'],
     ...over,
-  };
+  } as CallRecord;
   if (answered) {
     r.answeredAt = T0 + i * 60_000 + 5_000;
     r.media = {

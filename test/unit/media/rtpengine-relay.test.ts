@@ -55,3 +55,15 @@ t.test('rtpengine log lines map to our levels', async (t) => {
   t.same(parseRtpengineLog('[1.2] DEBUG: [ice] x'), { level: 'debug', msg: 'x', subsystem: 'ice' });
   t.same(parseRtpengineLog('free text'), { level: 'info', msg: 'free text' });
 });
+
+t.test('supervisor options from the media.rtpengine config section', async (t) => {
+  const { optionsFromConfig } = await import('../../../src/media/rtpengine-supervisor.js');
+  const { mediaSchema } = await import('../../../src/config/schema/media.js');
+  const d = Object.fromEntries(Object.entries(mediaSchema.rtpengine).map(([k, v]) => [k, v.default]));
+  const o = optionsFromConfig(d as never, mediaSchema.timeoutMs.default);
+  t.equal(o.mode, 'managed'); t.equal(o.ngHost, '127.0.0.1'); t.equal(o.ngPort, 2223);
+  t.equal(o.interfaceAddress, '127.0.0.1'); t.equal(o.advertisedAddress, undefined); t.equal(o.threads, undefined);
+  t.equal(o.mediaTimeoutS, 90);
+  t.ok(rtpengineArgs(o).includes('--timeout=90'));
+  t.equal(optionsFromConfig({ ...(d as Record<string, unknown>), advertisedAddress: '198.51.100.1', threads: 2 } as never, 0).mediaTimeoutS, 3600);
+});

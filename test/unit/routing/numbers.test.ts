@@ -57,3 +57,21 @@ t.test('translation steps', async (t) => {
   t.throws(() => compileTranslation([{ replace: { match: '(', with: '' } }], 'r'), ConfigError);
   t.throws(() => compileTranslation([{ format: 'weird' as 'e164' }], 'r'), ConfigError);
 });
+
+t.test('fuzz: patterns and translations either compile or throw ConfigError; matching never throws', async (t) => {
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const alphabet = '+0123456789*-/^$()[]\\d{}|.?';
+  let other = 0;
+  for (let i = 0; i < 5000; i++) {
+    let s = '';
+    for (let k = 0, n = rnd(14); k < n; k++) s += alphabet[rnd(alphabet.length)];
+    try {
+      const p = compilePattern(s);
+      p.test('+4930555100'); p.test('');
+      const st = compileTranslation([{ replace: { match: s, with: '$1' } }], 'x');
+      translate('+4930555100', st, de, 'called');
+    } catch (e) { if (!(e instanceof ConfigError)) other++; }
+  }
+  t.equal(other, 0);
+});
