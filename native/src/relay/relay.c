@@ -365,7 +365,6 @@ void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, c
     uint16_t seq;
     uint32_t ts;
     int marker, out_len = (int)len;
-
     relay *r = &mt->e->relays[from->relay_index];
 
     if (r->x != NULL) {
@@ -378,8 +377,9 @@ void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, c
     default: pt = to->cfg.payload_type; break;
     }
     if ((kind != RELAY_AUDIO && pt == 0) || !to->have_remote) {
-        /* TODO(next): without a telephone-event PT on the far side, DTMF has to be regenerated
-         * in band (DSP tone generator) once transcoding lands. */
+        /* TODO(next): a far side without telephone-event needs the digits in band: switch the
+         * relay to transcoding and mix dsp/dtmf.h's generator into that direction. Until
+         * then they are dropped (counted) and still reported by the receiving endpoint. */
         mt->c.relay_dropped++;
         return;
     }
