@@ -447,3 +447,52 @@ SG_TEST(endpoint_sends_rtcp_receiver_report)
     close(artp);
     close(artcp);
 }
+
+SG_TEST(endpoint_srtp_with_rtcp_mux)
+{
+    /* One port for SRTP and SRTCP (RFC 5761): media is unprotected and counted, the
+     * SRTCP receiver report is demultiplexed by its packet type and yields an RTT. */
+    uint16_t pa;
+    int alice = peer_socket(&pa), e, len, port;
+    sg_rtp_config_t c;
+    sg_rtp_stats_t st;
+    sg_event_t ev;
+    sgsrtp actx;
+    rtcp_report rr;
+    struct timespec rt;
+    uint8_t pkt[512];
+
+    SG_CHECK_EQ_INT(start_engine(), SG_OK);
+    base_cfg(&c, pa);
+    c.flags = SG_RTP_F_RTCP_MUX | SG_RTP_F_NO_RTCP;
+    c.srtp_suite = SG_SRTP_AES_CM_128_HMAC_SHA1_32;
+    strcpy(c.srtp_tx_key, key_a);
+    strcpy(c.srtp_rx_key, key_b);
+    e = sg_rtp_create(&c);
+    SG_CHECK(e > 0);
+    port = sg_rtp_local_port((uint32_t)e);
+    SG_CHECK_EQ_INT(sgsrtp_create(&actx, SG_SRTP_AES_CM_128_HMAC_SHA1_32, key_b, key_a), 0);
+    len = 172;
+    rtp_write_header(pkt, 0, 1, 40, 0, 0xabcd);
+    memset(pkt + 12, 0x5a, 160);
+    SG_CHECK_EQ_INT(sgsrtp_protect(&actx, pkt, &len), 0);
+    send_to(alice, (uint16_t)port, pkt, (size_t)len);
+    SG_CHECK_EQ_INT(sg_rtp_stats((uint32_t)e, &st, sizeof(st)), SG_OK);
+    memset(&rr, 0, sizeof(rr));
+    clock_gettime(CLOCK_REALTIME, &rt);
+    rr.ssrc = 0xabcd;
+    rr.has_block = 1;
+    rr.block.ssrc = st.tx_ssrc;
+    rr.block.lsr = rtcp_ntp_mid(rtcp_ntp_from_timespec(rt.tv_sec, rt.tv_nsec)) - 0x2000;  /* 125 ms ago */
+    rr.cname = "alice";
+    len = (int)rtcp_build(pkt, 256, &rr);
+    SG_CHECK_EQ_INT(sgsrtp_protect_rtcp(&actx, pkt, &len), 0);
+    send_to(alice, (uint16_t)port, pkt, (size_t)len);           /* same port as RTP */
+    SG_CHECK_EQ_INT(wait_event(SG_SUBSYS_RTP, SG_RTP_EV_RTCP, (uint32_t)e, &ev), 0);
+    SG_CHECK(((sg_rtp_ev_rtcp_t *)ev.payload)->rtt_us >= 120000);
+    SG_CHECK_EQ_INT(sg_rtp_stats((uint32_t)e, &st, sizeof(st)), SG_OK);
+    SG_CHECK_EQ_INT(st.rx_packets, 1);
+    sgsrtp_destroy(&actx);
+    SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
+    close(alice);
+}
