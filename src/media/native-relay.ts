@@ -192,6 +192,8 @@ class NativeSession extends EventEmitter implements MediaSession {
     } else {
       list = [...voice];
     }
+    // TODO(next): dtmf 'inband'/'info' legs get no telephone-event; digits arriving as RFC 4733
+    // from the other leg are then dropped by the engine (no in-band generation yet, relay.c).
     if ((req.toLeg.dtmf ?? 'rfc4733') === 'rfc4733') {
       const te = remote.codecs.find((c) => !isVoice(c) && c.name.toLowerCase() === 'telephone-event');
       list.push(te ?? { pt: choosePt(101, used), name: 'telephone-event', clockRate: 8000, fmtp: '0-16' });
