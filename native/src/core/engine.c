@@ -100,6 +100,28 @@ void mt_tx(media_thread *mt, int fd, const sg_sockaddr *to, uint8_t *buf, uint32
     mt->ntx++;
 }
 
+void mt_fast_add(media_thread *mt, uint32_t index)
+{
+    rtp_ep *ep = &mt->e->eps[index];
+
+    if (ep->fast_pos != UINT32_MAX)
+        return;
+    ep->fast_pos = mt->nfast;
+    mt->fast[mt->nfast++] = index;
+}
+
+static void fast_remove(media_thread *mt, rtp_ep *ep)
+{
+    uint32_t last;
+
+    if (ep->fast_pos == UINT32_MAX)
+        return;
+    last = mt->fast[--mt->nfast];
+    mt->fast[ep->fast_pos] = last;
+    mt->e->eps[last].fast_pos = ep->fast_pos;
+    ep->fast_pos = UINT32_MAX;
+}
+
 uint8_t *mt_xbuf(media_thread *mt)
 {
     if (mt->nx >= MT_BATCH)
@@ -118,6 +140,9 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
         struct epoll_event ev = { .events = EPOLLIN };
         ep->owned_pos = mt->nowned;
         mt->owned[mt->nowned++] = c->index;
+        ep->fast_pos = UINT32_MAX;
+        if (ep->jbuf != NULL)
+            mt_fast_add(mt, c->index);
         ev.data.u64 = ((uint64_t)TAG_RTP << 32) | c->index;
         (void)epoll_ctl(mt->epfd, EPOLL_CTL_ADD, ep->rtp_fd, &ev);
         if (ep->rtcp_fd >= 0) {
@@ -130,6 +155,8 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
     }
     case CMD_EP_UPDATE:
         ep_on_update(mt, &e->eps[c->index], c);
+        if (e->eps[c->index].jbuf != NULL)
+            mt_fast_add(mt, c->index);
         break;
     case CMD_EP_DEL: {
         rtp_ep *ep = &e->eps[c->index];
@@ -140,6 +167,7 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
         mt->owned[ep->owned_pos] = last;
         e->eps[last].owned_pos = ep->owned_pos;
         mt->nowned--;
+        fast_remove(mt, ep);
         ep_on_del(mt, ep);
         mt->c.endpoints_active--;
         /* Freed after this epoll batch: a stale event for the slot may still be pending. */
@@ -148,6 +176,7 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
     }
     case CMD_EP_DTMF:
         ep_on_dtmf(mt, &e->eps[c->index], c);
+        mt_fast_add(mt, c->index);
         break;
     case CMD_EP_SINK:
         ep_on_sink(mt, &e->eps[c->index], c);
@@ -176,8 +205,21 @@ static void on_tick(media_thread *mt, uint64_t now)
     mt->c.ticks++;
     if (expirations > 1)
         mt->c.tick_overruns += expirations - 1;
-    for (i = 0; i < mt->nowned; i++)
-        ep_on_tick(mt, &mt->e->eps[mt->owned[i]], now);
+    /* Backwards, so an endpoint leaving the list swaps in one already visited. */
+    for (i = mt->nfast; i-- > 0;) {
+        rtp_ep *ep = &mt->e->eps[mt->fast[i]];
+        if (!ep_tick_fast(mt, ep, now))
+            fast_remove(mt, ep);
+    }
+    /* Housekeeping: a slice of all endpoints per tick, every endpoint once per MT_HOUSE_TICKS. */
+    if (mt->nowned > 0) {
+        uint32_t slice = (mt->nowned + MT_HOUSE_TICKS - 1) / MT_HOUSE_TICKS;
+        for (i = 0; i < slice; i++) {
+            if (mt->house_pos >= mt->nowned)
+                mt->house_pos = 0;
+            ep_housekeep(mt, &mt->e->eps[mt->owned[mt->house_pos++]], now);
+        }
+    }
     mt_flush(mt);
 }
 
@@ -240,10 +282,12 @@ static void thread_cleanup(media_thread *mt)
     mt->epfd = mt->evfd = mt->tfd = -1;
     cmdq_free(&mt->q);
     free(mt->owned);
+    free(mt->fast);
     free(mt->pending_free);
     free(mt->rxbuf);
     free(mt->xbuf);
     mt->owned = NULL;
+    mt->fast = NULL;
     mt->rxbuf = NULL;
     mt->xbuf = NULL;
 }
@@ -262,10 +306,11 @@ static int thread_setup(engine *e, media_thread *mt, uint32_t index)
     if (cmdq_init(&mt->q, e->cfg.queue_depth, sizeof(cmd)) < 0)
         return SG_ENOMEM;
     mt->owned = calloc(e->cfg.max_endpoints, sizeof(uint32_t));
+    mt->fast = calloc(e->cfg.max_endpoints, sizeof(uint32_t));
     mt->pending_free = calloc(e->cfg.max_endpoints, sizeof(uint32_t));
     mt->rxbuf = calloc(MT_BATCH, MT_BUF);
     mt->xbuf = calloc(MT_BATCH, MT_BUF);
-    if (mt->owned == NULL || mt->pending_free == NULL || mt->rxbuf == NULL || mt->xbuf == NULL)
+    if (mt->owned == NULL || mt->fast == NULL || mt->pending_free == NULL || mt->rxbuf == NULL || mt->xbuf == NULL)
         return SG_ENOMEM;
     for (i = 0; i < MT_BATCH; i++) {
         mt->rxiov[i].iov_base = mt->rxbuf[i];

@@ -20,6 +20,7 @@
 
 #define MT_BATCH 32u          /* packets per recvmmsg/sendmmsg */
 #define MT_BUF 2048u          /* room for a 1500-byte packet plus the SRTP trailer */
+#define MT_HOUSE_TICKS 25u    /* every endpoint's timeout/RTCP check runs once per 25 ticks */
 
 /* Slot states of endpoint and relay pools. Control thread: FREE -> LIVE -> CLOSING;
  * the media thread turns CLOSING into FREE once it has let go of the slot. */
@@ -78,9 +79,13 @@ typedef struct media_thread {
     int stopping;
     uint64_t tick_ns;
     sg_counters_t c;              /* written by this thread only; read racily at scrape time */
-    /* owned endpoints, for the tick */
+    /* owned endpoints: all of them (housekeeping, a slice per tick) and the fast list of those
+     * with per-tick work (jitter buffer, DTMF being sent), so a tick costs what it does */
     uint32_t *owned;
     uint32_t nowned;
+    uint32_t house_pos;
+    uint32_t *fast;
+    uint32_t nfast;
     uint32_t *pending_free;       /* endpoint slots closed during this epoll batch */
     uint32_t npending;
     /* receive batch */
@@ -124,6 +129,8 @@ int engine_send(engine *e, uint32_t t, const cmd *c);
 /* Media thread: queue a datagram for the end of the batch (buf must live until mt_flush). */
 void mt_tx(media_thread *mt, int fd, const sg_sockaddr *to, uint8_t *buf, uint32_t len);
 void mt_flush(media_thread *mt);
+/* Media thread: puts endpoint slot `index` on the fast list (no-op when it is on it). */
+void mt_fast_add(media_thread *mt, uint32_t index);
 /* Media thread: a buffer for a generated packet within the current batch, or NULL. */
 uint8_t *mt_xbuf(media_thread *mt);
 

@@ -927,7 +927,7 @@ out:
     return rc;
 }
 
-void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now)
+int ep_tick_fast(media_thread *mt, rtp_ep *ep, uint64_t now)
 {
     if (ep->have_remote && ep->cfg.dtmf_pt != 0 && dtmf_tx_busy(&ep->dtx))
         send_dtmf_tick(mt, ep, now);
@@ -942,6 +942,11 @@ void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now)
         if (ep->sink != NULL && ep->dec.desc != NULL)
             playout(ep, k, slot);
     }
+    return ep->jbuf != NULL || dtmf_tx_busy(&ep->dtx);
+}
+
+void ep_housekeep(media_thread *mt, rtp_ep *ep, uint64_t now)
+{
     if (ep->cfg.media_timeout_ms && !ep->timed_out) {
         uint64_t since = ep->last_rx_ns ? ep->last_rx_ns : ep->created_ns;
         if (now - since >= (uint64_t)ep->cfg.media_timeout_ms * 1000000ull) {

@@ -33,6 +33,7 @@ typedef struct rtp_ep {
     /* Media part (owning media thread after CMD_EP_ADD). */
     uint32_t index;
     uint32_t owned_pos;
+    uint32_t fast_pos;            /* position in the thread's fast list, UINT32_MAX = not on it */
     int rtp_fd, rtcp_fd;
     sg_rtp_config_t cfg;
     sg_sockaddr remote, remote_rtcp, latched_src;
@@ -68,8 +69,12 @@ void ep_on_del(media_thread *mt, rtp_ep *ep);
 void ep_on_dtmf(media_thread *mt, rtp_ep *ep, const cmd *c);
 /* Media thread. The socket is readable. */
 void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now);
-/* Media thread. One media tick. */
-void ep_on_tick(media_thread *mt, rtp_ep *ep, uint64_t now);
+/* Media thread. Per-tick work (DTMF sending, jitter-buffer playout) of an endpoint on the
+ * thread's fast list; returns 0 when the endpoint no longer needs it. */
+int ep_tick_fast(media_thread *mt, rtp_ep *ep, uint64_t now);
+/* Media thread. Slow work (media timeout, RTCP schedule), visited for every endpoint once per
+ * MT_HOUSE_TICKS ticks. */
+void ep_housekeep(media_thread *mt, rtp_ep *ep, uint64_t now);
 /* Control thread. Attaches (fn != NULL) or detaches the PCM consumer of a jitter-buffer
  * endpoint; takes effect on its media thread. SG_OK, SG_ENOENT, SG_ESTATE (no jitter buffer
  * or no decoder for its codec), SG_EBUSY. Internal API for the TDM side. */
