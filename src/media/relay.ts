@@ -28,8 +28,6 @@ export interface LegMediaOptions {
   /** Latch onto the address RTP really arrives from (NAT), instead of trusting the SDP. */
   symmetric?: boolean;
   dtmf?: DtmfMode;
-  /** Packetization time in ms to ask for on this leg (transcoded streams only). */
-  ptime?: number;
   /** Remove ICE attributes from SDP sent to this leg (default true: we anchor media). */
   stripIce?: boolean;
 }

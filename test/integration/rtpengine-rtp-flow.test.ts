@@ -98,3 +98,18 @@ t.test('codec change mid-call: B re-offers G.722 only, rtpengine starts transcod
   t.equal(st?.a.codec, 'PCMU');
   t.equal(st?.b.codec, 'G722');
 });
+
+t.test('a session rtpengine no longer has (deleted elsewhere, timed out) is reported lost', async (t) => {
+  const { sup } = await startRtpengine(t, { ip: IP, ngPort: 50042, portMin: 52500, portMax: 52599 });
+  const relay = new RtpengineRelay(sup, { mediaTimeoutMs: 60_000, mediaCheckIntervalMs: 100 });
+  const a = await new Endpoint(IP).bind();
+  const b = await new Endpoint(IP).bind();
+  t.teardown(() => { a.close(); b.close(); });
+  const s = relay.createSession('lost-1');
+  await s.offer({ sdp: sdp(IP, a.port, [PCMU]), from: 'a', fromLeg: plain, toLeg: plain });
+  await s.answer({ sdp: sdp(IP, b.port, [PCMU]), from: 'b' });
+  const lost = new Promise<string>((r) => s.on('lost', r));
+  await relay.ng.request('delete', { 'call-id': 'lost-1' });
+  t.match(await lost, /no longer has the call/);
+  t.equal(await s.close(), undefined, 'closing a lost session does not fail');
+});
