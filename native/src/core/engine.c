@@ -18,7 +18,7 @@
 #include "relay/relay.h"
 #include "rtp/endpoint.h"
 
-enum { TAG_EVFD = 1, TAG_TIMER = 2, TAG_RTP = 3, TAG_RTCP = 4 };
+enum { TAG_EVFD = 1, TAG_TIMER = 2, TAG_RTP = 3, TAG_RTCP = 4, TAG_HOOK = 5 };
 
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static engine *g_engine;
@@ -187,6 +187,23 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
     case CMD_RELAY_DEL:
         relay_on_del(mt, &e->relays[c->index]);
         break;
+    case CMD_HOOK_ADD: {
+        mt_hook *h = &mt->hooks[c->index];
+        if (h->fd >= 0) {
+            struct epoll_event ev = { .events = EPOLLIN };
+            ev.data.u64 = ((uint64_t)TAG_HOOK << 32) | c->index;
+            (void)epoll_ctl(mt->epfd, EPOLL_CTL_ADD, h->fd, &ev);
+        }
+        atomic_store_explicit(&h->live, 1, memory_order_release);
+        break;
+    }
+    case CMD_HOOK_DEL: {
+        mt_hook *h = &mt->hooks[c->index];
+        if (h->fd >= 0)
+            (void)epoll_ctl(mt->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+        atomic_store_explicit(&h->live, 0, memory_order_release);
+        break;
+    }
     case CMD_STOP:
         mt->stopping = 1;
         break;
@@ -220,7 +237,88 @@ static void on_tick(media_thread *mt, uint64_t now)
             ep_housekeep(mt, &mt->e->eps[mt->owned[mt->house_pos++]], now);
         }
     }
+    for (i = 0; i < MT_MAX_HOOKS; i++) {
+        mt_hook *h = &mt->hooks[i];
+        if (h->tick != NULL && atomic_load_explicit(&h->live, memory_order_acquire))
+            h->tick(mt, h->ctx, now);
+    }
     mt_flush(mt);
+}
+
+int engine_hook_add(uint32_t thread, int fd, mt_io_fn io, mt_tick_fn tick, void *ctx)
+{
+    media_thread *mt;
+    uint32_t i;
+    cmd c;
+    int rc;
+
+    if ((fd >= 0) != (io != NULL) || (io == NULL && tick == NULL))
+        return SG_EINVAL;
+    engine_ctl_lock();
+    if (g_engine == NULL) {
+        rc = SG_ESTATE;
+        goto out;
+    }
+    if (thread >= g_engine->nthreads) {
+        rc = SG_EINVAL;
+        goto out;
+    }
+    mt = &g_engine->threads[thread];
+    for (i = 0; i < MT_MAX_HOOKS && mt->hooks[i].ctl_used; i++)
+        ;
+    if (i == MT_MAX_HOOKS) {
+        rc = SG_EBUSY;
+        goto out;
+    }
+    mt->hooks[i].fd = fd;
+    mt->hooks[i].io = io;
+    mt->hooks[i].tick = tick;
+    mt->hooks[i].ctx = ctx;
+    memset(&c, 0, sizeof(c));
+    c.type = CMD_HOOK_ADD;
+    c.index = i;
+    rc = engine_send(g_engine, thread, &c);
+    if (rc == SG_OK) {
+        mt->hooks[i].ctl_used = 1;
+        rc = (int)i;
+    }
+out:
+    engine_ctl_unlock();
+    return rc;
+}
+
+int engine_hook_del(uint32_t thread, int hook)
+{
+    media_thread *mt;
+    cmd c;
+    int rc;
+
+    engine_ctl_lock();
+    if (g_engine == NULL) {
+        rc = SG_ESTATE;
+        goto out;
+    }
+    if (thread >= g_engine->nthreads || hook < 0 || hook >= (int)MT_MAX_HOOKS ||
+        !g_engine->threads[thread].hooks[hook].ctl_used) {
+        rc = SG_ENOENT;
+        goto out;
+    }
+    mt = &g_engine->threads[thread];
+    memset(&c, 0, sizeof(c));
+    c.type = CMD_HOOK_DEL;
+    c.index = (uint32_t)hook;
+    rc = engine_send(g_engine, thread, &c);
+    if (rc != SG_OK)
+        goto out;
+    /* The media thread answers within one loop turn; the add may still be pending, so wait
+     * for the slot to go live and then dead (commands run in order). */
+    while (atomic_load_explicit(&mt->hooks[hook].live, memory_order_acquire) ||
+           cmdq_pending(&mt->q))
+        sched_yield();
+    mt->hooks[hook].ctl_used = 0;
+out:
+    engine_ctl_unlock();
+    return rc;
 }
 
 static void *media_main(void *arg)
@@ -257,6 +355,10 @@ static void *media_main(void *arg)
                 /* The slot may have been closed by a command earlier in this batch. */
                 if (ep->rtp_fd >= 0 && ep->thread == mt->index)
                     ep_on_readable(mt, ep, tag == TAG_RTCP, now);
+            } else if (tag == TAG_HOOK) {
+                mt_hook *h = &mt->hooks[idx];
+                if (atomic_load_explicit(&h->live, memory_order_acquire))
+                    h->io(mt, h->ctx, evs[i].events, now);
             } else if (tag == TAG_TIMER) {
                 on_tick(mt, now);
             } else if (tag == TAG_EVFD) {

@@ -30,6 +30,22 @@ enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_CLOSING = 2 };
 #define HANDLE_INDEX_MASK ((1u << HANDLE_INDEX_BITS) - 1u)
 #define HANDLE_GEN_MASK 0x7ffu
 
+/* Hooks: other subsystems (span I/O for TDM legs) run on a media thread beside its RTP
+ * endpoints: an fd in its epoll loop and/or a callback on every media tick. */
+#define MT_MAX_HOOKS 64u
+typedef struct media_thread media_thread;
+typedef void (*mt_io_fn)(media_thread *mt, void *ctx, uint32_t epoll_events, uint64_t now);
+typedef void (*mt_tick_fn)(media_thread *mt, void *ctx, uint64_t now);
+
+typedef struct mt_hook {
+    int fd;                       /* -1 for a tick-only hook */
+    mt_io_fn io;
+    mt_tick_fn tick;
+    void *ctx;
+    atomic_int live;              /* media thread: 1 while attached */
+    int ctl_used;                 /* control thread: slot taken */
+} mt_hook;
+
 enum cmd_type {
     CMD_EP_ADD = 1,
     CMD_EP_UPDATE,
@@ -38,6 +54,8 @@ enum cmd_type {
     CMD_RELAY_ADD,
     CMD_RELAY_DEL,
     CMD_EP_SINK,
+    CMD_HOOK_ADD,
+    CMD_HOOK_DEL,
     CMD_STOP
 };
 
@@ -69,7 +87,7 @@ typedef struct cmd {
 
 typedef struct engine engine;
 
-typedef struct media_thread {
+struct media_thread {
     engine *e;
     uint32_t index;
     pthread_t thread;
@@ -101,7 +119,8 @@ typedef struct media_thread {
     uint8_t (*xbuf)[MT_BUF];
     uint32_t nx;
     uint8_t scratch[MT_BUF];      /* locally generated packets (DTMF, RTCP) */
-} media_thread;
+    mt_hook hooks[MT_MAX_HOOKS];
+};
 
 struct rtp_ep;
 struct relay;
@@ -129,6 +148,15 @@ int engine_send(engine *e, uint32_t t, const cmd *c);
 /* Media thread: queue a datagram for the end of the batch (buf must live until mt_flush). */
 void mt_tx(media_thread *mt, int fd, const sg_sockaddr *to, uint8_t *buf, uint32_t len);
 void mt_flush(media_thread *mt);
+/* Control thread. Attaches fd (or -1) with io and/or tick callbacks to media thread `thread`;
+ * they run on that thread from its next loop turn (io must tolerate a spurious call: read
+ * non-blocking). The fd stays the caller's to close, after engine_hook_del. Returns the hook id (>= 0), SG_EINVAL,
+ * SG_EBUSY (no free hook or queue full) or SG_ESTATE (engine stopped). */
+int engine_hook_add(uint32_t thread, int fd, mt_io_fn io, mt_tick_fn tick, void *ctx);
+/* Control thread. Detaches a hook and waits until its thread has let go of it: once this
+ * returns SG_OK no callback of the hook runs any more and ctx may be freed. */
+int engine_hook_del(uint32_t thread, int hook);
+
 /* Media thread: puts endpoint slot `index` on the fast list (no-op when it is on it). */
 void mt_fast_add(media_thread *mt, uint32_t index);
 /* Media thread: a buffer for a generated packet within the current batch, or NULL. */

@@ -31,7 +31,7 @@ int cmdq_init(cmdq *q, uint32_t depth, size_t item_size)
     for (i = 0; i < depth; i++)
         atomic_init(&cell_at(q, i)->seq, i);
     atomic_init(&q->tail, 0);
-    q->head = 0;
+    atomic_init(&q->head, 0);
     return 0;
 }
 
@@ -67,15 +67,22 @@ int cmdq_push(cmdq *q, const void *item)
     return 0;
 }
 
+int cmdq_pending(cmdq *q)
+{
+    return atomic_load_explicit(&q->tail, memory_order_acquire) !=
+           atomic_load_explicit(&q->head, memory_order_acquire);
+}
+
 int cmdq_pop(cmdq *q, void *item)
 {
-    cell_hdr *c = cell_at(q, q->head);
+    size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+    cell_hdr *c = cell_at(q, head);
     size_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
 
-    if ((intptr_t)seq - (intptr_t)(q->head + 1) < 0)
+    if ((intptr_t)seq - (intptr_t)(head + 1) < 0)
         return 0;                             /* empty (or a producer is mid-write) */
     memcpy(item, (uint8_t *)c + HDR_SIZE, q->item_size);
-    atomic_store_explicit(&c->seq, q->head + q->mask + 1, memory_order_release);
-    q->head++;
+    atomic_store_explicit(&c->seq, head + q->mask + 1, memory_order_release);
+    atomic_store_explicit(&q->head, head + 1, memory_order_release);
     return 1;
 }

@@ -15,7 +15,7 @@ typedef struct cmdq {
     size_t item_size;
     uint32_t mask;
     _Alignas(64) atomic_size_t tail;   /* producers */
-    _Alignas(64) size_t head;          /* consumer */
+    _Alignas(64) atomic_size_t head;   /* consumer */
 } cmdq;
 
 /* depth: power of two >= 2. 0, or -1 (bad depth, no memory). */
@@ -23,6 +23,9 @@ int cmdq_init(cmdq *q, uint32_t depth, size_t item_size);
 void cmdq_free(cmdq *q);
 /* Any thread. 0, or -1 when full. Never blocks. */
 int cmdq_push(cmdq *q, const void *item);
+/* Any thread. 1 while items pushed before this call may still be unconsumed (approximate:
+ * compares the producers' tail with the consumer's head). */
+int cmdq_pending(cmdq *q);
 /* Consumer only. 1 with *item filled, 0 when empty. */
 int cmdq_pop(cmdq *q, void *item);
 
