@@ -15,6 +15,7 @@ PKGS=(
   libpri-dev libspandsp-dev libspeexdsp-dev libopus-dev libsrtp2-dev
   rtpengine-daemon sip-tester kamailio kamailio-tls-modules baresip
   sqlite3 espeak-ng sox
+  clang libclang-rt-14-dev
 )
 # shellcheck disable=SC2206
 PKGS+=(${SPANGATE_EXTRA_PACKAGES:-})

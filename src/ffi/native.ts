@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { NativeError } from '../errors.js';
+import { MIRRORED_STRUCTS } from './types.js';
 
 /** The ABI version this TypeScript mirror was written for (native/include/spangate/spangate.h). */
 export const EXPECTED_ABI_VERSION = 1;
@@ -63,7 +64,8 @@ export function loadNative(path = defaultLibraryPath()): NativeLibrary {
   const out: Record<string, unknown> = {};
   const rc = abiInfo(out, size) as number;
   if (rc !== 0) throw new NativeError(`sg_abi_info failed: ${strerror(rc) as string}`, { errno: rc });
-  for (const [name, type] of [['sg_abi_info_t', AbiInfo]] as const) {
+  const mirrored: ReadonlyArray<readonly [string, koffi.IKoffiCType]> = [['sg_abi_info_t', AbiInfo], ...MIRRORED_STRUCTS];
+  for (const [name, type] of mirrored) {
     const theirs = structSize(name) as number;
     if (theirs !== koffi.sizeof(type)) {
       throw new NativeError(`struct ${name}: library has ${theirs} bytes, binding has ${koffi.sizeof(type)}`);

@@ -51,7 +51,8 @@ SG_API uint32_t sg_struct_size(const char *name);
 SG_API const char *sg_strerror(int err);
 
 /* Events: every native thread reports to TypeScript through fixed-size records on one
- * SOCK_SEQPACKET socketpair (one record per datagram). TypeScript reads the other end.
+ * AF_UNIX SOCK_STREAM socketpair (SG_EVENT_SIZE bytes each, never split; SEQPACKET cannot be
+ * read by libuv). TypeScript reads the other end with net.Socket({ fd }).
  * Subsystems own a range of `type` values; the payload layout is defined next to each
  * subsystem's API (e.g. spangate/rtp.h, spangate/pri.h). */
 #define SG_EVENT_SIZE 64u

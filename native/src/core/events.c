@@ -1,4 +1,9 @@
-/* Event socketpair: native threads write fixed-size records, TypeScript reads them. */
+/* Event socketpair: native threads write fixed-size records, TypeScript reads them.
+ * SOCK_STREAM, not SOCK_SEQPACKET: libuv's uv_guess_handle() only knows stream (named pipe)
+ * and datagram sockets, so Node's net.Socket({ fd }) throws ERR_INVALID_FD_TYPE on a
+ * SEQPACKET fd (checked with Node 20). Records stay whole on the stream because each is one
+ * 64-byte send(): an AF_UNIX stream send that small is queued as one skb or refused with
+ * EAGAIN, never split, and concurrent writers append whole skbs. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,7 +29,7 @@ int sg_events_fd(void)
         rc = atomic_load(&read_fd);
         goto out;
     }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
         rc = SG_EIO;
         goto out;
     }
@@ -69,6 +74,20 @@ int events_post(uint16_t subsys, uint16_t type, uint32_t handle, const void *pay
         n = send(fd, &ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n != (ssize_t)sizeof(ev)) {
+        /* A partial write would desynchronise the reader; it cannot happen for a 64-byte
+         * record on AF_UNIX (see above), but finish it rather than corrupt the stream. */
+        if (n > 0) {
+            size_t done = (size_t)n;
+            unsigned spins = 0;
+            while (done < sizeof(ev) && spins++ < 1000000u) {
+                n = send(fd, (const uint8_t *)&ev + done, sizeof(ev) - done, MSG_NOSIGNAL);
+                if (n < 0 && errno != EINTR && errno != EAGAIN)
+                    break;
+                if (n > 0)
+                    done += (size_t)n;
+            }
+            return SG_OK;
+        }
         atomic_fetch_add(&dropped, 1);
         return SG_EBUSY;
     }

@@ -1,6 +1,7 @@
 /* ABI handshake: version and struct sizes for the TypeScript loader. */
 #include <string.h>
 #include "spangate/spangate.h"
+#include "core/abi_sizes.h"
 
 _Static_assert(sizeof(sg_event_t) == SG_EVENT_SIZE, "sg_event_t must be SG_EVENT_SIZE bytes");
 
@@ -44,7 +45,7 @@ uint32_t sg_struct_size(const char *name)
         if (strcmp(struct_sizes[i].name, name) == 0)
             return struct_sizes[i].size;
     }
-    return 0;
+    return engine_struct_size(name);
 }
 
 const char *sg_strerror(int err)

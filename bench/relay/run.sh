@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Relay benchmark, run by hand: the native relay (libspangate, hosted by sgrelay) and
+# rtpengine (userspace, its own generated config) carry the same streams in the same run,
+# for each stream count, one after the other. Then a transcoding ladder (PCMU in, TX_CODECS
+# out) per relay until loss > 1 % or p99 > 100 ms. Prints side-by-side tables and writes
+# bench/out/relay/results.{md,txt}. Bounded: about 15 s per pass-through row, 9 s per ladder row.
+#   TX_CODECS="opus G722" TX_STEPS="50 100 150 200 300 400 600" TX_SECS=5
+#   bash bench/relay/run.sh    # STEPS="100 500 1000" REPEAT=1 SECS=10 FIFO=1 SGRELAY_THREADS=2
+# Addresses (our loopback block): rtpengine 127.0.3.2 (NG 44010, media 45000-49999),
+# native relay 127.0.3.3 (45000-49999), generator 127.0.3.10, sink 127.0.3.20.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+STEPS=${STEPS:-"100 500 1000"}
+REPEAT=${REPEAT:-1}
+SECS=${SECS:-10}
+FIFO=${FIFO:-1}
+# Media threads of the native relay: one per core of this 2-core box (rtpengine runs its
+# default 4 worker threads).
+export SGRELAY_THREADS=${SGRELAY_THREADS:-2}
+OUT=bench/out/relay
+mkdir -p "$OUT"
+
+make -s -C native >/dev/null
+CFLAGS="-O2 -g -Wall -Wextra -Werror"
+cc $CFLAGS -o "$OUT/relaybench" bench/relay/relaybench.c -lpthread
+cc $CFLAGS -Inative/include -o "$OUT/sgrelay" bench/relay/sgrelay.c -Lnative/build -lspangate \
+  -Wl,-rpath,"$(pwd)/native/build"
+
+cat >"$OUT/rtpengine.conf" <<CONF
+[rtpengine]
+table = -1
+no-fallback = true
+interface = 127.0.3.2
+listen-ng = 127.0.3.2:44010
+port-min = 45000
+port-max = 49999
+log-level = 4
+log-stderr = true
+foreground = true
+timeout = 60
+delete-delay = 0
+CONF
+prio=()
+relay_prio=0
+if [ "$FIFO" = 1 ]; then prio=(chrt -f 10); relay_prio=10; fi
+"${prio[@]}" rtpengine --config-file="$OUT/rtpengine.conf" --pidfile="$OUT/rtpengine.pid" \
+  >"$OUT/rtpengine.log" 2>&1 &
+RTPE=$!
+cleanup() { kill "$RTPE" 2>/dev/null || true; wait "$RTPE" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 100); do
+  ss -Hlun 2>/dev/null | grep -q '127.0.3.2:44010' && break
+  sleep 0.1
+done
+ss -Hlun | grep -q '127.0.3.2:44010' || { echo "rtpengine did not start"; tail "$OUT/rtpengine.log"; exit 1; }
+
+gen=()
+if [ "$FIFO" = 1 ]; then gen=(chrt -f 20); fi
+: >"$OUT/results.txt"
+for n in $STEPS; do
+  for rep in $(seq "$REPEAT"); do
+    for target in native rtpengine; do
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
+      if [ "$target" = native ]; then
+        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr 127.0.3.3 \
+          --port-min 45000 --port-max 49999 --relay-prio "$relay_prio" --n "$n" --seconds "$SECS")
+      else
+        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng 127.0.3.2:44010 --pid "$RTPE" --n "$n" --seconds "$SECS")
+      fi
+      echo "$line load=$load psi10=$psi rep=$rep" | tee -a "$OUT/results.txt"
+    done
+  done
+done
+
+TX_CODECS=${TX_CODECS-"opus G722"}
+TX_STEPS=${TX_STEPS:-"50 100 150 200 300 400 600"}
+TX_SECS=${TX_SECS:-5}
+: >"$OUT/transcode.txt"
+for codec in $TX_CODECS; do
+  for target in native rtpengine; do
+    for n in $TX_STEPS; do
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
+      if [ "$target" = native ]; then
+        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr 127.0.3.3 \
+          --port-min 45000 --port-max 49999 --relay-prio "$relay_prio" --n "$n" --seconds "$TX_SECS" --codec "$codec")
+      else
+        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng 127.0.3.2:44010 --pid "$RTPE" --n "$n" \
+          --seconds "$TX_SECS" --codec "$codec")
+      fi
+      echo "$line load=$load psi10=$psi" | tee -a "$OUT/transcode.txt"
+      # Stop rule: loss > 1 % or p99 > 100 ms.
+      if awk '{ for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] } }
+              END { exit !(v["loss_pct"] > 1 || v["p99_us"] > 100000) }' <<<"$line"; then break; fi
+    done
+  done
+done
+
+table() {
+  echo "| N | relay | loss % | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | relay CPU % | CPU µs/pkt | gen CPU % | load 1m | CPU psi avg10 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  sed -E 's/^RESULT //' "$1" | while read -r l; do
+    declare -A kv=()
+    for f in $l; do kv[${f%%=*}]=${f#*=}; done
+    echo "| ${kv[n]} | ${kv[target]} | ${kv[loss_pct]} | ${kv[p50_us]} | ${kv[p90_us]} | ${kv[p99_us]} | ${kv[p999_us]} | ${kv[max_us]} | ${kv[relay_cpu_pct]} | ${kv[relay_cpu_us_per_pkt]} | ${kv[gen_cpu_pct]} | ${kv[load]} | ${kv[psi10]} |"
+  done
+}
+
+# Side-by-side tables (medians over repetitions are left to the reader when REPEAT > 1).
+{
+  echo "Pass-through (PCMU to PCMU):"
+  echo
+  table "$OUT/results.txt"
+  echo
+  echo "Ratios native / rtpengine (same N, same repetition):"
+  echo
+  echo "| N | rep | p99 ratio | CPU µs/pkt ratio |"
+  echo "|---|---|---|---|"
+  awk '{ for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] }
+         key = v["n"] " " v["rep"];
+         if (v["target"] == "native") { np[key] = v["p99_us"]; nc[key] = v["relay_cpu_us_per_pkt"] }
+         else if (key in np && v["p99_us"] > 0 && v["relay_cpu_us_per_pkt"] > 0)
+           printf "| %s | %s | %.2f | %.2f |\n", v["n"], v["rep"], np[key] / v["p99_us"], nc[key] / v["relay_cpu_us_per_pkt"] }' \
+    "$OUT/results.txt"
+  if [ -s "$OUT/transcode.txt" ]; then
+    echo
+    echo "Transcoding ladder (one-way streams, PCMU in, the named codec out; streams per core = N / relay CPU share):"
+    echo
+    table "$OUT/transcode.txt"
+    echo
+    echo "| relay | largest N with loss <= 1 % and p99 <= 100 ms | relay CPU % there | ≈ streams per core |"
+    echo "|---|---|---|---|"
+    awk '{ for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] }
+           if (v["loss_pct"] <= 1 && v["p99_us"] <= 100000) { best[v["target"]] = v["n"]; cpu[v["target"]] = v["relay_cpu_pct"] }
+           seen[v["target"]] = 1 }
+         END { for (t in seen) if (t in best) printf "| %s | %s | %s | %.0f |\n", t, best[t], cpu[t], best[t] * 100 / cpu[t];
+                                 else printf "| %s | none | - | - |\n", t }' "$OUT/transcode.txt" | sort
+  fi
+} | tee "$OUT/results.md"

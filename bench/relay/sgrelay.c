@@ -1,0 +1,99 @@
+/* Bench helper: hosts the native relay (libspangate) in its own process, like rtpengine.
+ *   sgrelay <relay-addr> <port-min> <port-max> <sink-addr> <sink-port> <gen-addr> <gen-port[:sink-port]>...
+ * For each generator port it creates endpoint A (PCMU, remote = that generator port,
+ * symmetric), endpoint B (remote = the sink, or the stream's own sink port) and a relay A<->B.
+ * SGRELAY_CODEC=G722|opus gives B that codec (a transcoding relay); SGRELAY_THREADS sets the
+ * media threads (streams are sharded over them). Then it prints
+ * "PORTS <a1> <a2> ...", "TID <media thread tid>" and "READY" on stdout, and runs until stdin
+ * closes or SIGTERM. RTCP generation is off (rtpengine does not originate RTCP for
+ * pass-through calls either). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "spangate/engine.h"
+#include "spangate/relay.h"
+#include "spangate/rtp.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static void ep_cfg(sg_rtp_config_t *c, const char *local, const char *remote, int port, uint32_t flags)
+{
+    memset(c, 0, sizeof(*c));
+    c->struct_size = sizeof(*c);
+    snprintf(c->local_addr, sizeof(c->local_addr), "%s", local);
+    snprintf(c->remote_addr, sizeof(c->remote_addr), "%s", remote);
+    c->remote_port = (uint16_t)port;
+    c->payload_type = 0;
+    c->dtmf_pt = 101;
+    snprintf(c->codec, sizeof(c->codec), "PCMU");
+    c->flags = flags | SG_RTP_F_NO_RTCP;
+}
+
+int main(int argc, char **argv)
+{
+    sg_engine_config_t ec;
+    int i, n, rc;
+    char buf[16];
+
+    if (argc < 8) {
+        fprintf(stderr, "usage: sgrelay relay-addr port-min port-max sink-addr sink-port gen-addr gen-port...\n");
+        return 2;
+    }
+    n = argc - 7;
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    memset(&ec, 0, sizeof(ec));
+    ec.struct_size = sizeof(ec);
+    ec.max_endpoints = (uint32_t)(2 * n + 16);
+    ec.port_min = (uint16_t)atoi(argv[2]);
+    ec.port_max = (uint16_t)atoi(argv[3]);
+    ec.queue_depth = 8192;
+    /* SGRELAY_THREADS: media threads (streams are sharded over them by index). */
+    ec.media_threads = getenv("SGRELAY_THREADS") ? (uint32_t)atoi(getenv("SGRELAY_THREADS")) : 1;
+    rc = sg_engine_start(&ec);
+    if (rc != SG_OK) {
+        fprintf(stderr, "sg_engine_start: %s\n", sg_strerror(rc));
+        return 1;
+    }
+    printf("PORTS");
+    for (i = 0; i < n; i++) {
+        sg_rtp_config_t a, b;
+        int ha, hb, hr;
+        ep_cfg(&a, argv[1], argv[6], atoi(argv[7 + i]), SG_RTP_F_SYMMETRIC);
+        const char *colon = strchr(argv[7 + i], ':');
+        const char *codec = getenv("SGRELAY_CODEC");
+        ep_cfg(&b, argv[1], argv[4], colon ? atoi(colon + 1) : atoi(argv[5]), 0);
+        a.shard = b.shard = (uint32_t)i;
+        if (codec != NULL && strcasecmp(codec, "G722") == 0) {
+            snprintf(b.codec, sizeof(b.codec), "G722");
+            b.payload_type = 9;
+        } else if (codec != NULL && strcasecmp(codec, "opus") == 0) {
+            snprintf(b.codec, sizeof(b.codec), "opus");
+            b.payload_type = 111;
+            b.clock_rate = 48000;
+        }
+        ha = sg_rtp_create(&a);
+        hb = sg_rtp_create(&b);
+        hr = ha > 0 && hb > 0 ? sg_relay_create((uint32_t)ha, (uint32_t)hb) : -1;
+        if (hr <= 0) {
+            fprintf(stderr, "stream %d: %s\n", i, sg_strerror(ha <= 0 ? ha : hb <= 0 ? hb : hr));
+            return 1;
+        }
+        printf(" %d", sg_rtp_local_port((uint32_t)ha));
+    }
+    printf("\nTID %d\nREADY\n", sg_engine_thread_tid(0));
+    fflush(stdout);
+    while (!stop && read(0, buf, sizeof(buf)) > 0)
+        ;
+    sg_engine_stop();
+    return 0;
+}
