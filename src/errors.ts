@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'EMEDIA'
   | 'EADMIN'
   | 'ECLOSED'
-  | 'EROUTE';
+  | 'EROUTE'
+  | 'EDAEMON';
 
 export abstract class SpangateError extends Error {
   abstract readonly code: ErrorCode;
@@ -19,15 +20,17 @@ export abstract class SpangateError extends Error {
   }
 }
 
-/** A bad config file, key, value or combination. `file` and `path` say where. */
+/** A bad config file, key, value or combination. `file` and `path` say where, `reason` what. */
 export class ConfigError extends SpangateError {
   readonly code = 'ECONFIG' as const;
   readonly file: string | undefined;
   readonly path: string | undefined;
-  constructor(message: string, opts: { file?: string; path?: string; cause?: unknown } = {}) {
+  readonly reason: string | undefined;
+  constructor(message: string, opts: { file?: string; path?: string; reason?: string; cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.file = opts.file;
     this.path = opts.path;
+    this.reason = opts.reason;
   }
 }
 
@@ -71,11 +74,33 @@ export class MediaError extends SpangateError {
   }
 }
 
-/** The admin API: daemon not running, bad request, or an error reported by the daemon. */
+/**
+ * The admin API: daemon not running, no permission on its socket, bad request, a broken
+ * answer, or an error reported by the daemon (`remoteCode` is that error's code, `data` its
+ * details, e.g. a ConfigError's file and path).
+ */
 export class AdminError extends SpangateError {
   readonly code = 'EADMIN' as const;
-  readonly reason: 'not-running' | 'bad-request' | 'remote' | 'protocol';
-  constructor(message: string, reason: AdminError['reason'], opts: { cause?: unknown } = {}) {
+  readonly reason: 'not-running' | 'permission' | 'bad-request' | 'remote' | 'protocol';
+  readonly remoteCode: string | undefined;
+  readonly data: Record<string, unknown> | undefined;
+  constructor(
+    message: string,
+    reason: AdminError['reason'],
+    opts: { cause?: unknown; remoteCode?: string; data?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.reason = reason;
+    this.remoteCode = opts.remoteCode;
+    this.data = opts.data;
+  }
+}
+
+/** The daemon cannot start or run: its lock is held, its socket is in use, a subsystem failed. */
+export class DaemonError extends SpangateError {
+  readonly code = 'EDAEMON' as const;
+  readonly reason: 'locked' | 'socket-in-use' | 'start-failed';
+  constructor(message: string, reason: DaemonError['reason'], opts: { cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.reason = reason;
   }

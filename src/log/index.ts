@@ -1,0 +1,1 @@
+export { LogManager, LogSubsystem, type Logger, type LogSettings, type LogDestination } from './logger.js';

@@ -1,0 +1,87 @@
+// The composition root: the one place that builds the daemon's parts from the config and
+// hands each its dependencies through its constructor.
+import { mkdirSync } from 'node:fs';
+import { AdminMethods, AdminServer } from './admin/index.js';
+import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
+import { Daemon, PidLock } from './daemon/index.js';
+import { ConfigError } from './errors.js';
+import { loadNative } from './ffi/native.js';
+import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
+import { Metrics, MetricsServer } from './metrics/index.js';
+import { VERSION } from './version.js';
+
+export interface StartOptions {
+  /** Config file; undefined: $SPANGATE_CONFIG or /etc/spangate/spangate.json when it exists. */
+  configFile?: string;
+  /** Ignore config files: embedded defaults plus environment overrides (the demo). */
+  defaultsOnly?: boolean;
+  /** Log destination (default stdout). */
+  logDestination?: LogDestination;
+  /** Install SIGHUP/SIGTERM/SIGINT handlers on the process (default true; tests say false). */
+  signals?: boolean;
+}
+
+export interface RunningDaemon {
+  daemon: Daemon;
+  logs: LogManager;
+  config: SpangateConfig;
+  configFile: string | undefined;
+  adminSocket: string;
+  /** The metrics URL base (http://addr:port), undefined when metrics are disabled. */
+  metricsUrl: string | undefined;
+}
+
+/** Builds and starts the daemon. Throws ConfigError, DaemonError or NativeError. */
+export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemon> {
+  // Chosen again on every reload: the default file may appear after start (`config set`).
+  const readConfig = (): { config: SpangateConfig; file: string | undefined } => {
+    const file = opts.defaultsOnly ? undefined : resolveConfigFile(opts.configFile);
+    return { config: loadConfig(file), file };
+  };
+  const { config, file: configFile } = readConfig();
+
+  const logs = new LogManager(config.log, opts.logDestination);
+  const log = logs.child('daemon');
+  const native = loadNative();
+  log.debug({ native: native.info }, 'native library loaded');
+
+  try {
+    mkdirSync(config.daemon.stateDir, { recursive: true, mode: 0o750 });
+  } catch (err) {
+    throw new ConfigError(`daemon.stateDir: cannot create ${config.daemon.stateDir}: ${(err as NodeJS.ErrnoException).code}`, {
+      file: configFile, path: 'daemon.stateDir', reason: 'cannot create directory', cause: err,
+    });
+  }
+
+  const metrics = new Metrics({ version: VERSION, node: process.version, nativeAbi: String(native.info.abiVersion) });
+  const methods = new AdminMethods();
+  const admin = new AdminServer(config.admin, methods, logs.child('admin'));
+  let daemon: Daemon | undefined;
+  const metricsServer = new MetricsServer(
+    config.metrics, metrics,
+    () => daemon?.healthReport() ?? { status: 'starting', subsystems: {} },
+    logs.child('metrics'),
+  );
+  const metricsUrl = (): string | undefined => {
+    const a = metricsServer.address();
+    if (!a) return undefined;
+    return a.address.includes(':') ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
+  };
+  const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
+
+  daemon = new Daemon({
+    config,
+    configFile,
+    readConfig,
+    onReload: (result) => reloads.inc({ result }),
+    subsystems: [new LogSubsystem(logs), metricsServer, admin],
+    lock: new PidLock(config.daemon.pidFile, log),
+    admin: methods,
+    log,
+    version: VERSION,
+    describe: () => ({ adminSocket: admin.socketPath, metricsUrl: metricsUrl() ?? null }),
+  });
+  await daemon.start();
+  if (opts.signals !== false) daemon.installSignalHandlers();
+  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl() };
+}
