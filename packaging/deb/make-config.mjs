@@ -2,12 +2,13 @@
 //   node make-config.mjs REPO OVERRIDES.json   prints the packaged /etc/spangate/spangate.json:
 //     the schema's example config (`spangate config example`) with the packaging overrides
 //     merged in; override keys the schema does not have are dropped, so the file stays valid.
-//   node make-config.mjs --drain-seconds FILE   prints the drain limit of a config, in seconds.
+//   node make-config.mjs --stop-seconds FILE   prints drain + stop limits of a config, in seconds.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DEFAULT_DRAIN_S = 30;
+const DEFAULT_DRAIN_MS = 30_000;
+const DEFAULT_STOP_MS = 5_000;
 
 function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
 
@@ -21,23 +22,19 @@ function mergeKnown(base, over, path, dropped) {
   return base;
 }
 
-/** Drain limit from the config: the first key path found, in seconds (ms keys converted). */
-function drainSeconds(cfg) {
-  const candidates = [
-    ['drain', 'timeoutMs', 1000], ['drain', 'timeout_ms', 1000], ['drain', 'timeout', 1],
-    ['daemon', 'drainTimeoutMs', 1000], ['daemon', 'drainMs', 1000], ['daemon', 'drainSeconds', 1],
-    ['shutdown', 'drainTimeoutMs', 1000], ['shutdown', 'drainMs', 1000], ['shutdown', 'drainSeconds', 1],
-  ];
-  for (const [a, b, div] of candidates) {
-    const v = cfg?.[a]?.[b];
-    if (typeof v === 'number' && v >= 0) return Math.ceil(v / div);
-  }
-  return DEFAULT_DRAIN_S;
+/**
+ * How long a stop may take, in whole seconds: daemon.drainTimeoutMs (active calls) plus
+ * daemon.stopTimeoutMs (subsystems shutting down), schema defaults where the file has none.
+ */
+function stopSeconds(cfg) {
+  const drain = cfg?.daemon?.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+  const stop = cfg?.daemon?.stopTimeoutMs ?? DEFAULT_STOP_MS;
+  return Math.ceil((drain + stop) / 1000);
 }
 
 const args = process.argv.slice(2);
-if (args[0] === '--drain-seconds') {
-  process.stdout.write(`${drainSeconds(JSON.parse(readFileSync(args[1], 'utf8')))}\n`);
+if (args[0] === '--stop-seconds') {
+  process.stdout.write(`${stopSeconds(JSON.parse(readFileSync(args[1], 'utf8')))}\n`);
 } else {
   const [repo, overridesFile] = args;
   let example = {};

@@ -1,6 +1,7 @@
 // Waits until a freshly started spangate daemon serves: GET /health on its metrics address
-// answers 200 (or, with metrics off, the admin socket accepts a connection). Run by systemd as
-// ExecStartPost, so spangate.service becomes "active" only once the gateway really listens.
+// (config metrics.address/port) answers, or with metrics off, the admin socket accepts a
+// connection. Run by systemd as ExecStartPost, so spangate.service becomes "active" only once
+// the gateway really listens.
 //   node wait-ready.mjs /etc/spangate/spangate.json [timeout-seconds]
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -16,27 +17,13 @@ try {
   process.stderr.write(`wait-ready: cannot read ${file}: ${err.message}; using defaults\n`);
 }
 
-/** host:port of the metrics/health listener from config key "metrics" (string or object form). */
-function metricsTarget(m) {
-  if (m === false || m === null) return undefined;
-  let host = '127.0.0.1';
-  let port = 9464;
-  if (typeof m === 'string') {
-    const i = m.lastIndexOf(':');
-    if (i >= 0) { host = m.slice(0, i) || host; port = Number(m.slice(i + 1)); } else port = Number(m);
-  } else if (typeof m === 'number') {
-    port = m;
-  } else if (m && typeof m === 'object') {
-    if (m.enabled === false) return undefined;
-    if (typeof m.listen === 'string' || typeof m.address === 'string' && m.address.includes(':') && m.port === undefined) {
-      return metricsTarget(m.listen ?? m.address);
-    }
-    host = m.host ?? m.address ?? host;
-    port = Number(m.port ?? port);
-  }
-  host = host.replace(/^\[|\]$/g, '');
-  if (host === '0.0.0.0' || host === '') host = '127.0.0.1';
+/** Where /health answers, from config keys metrics.{enabled,address,port} (schema defaults otherwise). */
+function metricsTarget(m = {}) {
+  if (m.enabled === false) return undefined;
+  let host = m.address ?? '127.0.0.1';
+  if (host === '0.0.0.0') host = '127.0.0.1';
   if (host === '::') host = '::1';
+  const port = Number(m.port ?? 9478);
   return Number.isInteger(port) && port > 0 ? { host, port } : undefined;
 }
 
