@@ -38,6 +38,20 @@ MBR_ID=0x5350474e
 BOOT_MIB=64
 
 mkdir -p "$OUT"
+exec 9>"$OUT/.build.lock"
+flock 9
+# Reuse the image when its inputs (the .deb, this recipe, the epoch) are unchanged and it is
+# less than a day old (mirror updates); SPANGATE_IMAGE_REBUILD=1 always builds.
+INPUTS=$( { sha256sum "$DEB" | cut -d' ' -f1; echo "$SOURCE_DATE_EPOCH"
+  find "$HERE" -path "$OUT" -prune -o -path "$HERE/out" -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } \
+  | sha256sum | cut -d' ' -f1)
+if [ "${SPANGATE_IMAGE_REBUILD:-0}" != 1 ] && [ -f "$OUT/disk.img" ] && [ "$(cat "$OUT/inputs" 2>/dev/null)" = "$INPUTS" ] \
+  && [ -z "$(find "$OUT/disk.img" -mmin +1440)" ]; then
+  note "$OUT/disk.img reused: same .deb, recipe and epoch (SPANGATE_IMAGE_REBUILD=1 rebuilds)"
+  grep '^image: ' "$OUT/build.log" | grep -v reused >&2 || true
+  echo "$OUT/disk.img"; exit 0
+fi
+rm -f "$OUT/inputs"
 ROOT=$OUT/rootfs
 LOG=$OUT/build.log
 : > "$LOG"
@@ -91,7 +105,7 @@ mmdebstrap --mode=root --variant=minbase \
   --customize-hook='chroot "$1" systemctl enable systemd-resolved' \
   --customize-hook='chroot "$1" passwd -d root >/dev/null && chroot "$1" chage -d 0 root' \
   --customize-hook='mkdir -p "$1"/usr/share/spangate-appliance && chroot "$1" dpkg-query -W -f="\${Package}\t\${Version}\t\${Architecture}\n" | LC_ALL=C sort > "$1"/usr/share/spangate-appliance/manifest.txt && chmod 0444 "$1"/usr/share/spangate-appliance/manifest.txt' \
-  --customize-hook='rm -rf "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/* "$1"/var/log/apt/* "$1"/tmp/* && : > "$1"/etc/machine-id' \
+  --customize-hook='rm -rf "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb "$1"/var/cache/apt/archives/partial/* "$1"/var/lib/apt/lists/* "$1"/var/log/apt/* "$1"/tmp/* && : > "$1"/etc/machine-id' \
   --customize-hook='ln -sfn ../run/systemd/resolve/stub-resolv.conf "$1"/etc/resolv.conf' \
   bookworm "$ROOT" /etc/apt/sources.list.d/debian.sources >>"$LOG" 2>&1 \
   || { tail -30 "$LOG" >&2; die "mmdebstrap failed"; }
@@ -155,4 +169,5 @@ PKGS_N=$(wc -l < "$OUT/manifest.txt")
   echo "image: spangate $(dpkg-deb -f "$DEB" Version), kernel $(grep -E '^linux-image-[0-9]' "$OUT/manifest.txt" | cut -f1,2 | tr '\t' ' ')"
   echo "image: build time $(( $(date +%s) - START )) s (mmdebstrap ${T_STRAP} s, filesystem + disk ${T_DISK} s)"
 } | tee -a "$LOG" >&2
+echo "$INPUTS" > "$OUT/inputs"
 echo "$D"

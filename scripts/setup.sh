@@ -15,6 +15,7 @@ PKGS=(
   libpri-dev libspandsp-dev libspeexdsp-dev libopus-dev libsrtp2-dev
   rtpengine-daemon sip-tester kamailio kamailio-tls-modules baresip
   sqlite3 espeak-ng sox
+  mmdebstrap qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools fdisk faketime lintian debhelper dpkg-dev fakeroot arch-test file
 )
 # shellcheck disable=SC2206
 PKGS+=(${SPANGATE_EXTRA_PACKAGES:-})

