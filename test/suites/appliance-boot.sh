@@ -36,6 +36,18 @@ else
   nok "image build"; tail -30 "$WORK/build.log"; finish
 fi
 
+# Opt-in (doubles the build time): a second build from the same .deb gives the same bytes.
+if [ "${SPANGATE_CHECK_REPRO:-0}" = 1 ]; then
+  DEB=packaging/out/spangate_$(node -p "require('./package.json').version")_amd64.deb
+  if IMG2=$(SPANGATE_IMAGE_REBUILD=1 SPANGATE_IMAGE_OUT=$WORK/repro bash appliance-image/build.sh "$DEB" 2>"$WORK/build2.log" | tail -1) \
+     && [ "$(sha256sum < "$IMG")" = "$(sha256sum < "$IMG2")" ]; then
+    ok "second build gives the same disk.img bytes (reproducible)"
+  else
+    nok "second build differs or failed"; tail -5 "$WORK/build2.log"
+  fi
+  rm -rf "$WORK/repro"
+fi
+
 node appliance-image/boot-test.mjs "$IMG" "$WORK" > "$WORK/boot.log" 2>&1
 rc=$?
 cat "$WORK/boot.log"
