@@ -179,4 +179,8 @@ try {
 } finally {
   killQemu();
 }
+// Exit only once qemu is really gone (reaped), so the caller's check sees no process.
+if (qemu.exitCode === null && qemu.signalCode === null) {
+  await new Promise((resolve) => { qemu.once('exit', resolve); setTimeout(resolve, 10_000); });
+}
 process.exit(failed === 0 ? 0 : 1);

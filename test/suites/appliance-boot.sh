@@ -57,7 +57,9 @@ if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then nok "boot test exited $rc"; fi
 if [ "$f" -gt 0 ] && [ -f "$WORK/serial.log" ]; then
   echo "# last console lines:"; tail -40 "$WORK/serial.log" | tr -d '\r' | sed 's/^/# /'
 fi
-if [ -f "$WORK/qemu.pid" ] && kill -0 "$(cat "$WORK/qemu.pid")" 2>/dev/null; then nok "qemu still running after the test"; else ok "qemu is gone"; fi
+qemu_alive() { [ -f "$WORK/qemu.pid" ] && [ -d "/proc/$(cat "$WORK/qemu.pid")" ] && ! grep -q '^State:.*Z' "/proc/$(cat "$WORK/qemu.pid")/status" 2>/dev/null; }
+for _ in $(seq 1 20); do qemu_alive || break; sleep 0.5; done
+if qemu_alive; then nok "qemu still running after the test"; else ok "qemu is gone"; fi
 
 # TODO(next): once the SIP edge exists (config key "sip" in the schema), forward UDP 5060 and
 # check that a SIP OPTIONS to the appliance gets a response.
