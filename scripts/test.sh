@@ -10,7 +10,8 @@ bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 PASS=0
 FAIL=0
-LOGDIR=${SPANGATE_TEST_LOGS:-/tmp/spangate-test-logs}
+# Per checkout, so runs from several worktrees at once do not overwrite each other's logs.
+LOGDIR=${SPANGATE_TEST_LOGS:-/tmp/spangate-test-logs/$(pwd | sha1sum | cut -c1-10)}
 mkdir -p "$LOGDIR"
 
 # Adds the counts from the last "N passed, N failed" line of a log; a run that printed no

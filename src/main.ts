@@ -1,6 +1,7 @@
 // The composition root: the one place that builds the daemon's parts from the config and
 // hands each its dependencies through its constructor.
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
 import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
 import { Daemon, PidLock } from './daemon/index.js';
@@ -35,7 +36,8 @@ export interface RunningDaemon {
 export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemon> {
   // Chosen again on every reload: the default file may appear after start (`config set`).
   const readConfig = (): { config: SpangateConfig; file: string | undefined } => {
-    const file = opts.defaultsOnly ? undefined : resolveConfigFile(opts.configFile);
+    const named = opts.configFile === undefined ? undefined : resolve(opts.configFile);
+    const file = opts.defaultsOnly ? undefined : resolveConfigFile(named);
     return { config: loadConfig(file), file };
   };
   const { config, file: configFile } = readConfig();

@@ -1,4 +1,4 @@
-// `spangate config set`: change one key in a config file. The new file is validated before it
+// `spangate config set` / `unset`: change one key in a config file. The new file is validated before it
 // is written, written atomically (temporary file, fsync, rename) and the version it replaces is
 // kept in <file>.history/ (the newest HISTORY_KEEP versions).
 import {
@@ -8,7 +8,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { formatCoerce } from './formats.js';
-import { deepClone, getPath, lookup, setPath } from './keys.js';
+import { deepClone, deletePath, getPath, lookup, setPath, type KeyInfo } from './keys.js';
 import { loadConfigObject, readConfigFile } from './load.js';
 import type { SpangateConfig } from './schema.js';
 
@@ -44,7 +44,8 @@ export function listHistory(file: string): string[] {
   return readdirSync(dir).filter((n) => n.startsWith(prefix)).sort().map((n) => join(dir, n));
 }
 
-export function setConfigKey(file: string, keyPath: string, valueText: string): SetResult {
+/** The schema key a command-line path names; unknown keys and sections are ConfigErrors. */
+function resolveKey(file: string, keyPath: string): KeyInfo {
   const found = lookup(keyPath);
   if (found.kind === 'unknown') {
     const where = found.known ? `section ${found.known}` : 'the top level';
@@ -53,7 +54,7 @@ export function setConfigKey(file: string, keyPath: string, valueText: string): 
     });
   }
   if (found.kind === 'section') {
-    throw new ConfigError(`${file}: ${keyPath}: is a section; set one of its keys (${found.children.join(', ')})`, {
+    throw new ConfigError(`${file}: ${keyPath}: is a section; name one of its keys (${found.children.join(', ')})`, {
       file, path: keyPath, reason: 'is a section',
     });
   }
@@ -64,19 +65,37 @@ export function setConfigKey(file: string, keyPath: string, valueText: string): 
       file, path: keyPath, reason: 'not a map',
     });
   }
-  const value = rest.length > 0 ? parseValue(valueText, undefined) : parseValue(valueText, info.spec.format);
+  return info;
+}
 
+export function setConfigKey(file: string, keyPath: string, valueText: string): SetResult {
+  const info = resolveKey(file, keyPath);
+  const value = keyPath === info.path ? parseValue(valueText, info.spec.format) : parseValue(valueText, undefined);
   const exists = existsSync(file);
   const raw = exists ? readConfigFile(file) : {};
   const next = deepClone(raw);
   setPath(next, keyPath, value);
+  const unchanged = exists && JSON.stringify(getPath(raw, keyPath)) === JSON.stringify(value);
+  return commit(file, exists, next, unchanged, info);
+}
+
+/** Removes a key from the file, so its default (or environment) value applies again. */
+export function unsetConfigKey(file: string, keyPath: string): SetResult {
+  const info = resolveKey(file, keyPath);
+  const raw = readConfigFile(file);
+  const next = deepClone(raw);
+  deletePath(next, keyPath);
+  return commit(file, true, next, getPath(raw, keyPath) === undefined, info);
+}
+
+/** Validates the new tree, then keeps the old file and writes the new one atomically. */
+function commit(file: string, exists: boolean, next: Record<string, unknown>, unchanged: boolean, info: KeyInfo): SetResult {
   // The file must be valid on its own, whatever the current environment overrides.
   const config = loadConfigObject(next, { file, env: {} });
-  if (exists && JSON.stringify(getPath(raw, keyPath)) === JSON.stringify(value)) {
-    return { config, changed: false, previous: undefined, reloadable: info.spec.reloadable };
-  }
+  if (unchanged) return { config, changed: false, previous: undefined, reloadable: info.spec.reloadable };
+  const mode = exists ? statSync(file).mode & 0o777 : 0o640;
   const previous = exists ? keepVersion(file) : undefined;
-  writeAtomic(file, `${JSON.stringify(next, null, 2)}\n`, exists ? statSync(file).mode & 0o777 : 0o640);
+  writeAtomic(file, `${JSON.stringify(next, null, 2)}\n`, mode);
   return { config, changed: true, previous, reloadable: info.spec.reloadable };
 }
 

@@ -21,6 +21,7 @@ export function configReferenceMarkdown(root: SchemaSection = schema): string {
     '# spangate configuration keys',
     '',
     'Generated from the schema (`src/config/schema/`) by `spangate config example --docs`; do not edit.',
+    'The file is `--config FILE`, else `$SPANGATE_CONFIG`, else `/etc/spangate/spangate.json` (if present).',
     'Precedence: defaults < config file < environment. "reload" means a running daemon applies a new',
     'value on SIGHUP or `spangate config set --reload`; "restart" keys need a daemon restart.',
     '',

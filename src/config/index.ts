@@ -9,6 +9,6 @@ export {
 } from './load.js';
 export { diffConfigs, redact, applyReloadable, REDACTED, type Change } from './diff.js';
 export { exampleConfigJson, configReferenceMarkdown } from './example.js';
-export { setConfigKey, listHistory, historyDir, writeAtomic, HISTORY_KEEP, type SetResult } from './edit.js';
+export { setConfigKey, unsetConfigKey, listHistory, historyDir, writeAtomic, HISTORY_KEEP, type SetResult } from './edit.js';
 export { validateCrossKeys, type Problem } from './rules.js';
 export { checkSchema } from './validate.js';

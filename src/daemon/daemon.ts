@@ -36,6 +36,8 @@ export interface ReloadResult {
   applied: string[];
   /** Keys changed in the file that need a restart; the running values stay. */
   restartRequired: string[];
+  /** The file the daemon read (null: defaults and environment only). */
+  file: string | null;
 }
 
 const RANK: Record<HealthStatus, number> = { ok: 0, degraded: 1, down: 2 };
@@ -160,7 +162,7 @@ export class Daemon {
     this.pending = pending;
     this.o.log.info({ event: 'reloaded', file: file ?? null, applied, restartRequired: pending }, 'config reloaded');
     if (pending.length > 0) this.o.log.warn({ restartRequired: pending }, 'some changed keys take effect only after a restart');
-    return { applied, restartRequired: pending };
+    return { applied, restartRequired: pending, file: file ?? null };
   }
 
   /**
@@ -180,7 +182,10 @@ export class Daemon {
   }
 
   private async shutdownNow(reason: string): Promise<void> {
-    await this.reloading;
+    // Let a reload in progress finish, but not hold the stop up for long.
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([this.reloading, new Promise((r) => (wait = setTimeout(r, this.current.daemon.stopTimeoutMs)))]);
+    clearTimeout(wait);
     this.stateValue = 'draining';
     const drainMs = this.current.daemon.drainTimeoutMs;
     const deadline = Date.now() + drainMs;

@@ -19,9 +19,10 @@ t.test('a daemon that never answers', async (t) => {
     for (const s of conns) s.destroy();
     hung.close();
   });
-  const r = await runCli(['status', '--socket', socket, '--timeout', '300']);
+  const r = await runCli(['status', '--socket', socket, '--timeout', '1500']);
   t.equal(r.code, 1);
-  t.match(r.stderr, 'spangate: daemon did not answer status within 300 ms');
+  // On a starved machine the connect itself may be what runs out of time.
+  t.match(r.stderr, /^spangate: (daemon did not answer status|no connection to admin socket \S+) within 1500 ms\n$/);
 });
 
 t.test('no daemon', async (t) => {

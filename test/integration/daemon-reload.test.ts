@@ -62,6 +62,11 @@ t.test('good and bad reloads', async (t) => {
   t.equal(r.config.daemon.drainTimeoutMs, 20_000);
   t.same(r.pendingRestart, []);
 
+  // Changing a file the daemon does not read is flagged.
+  const elsewhere = await runCli(['config', 'set', 'log.level', 'info', '--config', join(f.dir, 'other.json'), '--socket', f.socket, '--reload']);
+  t.equal(elsewhere.code, 0, elsewhere.stderr);
+  t.match(elsewhere.stderr, `warning: the daemon reads ${f.config}, not ${join(f.dir, 'other.json')}`);
+
   d.kill('SIGTERM');
   t.equal((await d.exited).code, 0);
 });

@@ -27,7 +27,7 @@ t.test('startDaemon builds a working daemon from a config file', async (t) => {
   t.same(methods.map((m) => m.method), ['config.get', 'config.reload', 'help', 'status']);
 
   writeFileSync(file, JSON.stringify({ ...raw, log: { subsystems: { admin: 'debug' } } }));
-  t.same(await adminRequest(running.adminSocket, 'config.reload', {}, 5_000), { applied: ['log.subsystems'], restartRequired: [] });
+  t.same(await adminRequest(running.adminSocket, 'config.reload', {}, 5_000), { applied: ['log.subsystems'], restartRequired: [], file });
   t.equal(running.logs.child('admin').level, 'debug', 'per-subsystem level applied on reload');
   writeFileSync(file, '{"bad": true}');
   const refused = await adminRequest(running.adminSocket, 'config.reload', {}, 5_000).catch((e: unknown) => e);

@@ -1,9 +1,10 @@
-// `spangate config validate|show|example|set|reload|diff|history`.
+// `spangate config validate|show|example|set|unset|reload|diff|history`.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { adminRequest } from '../../admin/index.js';
 import {
   configReferenceMarkdown, defaultConfig, defaultConfigFile, diffConfigs, exampleConfigJson, listHistory,
-  loadConfig, redact, resolveConfigFile, setConfigKey, type Change,
+  getPath, loadConfig, redact, resolveConfigFile, setConfigKey, unsetConfigKey, type Change,
 } from '../../config/index.js';
 import { AdminError } from '../../errors.js';
 import { liveTarget, type LiveOptions } from '../args.js';
@@ -13,6 +14,7 @@ import { addLiveOptions } from './status.js';
 interface ReloadReply {
   applied: string[];
   restartRequired: string[];
+  file: string | null;
 }
 
 export function addConfigCommands(program: Command): void {
@@ -71,6 +73,9 @@ export function addConfigCommands(program: Command): void {
       try {
         const res = await adminRequest<ReloadReply>(t.socket, 'config.reload', {}, t.timeoutMs);
         out(`daemon reloaded: applied ${list(res.applied)}; needs a restart: ${list(res.restartRequired)}`);
+        if (res.file !== resolve(file)) {
+          err(`warning: the daemon reads ${res.file ?? 'no file (defaults + environment)'}, not ${file}; your change is not in effect`);
+        }
       } catch (e) {
         if (e instanceof AdminError && e.reason === 'not-running') {
           out(`daemon not running (no socket at ${t.socket}); the file is used at its next start`);
@@ -78,6 +83,23 @@ export function addConfigCommands(program: Command): void {
         }
         throw e;
       }
+    });
+
+  config
+    .command('unset')
+    .description('remove one key from the config file so its default applies again (validated, atomic, previous version kept)')
+    .argument('<key>', 'dotted key, e.g. metrics.port or log.subsystems.sip')
+    .option('-c, --config <file>', 'config file to change (default: $SPANGATE_CONFIG, else /etc/spangate/spangate.json)')
+    .action((key: string, o: { config?: string }) => {
+      const file = o.config ?? defaultConfigFile();
+      const r = unsetConfigKey(file, key);
+      if (!r.changed) {
+        out(`${key} is not set in ${file}; nothing written`);
+        return;
+      }
+      out(`${file}: ${key} removed (now ${show(getPath(r.config, key) ?? null)})`);
+      if (r.previous) out(`previous version kept at ${r.previous}`);
+      out(r.reloadable ? 'a running daemon applies it on reload (SIGHUP or spangate config reload)' : 'a running daemon applies it only after a restart');
     });
 
   addLiveOptions(config.command('reload').description('ask the running daemon to re-read its config file (as SIGHUP does)'))

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { HISTORY_KEEP, listHistory, parseValue, setConfigKey } from '../../../src/config/edit.js';
+import { HISTORY_KEEP, listHistory, parseValue, setConfigKey, unsetConfigKey } from '../../../src/config/edit.js';
 import { ConfigError } from '../../../src/errors.js';
 import { tmpDir } from '../../fixtures/tmp.js';
 
@@ -80,4 +80,22 @@ t.test('values from the command line', async (t) => {
   t.equal(parseValue('0660', 'file-mode'), '0660');
   t.equal(parseValue('debug', 'log-level'), 'debug');
   t.same(parseValue('sip=debug', 'log-level-map'), { sip: 'debug' });
+});
+
+t.test('unset removes a key (and emptied sections), keeps the previous version', async (t) => {
+  const dir = tmpDir(t);
+  const file = join(dir, 'spangate.json');
+  writeFileSync(file, '{"metrics": {"port": 9100}, "log": {"subsystems": {"sip": "debug", "media": "warn"}}}\n');
+  const before = readFileSync(file, 'utf8');
+  let r = unsetConfigKey(file, 'metrics.port');
+  t.ok(r.changed);
+  t.equal(r.config.metrics.port, 9478, 'default applies again');
+  t.equal(readFileSync(r.previous!, 'utf8'), before);
+  r = unsetConfigKey(file, 'log.subsystems.sip');
+  t.same(JSON.parse(readFileSync(file, 'utf8')), { log: { subsystems: { media: 'warn' } } });
+  r = unsetConfigKey(file, 'metrics.port');
+  t.notOk(r.changed, 'absent key: nothing written');
+  t.equal(listHistory(file).length, 2);
+  t.throws(() => unsetConfigKey(file, 'metrics.prot'), { code: 'ECONFIG', path: 'metrics.prot', reason: 'unknown key' });
+  t.throws(() => unsetConfigKey(join(dir, 'missing.json'), 'metrics.port'), { code: 'ECONFIG', reason: 'no such file' });
 });

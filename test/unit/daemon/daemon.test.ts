@@ -72,7 +72,7 @@ function setup(t: Teardown, raw: Record<string, unknown> = {}) {
   });
   t.teardown(() => daemon.shutdown('test teardown'));
   return {
-    daemon, a, b, events, lines, methods, pidFile, config, outcomes, base,
+    daemon, a, b, events, lines, methods, pidFile, config, outcomes, base, file: join(dir, 'c.json'),
     setNext: (fn: () => SpangateConfig) => (next = fn),
   };
 }
@@ -135,7 +135,7 @@ t.test('reload applies reloadable keys and reports restart-required ones', async
   await s.daemon.start();
   s.setNext(() => loadConfigObject({ ...s.base, log: { level: 'debug' }, metrics: { port: 9999 } }, { env: {} }));
   const r = await s.daemon.reload();
-  t.same(r, { applied: ['log.level'], restartRequired: ['metrics.port'] });
+  t.same(r, { applied: ['log.level'], restartRequired: ['metrics.port'], file: s.file });
   t.equal(s.daemon.config.log.level, 'debug');
   t.equal(s.daemon.config.metrics.port, s.config.metrics.port, 'restart-required key keeps the running value');
   t.equal(s.a.reloads[0]!.log.level, 'debug');
@@ -206,5 +206,5 @@ t.test('admin methods: status, config.get, config.reload', async (t) => {
     subsystems: { alpha: { status: 'ok', activeWork: 0 }, beta: { status: 'ok' } },
   });
   t.match(await s.methods.get('config.get')!({}, ctx), { config: { log: { level: 'info' } }, pendingRestart: [] });
-  t.same(await s.methods.get('config.reload')!({}, ctx), { applied: [], restartRequired: [] });
+  t.same(await s.methods.get('config.reload')!({}, ctx), { applied: [], restartRequired: [], file: s.file });
 });

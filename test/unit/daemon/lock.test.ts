@@ -17,15 +17,16 @@ async function liveProcess(t: { teardown(fn: () => void): void }, name: string):
   t.teardown(() => void child.kill('SIGKILL'));
   await once(child, 'spawn');
   // Wait until exec has replaced bash, so /proc shows the final command line.
-  for (let i = 0; i < 500; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     try {
       if (readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').startsWith(name)) return child;
     } catch {
       /* not yet */
     }
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error('child did not exec');
+  throw new Error(`child did not exec ${name} within 60 s`);
 }
 
 async function deadPid(): Promise<number> {
