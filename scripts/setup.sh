@@ -16,6 +16,7 @@ PKGS=(
   rtpengine-daemon sip-tester kamailio kamailio-tls-modules baresip
   sqlite3 espeak-ng sox
   clang libclang-rt-14-dev
+  mmdebstrap qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools fdisk faketime lintian debhelper dpkg-dev fakeroot arch-test file
 )
 # shellcheck disable=SC2206
 PKGS+=(${SPANGATE_EXTRA_PACKAGES:-})
