@@ -11,7 +11,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 HELPERS="$REPO/test/suites/drachtio-srf"
 SRF="$REPO/node_modules/drachtio-srf"
 ALL_FILES="uas.js uac.js b2b.js proxy.js reinvite-tests.js refer.js"
-DEFAULT_FILES="uas.js"
+DEFAULT_FILES="$ALL_FILES"
 FILES=${SRF_FILES:-$DEFAULT_FILES}
 DEPS=${SPANGATE_SRF_DEPS:-/tmp/spangate-srf-deps}
 WORK=$(mktemp -d /tmp/spangate-srf.XXXXXX)
@@ -38,6 +38,9 @@ command -v sipp >/dev/null || die "sipp (Debian sip-tester) not installed"
 cp -r "$SRF/lib" "$SRF/test" "$SRF/config" "$SRF/package.json" "$WORK/"
 cp "$HELPERS/sipp.js" "$WORK/test/sipp.js"
 grep -rl '172\.29\.0\.' "$WORK/test" | xargs -r sed -i 's/172\.29\.0\./127.0.0./g'
+# Three scenarios carry a raw '<' in an XML attribute, which Debian's sipp 3.6.1 rejects
+# ("Invalid XML in scenario"); escape it (the regexp itself is unchanged).
+sed -i 's/regexp="<sip:(\.\*)>"/regexp="\&lt;sip:(.*)\&gt;"/' "$WORK/test/scenarios/"uas-*.xml
 
 # 2. The tests' own deps (tape, config) in a folder outside the repo; srf's runtime deps come
 #    from the repo's node_modules through NODE_PATH.
@@ -93,7 +96,7 @@ start_edge sut 127.0.0.10 9061
 start_edge uas 127.0.0.19 9062
 
 # 5. The tape files, one process each.
-export NODE_ENV=test SUT=127.0.0.10:5060 UAC_IP=127.0.0.31 HOSTS_JSON='{"sipp-uas-b-teardown":"127.0.0.30"}'
+export SIPP_TRACE_DIR="$WORK/logs" NODE_ENV=test SUT=127.0.0.10:5060 UAC_IP=127.0.0.31 HOSTS_JSON='{"sipp-uas-b-teardown":"127.0.0.30"}'
 for f in $FILES; do
   echo "== srf test/$f"
   (cd "$WORK" && timeout --kill-after=10 240 node "test/$f") >"$WORK/logs/$f.tap" 2>&1

@@ -17,8 +17,13 @@ obj.sippUac = (file) => {
   output = '';
   return run(['-sf', path.join(SCEN, file), '-m', '1', '-sleep', '250ms', '-nostdin',
     '-cid_str', `%u-%p@%s-${n}-${process.pid}`, '-i', UAC_IP, '-p', String(PORT_BASE + (n % 800)),
-    '-timeout', '120s', SUT]);
+    '-timeout', '120s', ...trace(`uac-${n}`), SUT]);
 };
+// SIPP_TRACE_DIR=<dir> keeps each sipp run's messages for debugging.
+function trace(name) {
+  const dir = process.env.SIPP_TRACE_DIR;
+  return dir ? ['-trace_msg', '-message_file', path.join(dir, `${name}.msg`)] : [];
+}
 obj.sippUas = (file, name) => HOSTS[name]
   ? run(['-sf', path.join(SCEN, file), '-m', '1', '-nostdin', '-i', HOSTS[name], '-p', '5060', '-timeout', '120s'])
   : Promise.reject(new Error(`no address for ${name}`));

@@ -305,7 +305,7 @@ export class Uac {
   }
 
   private async ack(conn: ControlConnection, msgId: string, d: Dialog, app: SipMsg): Promise<void> {
-    if (d.role !== 'uac' || d.ackPendingSeq === 0) return conn.fail(msgId, MSG_NON2XX_ACK);
+    if (d.ackPendingSeq === 0) return conn.fail(msgId, MSG_NON2XX_ACK);
     const ack = SipMsg.request('ACK', d.remoteTarget);
     ack.add('Via', this.ua.viaHeader(d.local, newBranch()));
     ack.add('Max-Forwards', '70');
