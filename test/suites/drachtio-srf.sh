@@ -62,7 +62,7 @@ declare -A UAS=(
 mkdir -p "$WORK/logs"
 for n in "${!UAS[@]}"; do
   (cd "$WORK/test/scenarios" && exec sipp -sf "${UAS[$n]}" -i "127.0.0.$n" -p 5060 -nostdin \
-    >"$WORK/logs/sipp-uas-$n.log" 2>&1) &
+    -trace_msg -message_file "$WORK/logs/uas-$n.msg" -trace_err -error_file "$WORK/logs/uas-$n.err" >"$WORK/logs/sipp-uas-$n.log" 2>&1) &
   PIDS+=($!)
 done
 

@@ -7,6 +7,7 @@ import type { EdgeLogger } from './logger.js';
 import { nullLogger } from './logger.js';
 import { UaContext, type OverloadLimits, type UaTimers } from './ua/context.js';
 import { SipNet, type Listener } from './ua/net-adapter.js';
+import type { TlsOptions } from './transport/index.js';
 import { UserAgent } from './ua/user-agent.js';
 
 export interface SipEdgeOptions {
@@ -21,6 +22,8 @@ export interface SipEdgeOptions {
     /** Plain-TCP port beside the TLS one (srf reconnects over plain TCP). */
     plainPort?: number;
   };
+  /** Client certificate and trusted CAs for outbound SIP over TLS. */
+  tlsClient?: TlsOptions;
   timers?: Partial<UaTimers>;
   /** Host name → IP address, consulted before DNS. */
   hostMap?: Record<string, string>;
@@ -49,7 +52,7 @@ export class SipEdge {
 
   constructor(opts: SipEdgeOptions) {
     const log = opts.logger ?? nullLogger;
-    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, logger: log });
+    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, tlsClient: opts.tlsClient, logger: log });
     this.control = new ControlServer({
       host: opts.control.host,
       port: opts.control.port,

@@ -124,14 +124,16 @@ export class UaContext {
     for (const c of conns) c.send(frame);
   }
 
-  /** Resolves a URI to a peer: host map/DNS, default port, transport param. */
+  /**
+   * Resolves a URI (RFC 3263, host map first) to the first target we have a listener for.
+   * TODO(next): fail over to the next target on a transport error or Timer B/F timeout.
+   */
   async resolveUri(uri: string): Promise<Peer> {
-    const u = parseUri(uri);
-    if (!u) throw new Error(`invalid request uri: ${uri}`);
-    const tp = (u.params.get('transport') ?? (u.scheme === 'sips' ? 'tls' : 'udp')).toLowerCase();
-    if (tp !== 'udp' && tp !== 'tcp') throw new Error('requested protocol/transport not available');
-    const address = await this.net.resolve(u.host);
-    return { proto: tp, address, port: u.port ?? 5060 };
+    if (!parseUri(uri)) throw new Error(`invalid request uri: ${uri}`);
+    const targets = await this.net.resolveUri(uri);
+    const usable = targets.find((t) => this.net.pickListener(t.proto, t.address) !== undefined);
+    if (!usable) throw new Error('requested protocol/transport not available');
+    return usable;
   }
 
   addDialog(d: Dialog): void {

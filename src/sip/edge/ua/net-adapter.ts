@@ -1,28 +1,33 @@
-// The UA's view of the SIP transports: receive parsed messages with their source, send raw
-// messages to an address. A minimal UDP/TCP implementation lives here as an adapter until
-// the transport layer of src/sip/edge/transport/ (sip-wire) is wired in.
-// TODO(next): replace with src/sip/edge/transport/ (TLS, RFC 3263, connection reuse) when it lands.
+// The UA's view of the SIP transports, over sip-wire's transport layer (src/sip/edge/transport):
+// received messages arrive as the UA's editable SipMsg with their source, raw text goes out
+// to an address, and names resolve through RFC 3263 with the static host map first.
 
-import dgram from 'node:dgram';
-import net from 'node:net';
-import { lookup } from 'node:dns/promises';
-import { SipMsg } from './sip-msg.js';
+import {
+  SipResolver, SipTransport, type BoundListener, type InboundMessage, type ParseErrorEvent, type TlsOptions,
+} from '../transport/index.js';
+import { parseUri as parseWireUri, type AnySipMessage } from '../message/index.js';
 import type { EdgeLogger } from '../logger.js';
+import { SipMsg } from './sip-msg.js';
 
-export type Proto = 'udp' | 'tcp';
+export type Proto = 'udp' | 'tcp' | 'tls';
 
 export interface Listener {
   proto: Proto;
+  /** Bound address. */
   host: string;
   port: number;
   /** Address to advertise (Contact, Via, hostports); defaults to host. */
   external?: string;
+  /** Certificate, key, CA and client verification for a TLS listener. */
+  tls?: TlsOptions;
 }
 
 export interface Peer {
   proto: Proto;
   address: string;
   port: number;
+  /** Host name TLS should verify, when the target came from a name. */
+  servername?: string;
 }
 
 export interface Inbound {
@@ -35,185 +40,106 @@ export interface Inbound {
 
 export interface SipNetOptions {
   listeners: Listener[];
+  /** Host name → IP address, answered before DNS. */
   hostMap?: Record<string, string>;
+  /** Client certificate and trusted CAs for outbound TLS. */
+  tlsClient?: TlsOptions;
   maxMessageBytes?: number;
   logger: EdgeLogger;
 }
 
-interface BoundUdp {
-  l: Listener;
-  sock: dgram.Socket;
+/** Converts the wire model into the UA's editable message (header text kept as received). */
+export function fromWire(m: AnySipMessage): SipMsg {
+  const out = m.isRequest ? SipMsg.request(m.method, m.uri.toString()) : SipMsg.response(m.status, m.reason);
+  for (const h of m.headers) out.headers.push([h.name, h.value]);
+  out.body = m.body.toString('utf8');
+  return out;
 }
-
-interface BoundTcp {
-  l: Listener;
-  srv: net.Server;
-}
-
-const CRLF2 = '\r\n\r\n';
 
 export class SipNet {
-  private readonly udp: BoundUdp[] = [];
-  private readonly tcp: BoundTcp[] = [];
-  private readonly tcpConns = new Map<string, net.Socket>();
+  private readonly transport: SipTransport;
+  private readonly resolver: SipResolver;
+  private bound: Listener[] = [];
+  private readonly byBound = new Map<BoundListener, Listener>();
   private onMsg: (m: Inbound) => void = () => undefined;
-  private onBad: (raw: string, peer: Peer, local: Listener, err: unknown) => void = () => undefined;
-  readonly stats = { received: 0, sent: 0, malformed: 0 };
+  readonly stats = { received: 0, sent: 0, malformed: 0, sendErrors: 0 };
 
-  constructor(private readonly opts: SipNetOptions) {}
+  constructor(private readonly opts: SipNetOptions) {
+    this.transport = new SipTransport({
+      listen: opts.listeners.map((l) => ({ protocol: l.proto, address: l.host, port: l.port, tls: l.tls, advertisedHost: l.external })),
+      tlsClient: opts.tlsClient,
+      maxMessageBytes: opts.maxMessageBytes,
+    });
+    const hosts: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(opts.hostMap ?? {})) hosts[k] = [v];
+    this.resolver = new SipResolver({ hosts });
+    this.transport.on('message', (m) => this.deliver(m));
+    this.transport.on('parse-error', (e: ParseErrorEvent) => {
+      this.stats.malformed++;
+      opts.logger.debug({ err: e.error, source: e.source }, 'malformed SIP message');
+    });
+  }
 
   onMessage(cb: (m: Inbound) => void): void {
     this.onMsg = cb;
   }
 
-  onMalformed(cb: (raw: string, peer: Peer, local: Listener, err: unknown) => void): void {
-    this.onBad = cb;
-  }
-
   /** The bound listeners (ports filled in when 0 was asked). */
   listeners(): Listener[] {
-    return [...this.udp.map((u) => u.l), ...this.tcp.map((t) => t.l)];
+    return this.bound;
   }
 
   async start(): Promise<void> {
-    for (const l of this.opts.listeners) {
-      if (l.proto === 'udp') await this.bindUdp(l);
-      else await this.bindTcp(l);
-    }
+    const bl = await this.transport.start();
+    this.bound = bl.map((b, i) => {
+      const l: Listener = { proto: b.protocol, host: b.address, port: b.port, external: this.opts.listeners[i]?.external };
+      this.byBound.set(b, l);
+      return l;
+    });
   }
 
   async stop(): Promise<void> {
-    for (const u of this.udp) u.sock.close();
-    for (const s of this.tcpConns.values()) s.destroy();
-    await Promise.all(this.tcp.map((t) => new Promise<void>((r) => t.srv.close(() => r()))));
-    this.udp.length = 0;
-    this.tcp.length = 0;
+    await this.transport.close();
   }
 
-  private bindUdp(l: Listener): Promise<void> {
-    const sock = dgram.createSocket({ type: net.isIPv6(l.host) ? 'udp6' : 'udp4' });
-    const bound: BoundUdp = { l: { ...l }, sock };
-    sock.on('message', (buf, rinfo) => {
-      const peer: Peer = { proto: 'udp', address: rinfo.address, port: rinfo.port };
-      this.deliver(buf.toString('utf8'), buf.length, peer, bound.l);
-    });
-    sock.on('error', (err) => this.opts.logger.warn({ err }, 'udp socket error'));
-    return new Promise((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(l.port, l.host, () => {
-        sock.off('error', reject);
-        bound.l.port = sock.address().port;
-        this.udp.push(bound);
-        resolve();
-      });
-    });
+  private localOf(b: BoundListener): Listener {
+    return this.byBound.get(b) ?? this.bound.find((l) => l.proto === b.protocol && l.host === b.address && l.port === b.port) ?? {
+      proto: b.protocol, host: b.address, port: b.port,
+    };
   }
 
-  private bindTcp(l: Listener): Promise<void> {
-    const bound: BoundTcp = { l: { ...l }, srv: net.createServer((s) => this.acceptTcp(s, bound.l)) };
-    return new Promise((resolve, reject) => {
-      bound.srv.once('error', reject);
-      bound.srv.listen(l.port, l.host, () => {
-        bound.srv.off('error', reject);
-        bound.l.port = (bound.srv.address() as net.AddressInfo).port;
-        this.tcp.push(bound);
-        resolve();
-      });
-    });
-  }
-
-  private acceptTcp(s: net.Socket, local: Listener): void {
-    const peer: Peer = { proto: 'tcp', address: s.remoteAddress ?? '', port: s.remotePort ?? 0 };
-    const key = `${peer.address}:${peer.port}`;
-    this.tcpConns.set(key, s);
-    this.readStream(s, peer, local);
-    s.on('close', () => this.tcpConns.delete(key));
-  }
-
-  private readStream(s: net.Socket, peer: Peer, local: Listener): void {
-    let buf = Buffer.alloc(0);
-    const max = this.opts.maxMessageBytes ?? 65535;
-    s.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      for (;;) {
-        while (buf.length >= 2 && buf[0] === 0x0d && buf[1] === 0x0a) buf = buf.subarray(2);
-        const end = buf.indexOf(CRLF2);
-        if (end < 0) {
-          if (buf.length > max) s.destroy();
-          return;
-        }
-        const head = buf.toString('utf8', 0, end);
-        const m = /\r\n(?:content-length|l)[ \t]*:[ \t]*(\d+)/i.exec(head);
-        const len = m ? Number(m[1]) : 0;
-        const total = end + 4 + len;
-        if (total > max) {
-          s.destroy();
-          return;
-        }
-        if (buf.length < total) return;
-        this.deliver(buf.toString('utf8', 0, total), total, peer, local);
-        buf = buf.subarray(total);
-      }
-    });
-    s.on('error', () => undefined);
-  }
-
-  private deliver(raw: string, bytes: number, peer: Peer, local: Listener): void {
-    if (raw.trim() === '') return; // keep-alive
+  private deliver(m: InboundMessage): void {
     this.stats.received++;
-    let msg: SipMsg;
-    try {
-      msg = SipMsg.parse(raw);
-    } catch (err) {
-      this.stats.malformed++;
-      this.onBad(raw, peer, local, err);
-      return;
-    }
-    this.onMsg({ msg, raw, bytes, peer, local });
+    const msg = fromWire(m.message);
+    const raw = msg.toString();
+    this.onMsg({
+      msg, raw, bytes: m.message.raw?.length ?? Buffer.byteLength(raw),
+      peer: { proto: m.source.protocol, address: m.source.address, port: m.source.port }, local: this.localOf(m.local),
+    });
   }
 
-  /** Resolves a host name through the host map, then DNS (A/AAAA). */
-  async resolve(host: string): Promise<string> {
-    const h = host.replace(/^\[|\]$/g, '');
-    if (net.isIP(h)) return h;
-    const mapped = this.opts.hostMap?.[h];
-    if (mapped) return mapped;
-    const r = await lookup(h);
-    return r.address;
+  /** RFC 3263 targets of a URI, in the order to try them. */
+  async resolveUri(uri: string): Promise<Peer[]> {
+    const targets = await this.resolver.resolve(parseWireUri(uri));
+    return targets.map((t) => ({ proto: t.protocol, address: t.address, port: t.port, servername: t.servername }));
   }
 
-  /** The listener to send from toward a peer: same protocol, preferring the same address family. */
-  pickListener(proto: Proto, preferHost?: string): Listener | undefined {
-    const all = this.listeners().filter((l) => l.proto === proto);
-    return all.find((l) => l.host === preferHost) ?? all[0];
+  /** The listener to send from toward a peer. */
+  pickListener(proto: Proto, remoteAddress?: string): Listener | undefined {
+    const b = this.transport.listenerFor(proto, remoteAddress);
+    return b ? this.localOf(b) : this.bound.find((l) => l.proto === proto);
   }
 
-  isLocal(proto: Proto, address: string, port: number): boolean {
-    return this.listeners().some((l) => l.port === port && (l.host === address || l.external === address));
+  isLocal(address: string, port: number): boolean {
+    return this.bound.some((l) => l.port === port && (l.host === address || l.external === address));
   }
 
-  /** Sends raw bytes. UDP goes out of the listener's own socket (so Via/rport match). */
-  send(raw: string, to: Peer, from?: Listener): void {
+  /** Sends raw text (connection reuse and TLS handled by the transport). */
+  send(raw: string, to: Peer, _from?: Listener): void {
     this.stats.sent++;
-    const data = Buffer.from(raw, 'utf8');
-    if (to.proto === 'udp') {
-      const u = this.udp.find((x) => x.l === from) ?? this.udp.find((x) => x.l.host === from?.host) ?? this.udp[0];
-      if (!u) throw new Error('no UDP listener');
-      u.sock.send(data, to.port, to.address);
-      return;
-    }
-    const key = `${to.address}:${to.port}`;
-    let s = this.tcpConns.get(key);
-    if (!s || s.destroyed) {
-      const local = from ?? this.tcp[0]?.l;
-      s = net.connect({ host: to.address, port: to.port, localAddress: local?.host });
-      this.tcpConns.set(key, s);
-      const sock = s;
-      sock.on('close', () => {
-        if (this.tcpConns.get(key) === sock) this.tcpConns.delete(key);
-      });
-      if (local) this.readStream(sock, to, local);
-    }
-    s.write(data);
+    this.transport.send(Buffer.from(raw, 'utf8'), { protocol: to.proto, address: to.address, port: to.port }, (err) => {
+      this.stats.sendErrors++;
+      this.opts.logger.debug({ err, to }, 'SIP send failed');
+    }, { servername: to.servername });
   }
 }

@@ -66,7 +66,7 @@ export class Proxy {
       this.ua.log.warn({ err, dest }, 'proxy destination unresolvable');
       return this.onBranchFinal(job, this.uas.stateless(job.txn.req, 503), undefined);
     }
-    const local = this.ua.net.pickListener(peer.proto) as Listener;
+    const local = this.ua.net.pickListener(peer.proto, peer.address) as Listener;
     if (job.args.remainInDialog) {
       const rrName = req.method === 'REGISTER' ? 'Path' : 'Record-Route';
       req.prepend(rrName, `<sip:${this.ua.hostport(local)};lr${local.proto === 'udp' ? '' : `;transport=${local.proto}`}>`);
@@ -211,7 +211,7 @@ export class Proxy {
       if (req.method !== 'ACK') this.uas.reply(inb, 503);
       return;
     }
-    const local = this.ua.net.pickListener(peer.proto) as Listener;
+    const local = this.ua.net.pickListener(peer.proto, peer.address) as Listener;
     // Received/rport on the upstream Via, so the response finds its way back.
     const vias = req.getValues('via');
     vias[0] = `${vias[0]};received=${inb.peer.address}`.replace(/;rport(?=;|$)/, `;rport=${inb.peer.port}`);
@@ -233,7 +233,7 @@ export class Proxy {
     for (const v of vias.slice(1).reverse()) res.prepend('Via', v);
     const rport = next.params.get('rport');
     const to: Peer = {
-      proto: next.proto === 'TCP' ? 'tcp' : 'udp',
+      proto: next.proto === 'TCP' ? 'tcp' : next.proto === 'TLS' ? 'tls' : 'udp',
       address: next.params.get('received') ?? next.host,
       port: rport ? Number(rport) : (next.port ?? 5060),
     };

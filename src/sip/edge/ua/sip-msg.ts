@@ -232,6 +232,18 @@ export function getTag(v: string | undefined): string | undefined {
   return v === undefined ? undefined : headerParam(v, 'tag');
 }
 
+/**
+ * Writes an address header value in name-addr form (`sip:a@b;x=y` → `<sip:a@b>;x=y`), as
+ * sofia-sip (and so drachtio) always prints From/To/Contact. Parameters after a bare addr-spec
+ * are header parameters (RFC 3261 §20.10).
+ */
+export function toNameAddr(v: string): string {
+  const t = v.trim();
+  if (t === '*' || t.includes('<')) return t;
+  const semi = t.indexOf(';');
+  return semi < 0 ? `<${t}>` : `<${t.slice(0, semi)}>${t.slice(semi)}`;
+}
+
 /** Adds `;tag=` to a From/To value, wrapping a bare addr-spec with params in angle brackets. */
 export function withTag(v: string, tag: string): string {
   if (getTag(v) !== undefined) return v;

@@ -7,7 +7,7 @@ import { responseEcho } from '../control/messages.js';
 import { Dialog, dialogIdOf, fromTagOf, toTagOf } from './dialog.js';
 import { applyAppHeaders, ensureContentType, randomToken, substituteLocalhost } from './header-policy.js';
 import type { Inbound } from './net-adapter.js';
-import { SipMsg, parseVia } from './sip-msg.js';
+import { SipMsg, parseVia, toNameAddr } from './sip-msg.js';
 import type { ServerTxn, UaContext } from './context.js';
 import type { Uac } from './uac.js';
 
@@ -262,7 +262,7 @@ export class Uas {
     if (!ensureContentType(res)) return conn.fail(msgId, 'missing content-type');
     const hp = this.ua.hostport(txn.local);
     const c = res.get('contact');
-    if (c) res.set('Contact', substituteLocalhost(c, hp));
+    if (c) res.set('Contact', toNameAddr(substituteLocalhost(c, hp)));
     else if (creates) res.add('Contact', `<${this.ua.contactUri(txn.local)}>`);
     const reliable = req.method === 'INVITE' && status > 100 && status < 200 && /\b100rel\b/i.test(app.get('require') ?? '');
     if (reliable) {

@@ -4,7 +4,7 @@
 import type { ControlConnection, ControlHandler } from '../control/control-server.js';
 import type { ProxyArgs } from '../control/messages.js';
 import { UaContext } from './context.js';
-import type { Inbound, Listener, Peer } from './net-adapter.js';
+import type { Inbound } from './net-adapter.js';
 import { SipMsg } from './sip-msg.js';
 import { Uac } from './uac.js';
 import { Uas } from './uas.js';
@@ -14,7 +14,7 @@ export class UserAgent implements ControlHandler {
   readonly uas: Uas;
   readonly uac: Uac;
   readonly proxy: Proxy;
-  readonly stats = { badAppMessages: 0, droppedResponses: 0, rejected400: 0 };
+  readonly stats = { badAppMessages: 0 };
 
   constructor(readonly ctx: UaContext) {
     this.uas = new Uas(ctx);
@@ -22,7 +22,6 @@ export class UserAgent implements ControlHandler {
     this.uas.uac = this.uac;
     this.proxy = new Proxy(ctx, this.uas);
     ctx.net.onMessage((m) => this.onNetwork(m));
-    ctx.net.onMalformed((raw, peer, local) => this.onMalformed(raw, peer, local));
   }
 
   private onNetwork(inb: Inbound): void {
@@ -37,22 +36,6 @@ export class UserAgent implements ControlHandler {
     } catch (err) {
       this.ctx.log.error({ err }, 'sip message handling failed');
     }
-  }
-
-  /** Malformed requests get 400 when we can still address a reply; responses are counted and dropped. */
-  private onMalformed(raw: string, peer: Peer, local: Listener): void {
-    if (/^SIP\/2\.0/.test(raw)) {
-      this.stats.droppedResponses++;
-      return;
-    }
-    const head = raw.split('\r\n\r\n')[0];
-    const pick = (re: RegExp): string[] => head.split('\r\n').filter((l) => re.test(l));
-    const vias = pick(/^(via|v)\s*:/i);
-    const method = /^([A-Z]+) /.exec(raw)?.[1];
-    if (vias.length === 0 || method === 'ACK') return;
-    const lines = ['SIP/2.0 400 Bad Request', ...vias, ...pick(/^(from|f|to|t|call-id|i|cseq)\s*:/i), 'Content-Length: 0', '', ''];
-    this.stats.rejected400++;
-    this.ctx.net.send(lines.join('\r\n'), peer, local);
   }
 
   appSip(conn: ControlConnection, m: { id: string; txnId: string; dialogId: string; routeUri: string; raw: string }): void {
