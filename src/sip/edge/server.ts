@@ -95,6 +95,7 @@ export class SipEdge {
   }
 
   async stop(): Promise<void> {
+    this.ua.close();
     await this.control.close();
     await this.net.stop();
   }

@@ -31,6 +31,14 @@ export class Proxy {
 
   constructor(private readonly ua: UaContext, private readonly uas: Uas) {}
 
+  close(): void {
+    for (const j of this.jobs.values()) {
+      for (const t of j.timers) clearTimeout(t);
+      j.timers.clear();
+    }
+    this.jobs.clear();
+  }
+
   ownsTxn(txnId: string): boolean {
     return this.jobs.has(txnId);
   }

@@ -131,6 +131,7 @@ export class Uas {
   dropTxn(txn: ServerTxn): void {
     for (const t of txn.timers) clearTimeout(t);
     txn.timers.clear();
+    this.stopReliable(txn);
     if (this.ua.serverById.get(txn.id) === txn) this.ua.serverById.delete(txn.id);
     if (this.ua.serverByBranch.get(txn.branch) === txn) this.ua.serverByBranch.delete(txn.branch);
   }

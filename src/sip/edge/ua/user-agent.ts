@@ -60,6 +60,22 @@ export class UserAgent implements ControlHandler {
     this.proxy.start(conn, m.id, m.proxy, m.raw);
   }
 
+  /** Stops every timer (the edge is shutting down; nothing more goes out). */
+  close(): void {
+    for (const t of [...this.ctx.serverById.values()]) this.uas.dropTxn(t);
+    for (const c of this.ctx.clientById.values()) {
+      for (const tm of c.timers) clearTimeout(tm);
+      c.timers.clear();
+    }
+    this.ctx.clientById.clear();
+    this.ctx.clientByBranch.clear();
+    for (const d of this.ctx.dialogs.values()) d.clearTimers();
+    this.ctx.dialogs.clear();
+    this.ctx.dialogByKey.clear();
+    this.ctx.earlyUac.clear();
+    this.proxy.close();
+  }
+
   connectionClosed(conn: ControlConnection): void {
     // Dialogs outlive their app (in-dialog requests then get 481); pending requests the app
     // never answered are forgotten, as drachtio does.
