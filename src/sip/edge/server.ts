@@ -41,7 +41,7 @@ export interface SipEdgeAddresses {
   controlPlainPort: number | undefined;
 }
 
-export const DEFAULT_TIMERS: UaTimers = { t1: 500, t2: 4000, t1For2xx: 500, pendingRequestMs: 64_000 };
+export const DEFAULT_TIMERS: UaTimers = { t1: 500, t2: 4000, t1For2xx: 500, pendingRequestMs: 64_000, minSessionExpires: 90 };
 export const DEFAULT_OVERLOAD: OverloadLimits = { maxInviteRate: 0, maxPendingRequests: 5000, retryAfterSec: 5 };
 
 export class SipEdge {

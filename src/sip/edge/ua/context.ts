@@ -14,6 +14,8 @@ export interface UaTimers {
   t2: number;
   /** T1 used for 2xx retransmission and Timer H (drachtio keeps sofia's 500 ms). */
   t1For2xx: number;
+  /** Min-SE (seconds): smaller Session-Expires offers get 422 (RFC 4028; 90 by default). */
+  minSessionExpires: number;
   /** An incoming request the app never answers is forgotten after this long. */
   pendingRequestMs: number;
 }

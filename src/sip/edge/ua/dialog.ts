@@ -41,6 +41,12 @@ export class Dialog {
   ackBye = false;
   /** UAS: the INVITE transaction whose 2xx awaits the peer's ACK. */
   pendingInvite: ServerTxn | undefined;
+  /** The running RFC 4028 timer (refresh or expiry). */
+  sessionTimer: NodeJS.Timeout | undefined;
+  /** Our last SDP in this dialog (for refresh re-INVITEs). */
+  localSdp = '';
+  /** Methods the peer allows (from its Allow header). */
+  peerAllow = '';
   /** Timers owned by the dialog (2xx retransmission, Timer H, session timer). */
   readonly timers = new Set<NodeJS.Timeout>();
 
@@ -82,9 +88,18 @@ export class Dialog {
     return `${this.callId}|${this.localTag}`;
   }
 
+  /** 2xx retransmission and Timer H, cleared by the ACK. */
+  readonly ackTimers = new Set<NodeJS.Timeout>();
+
   clearTimers(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.clearAckTimers();
+  }
+
+  clearAckTimers(): void {
+    for (const t of this.ackTimers) clearTimeout(t);
+    this.ackTimers.clear();
   }
 
   /** Refreshes the remote target from a Contact header. */

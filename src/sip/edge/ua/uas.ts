@@ -8,12 +8,13 @@ import { Dialog, dialogIdOf, fromTagOf, toTagOf } from './dialog.js';
 import { applyAppHeaders, ensureContentType, randomToken, substituteLocalhost } from './header-policy.js';
 import type { Inbound } from './net-adapter.js';
 import { SipMsg, parseVia, toNameAddr } from './sip-msg.js';
+import { answerSessionExpires, parseSessionExpires } from './session-timer.js';
 import type { ServerTxn, UaContext } from './context.js';
 import type { Uac } from './uac.js';
 
 const REASONS: Record<number, string> = {
   100: 'Trying', 200: 'OK', 400: 'Bad Request', 408: 'Request Timeout', 481: 'Call/Transaction Does Not Exist',
-  487: 'Request Terminated', 491: 'Request Pending', 500: 'Server Internal Error', 503: 'Service Unavailable',
+  422: 'Session Interval Too Small', 487: 'Request Terminated', 491: 'Request Pending', 500: 'Server Internal Error', 503: 'Service Unavailable',
 };
 
 export class Uas {
@@ -96,8 +97,19 @@ export class Uas {
     return false;
   }
 
+  /** RFC 4028 §8.1: a Session-Expires below our Min-SE gets 422. */
+  private tooSmallSessionExpires(inb: Inbound): boolean {
+    const m = inb.msg;
+    if (m.method !== 'INVITE' && m.method !== 'UPDATE') return false;
+    const se = parseSessionExpires(m.get('session-expires'));
+    if (!se || se.seconds >= this.ua.timers.minSessionExpires) return false;
+    this.reply(inb, 422, randomToken(), [['Min-SE', String(this.ua.timers.minSessionExpires)]]);
+    return true;
+  }
+
   private onNewRequest(inb: Inbound, key: string): void {
     const m = inb.msg;
+    if (this.tooSmallSessionExpires(inb)) return;
     if (m.method === 'INVITE') {
       if (this.overloaded()) {
         this.reply(inb, 503, randomToken(), [['Retry-After', String(this.ua.overload.retryAfterSec)]]);
@@ -148,7 +160,7 @@ export class Uas {
     if (inv && inb.msg.cseq.seq === inv.req.cseq.seq) {
       this.dropTxn(inv);
       d.pendingInvite = undefined;
-      d.clearTimers();
+      d.clearAckTimers();
       d.confirmed = true;
       this.ua.toApp(d.conn, inb.raw, inb.bytes, inb.peer, this.ua.newTxnId(), d.id);
     }
@@ -215,6 +227,7 @@ export class Uas {
       return;
     }
     if (m.method !== 'PRACK') d.remoteSeq = seq;
+    if (this.tooSmallSessionExpires(inb)) return;
     if (m.method === 'INVITE') this.reply(inb, 100);
     if (m.method === 'PRACK') {
       const inv = d.pendingInvite ?? [...this.ua.serverById.values()].find((t) => t.dialog === d && t.method === 'INVITE');
@@ -265,6 +278,14 @@ export class Uas {
     const c = res.get('contact');
     if (c) res.set('Contact', toNameAddr(substituteLocalhost(c, hp)));
     else if (creates) res.add('Contact', `<${this.ua.contactUri(txn.local)}>`);
+    const refreshable = (req.method === 'INVITE' || req.method === 'UPDATE') && status >= 200 && status < 300;
+    if (refreshable && !res.has('session-expires')) {
+      const se = answerSessionExpires(req);
+      if (se) {
+        res.add('Session-Expires', se.value);
+        if (se.requireTimer) res.add('Require', 'timer');
+      }
+    }
     const reliable = req.method === 'INVITE' && status > 100 && status < 200 && /\b100rel\b/i.test(app.get('require') ?? '');
     if (reliable) {
       const offered = /\b100rel\b/i.test(`${req.get('supported') ?? ''},${req.get('require') ?? ''}`);
@@ -294,6 +315,11 @@ export class Uas {
         this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => this.dropTxn(txn));
       } else {
         this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => this.dropTxn(txn));
+      }
+      if (refreshable && dialog) {
+        if (req.method === 'INVITE' && res.body) dialog.localSdp = res.body;
+        dialog.peerAllow = req.get('allow') ?? dialog.peerAllow;
+        this.uac.armTimer(dialog, res, true);
       }
       this.afterFinal(txn, status, raw);
     } else {
@@ -325,14 +351,14 @@ export class Uas {
     const t1 = this.ua.timers.t1For2xx;
     if (txn.peer.proto === 'udp') {
       const tick = (interval: number): void => {
-        this.ua.after(d.timers, interval, () => {
+        this.ua.after(d.ackTimers, interval, () => {
           this.ua.net.send(raw, txn.peer, txn.local);
           tick(Math.min(interval * 2, this.ua.timers.t2));
         });
       };
       tick(t1);
     }
-    this.ua.after(d.timers, 64 * t1, () => {
+    this.ua.after(d.ackTimers, 64 * t1, () => {
       d.pendingInvite = undefined;
       this.dropTxn(txn);
       this.uac.serverBye(d, 'ACK timeout');
