@@ -33,11 +33,17 @@ const COMPACT: Record<string, string> = {
 const TO_COMPACT: Record<string, string> = {};
 for (const [k, v] of Object.entries(COMPACT)) TO_COMPACT[v] = k;
 
-/** Canonical key of a header name: lower case, compact forms expanded. */
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 2048;
+
+/** Canonical key of a header name: lower case, compact forms expanded (interned for common names). */
 export function headerKey(name: string): string {
+  const hit = KEY_CACHE.get(name);
+  if (hit !== undefined) return hit;
   const l = name.toLowerCase();
-  if (l.length === 1) return COMPACT[l] ?? l;
-  return l;
+  const key = l.length === 1 ? (COMPACT[l] ?? l) : l;
+  if (KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(name, key);
+  return key;
 }
 
 /** The compact form of a canonical key, if it has one. */

@@ -245,6 +245,14 @@ export class SipRequest extends SipMessage {
     this.method = method;
     this.uri = uri;
   }
+
+  /** A copy with its own header list (header values and body bytes are shared, both immutable here). */
+  clone(): SipRequest {
+    const c = new SipRequest(this.method, this.uri.clone());
+    c.headers = this.headers.map((h) => ({ name: h.name, key: h.key, value: h.value }));
+    c.body = this.body;
+    return c;
+  }
 }
 
 /** A SIP response. */
@@ -256,6 +264,14 @@ export class SipResponse extends SipMessage {
     super();
     this.status = status;
     this.reason = reason;
+  }
+
+  /** A copy with its own header list (header values and body bytes are shared). */
+  clone(): SipResponse {
+    const c = new SipResponse(this.status, this.reason);
+    c.headers = this.headers.map((h) => ({ name: h.name, key: h.key, value: h.value }));
+    c.body = this.body;
+    return c;
   }
 }
 

@@ -131,9 +131,10 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
     const cseq: CSeq = parseCSeq(cseqText as string);
     msg.setCached('cseq', cseq);
     if (isRequest && cseq.method !== method) fail(`CSeq method ${cseq.method} differs from ${method}`, 'cseq-mismatch', 'CSeq');
-    msg.setCached('contact', checkContacts(msg));
-    msg.nameAddrs('route');
-    msg.nameAddrs('record-route');
+    // validated here, parsed again on demand: keeps retained memory per message low
+    checkContacts(msg);
+    checkNameAddrList(msg, 'route');
+    checkNameAddrList(msg, 'record-route');
   } catch (e) {
     rethrow(e, msg, undefined);
   }
@@ -282,6 +283,19 @@ function checkNameAddr(msg: SipMessage, key: 'from' | 'to'): NameAddr {
     return readNameAddr(v, 0, v.length);
   } catch (e) {
     throw new SipParseError(`${key === 'from' ? 'From' : 'To'}: ${(e as Error).message}`, 'header-value', { header: key });
+  }
+}
+
+function checkNameAddrList(msg: SipMessage, key: string): void {
+  for (const h of msg.headers) {
+    if (h.key !== key) continue;
+    for (const item of splitList(h.value)) {
+      try {
+        readNameAddr(item, 0, item.length);
+      } catch (e) {
+        throw new SipParseError(`${h.name}: ${(e as Error).message}`, 'header-value', { header: h.name });
+      }
+    }
   }
 }
 

@@ -4,6 +4,17 @@ import {
   NameAddr, parseMessage, parseNameAddr, parseUri, parseVia, serializeMessage, SipParseError, SipRequest, SipResponse, SipUri,
 } from '../../../../../src/sip/edge/message/index.js';
 
+/** The reason of the SipParseError fn throws ('/response' appended for responses). */
+function reason(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof SipParseError)) return 'untyped error';
+    return e.reason + (e.isRequest === false ? '/response' : '');
+  }
+  return 'no error';
+}
+
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'));
 
 const INVITE = [
@@ -89,6 +100,22 @@ t.test('header mutation keeps parsed views right', async (t) => {
   t.same(m.nameAddrs('record-route'), []);
 });
 
+t.test('clone gives an independent header list', async (t) => {
+  const m = parseMessage(Buffer.from(INVITE)) as SipRequest;
+  const c = m.clone();
+  c.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+  c.uri.params.set('transport', 'udp');
+  t.equal(m.vias.length, 3);
+  t.equal(c.vias.length, 4);
+  t.equal(m.uri.params.get('transport'), 'tcp');
+  t.ok(c.body.equals(m.body));
+  const r = new SipResponse(180, 'Ringing').add('Via', 'SIP/2.0/UDP a;branch=z9hG4bK1');
+  const rc = r.clone();
+  rc.shift('via');
+  t.equal(r.vias.length, 1);
+  t.equal(rc.vias.length, 0);
+});
+
 t.test('URIs', async (t) => {
   const u = parseUri('sips:alice:secret@[2001:db8::10]:5061;transport=tls;lr?Subject=hi&Priority=urgent');
   t.equal(u.scheme, 'sips');
@@ -149,21 +176,21 @@ t.test('framing rules: datagram vs stream, bad Content-Length, LF-only, leading 
   const base = ['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>', 'Call-ID: 1', 'CSeq: 1 OPTIONS'];
   const noLen = crlf([...base, '', 'body']);
   t.equal(parseMessage(noLen).body.toString(), 'body', 'datagram without Content-Length takes the rest');
-  t.throws(() => parseMessage(noLen, { stream: true }), { reason: 'content-length' });
+  t.equal(reason(() => parseMessage(noLen, { stream: true })), 'content-length');
   t.equal(parseMessage(crlf([...base, 'Content-Length: 2', '', 'body'])).body.toString(), 'bo');
-  t.throws(() => parseMessage(crlf([...base, 'Content-Length: 2', '', 'body']), { stream: true }), { reason: 'content-length' });
-  t.throws(() => parseMessage(crlf([...base, 'Content-Length: 2x', '', 'bo'])), { reason: 'header-value' });
-  t.throws(() => parseMessage(crlf([...base, 'Content-Length: 99999999999', '', 'bo'])), { reason: 'header-value' });
+  t.equal(reason(() => parseMessage(crlf([...base, 'Content-Length: 2', '', 'body']), { stream: true })), 'content-length');
+  t.equal(reason(() => parseMessage(crlf([...base, 'Content-Length: 2x', '', 'bo']))), 'header-value');
+  t.equal(reason(() => parseMessage(crlf([...base, 'Content-Length: 99999999999', '', 'bo']))), 'header-value');
   t.equal(parseMessage(Buffer.from([...base, 'l: 0', '', ''].join('\n'))).isRequest, true, 'LF-only line ends');
   t.equal(parseMessage(Buffer.concat([Buffer.from('\r\n\r\n'), crlf([...base, 'l: 0', '', ''])])).isRequest, true);
-  t.throws(() => parseMessage(crlf(base)), { reason: 'truncated' });
-  t.throws(() => parseMessage(crlf([...base.slice(0, 1), 'Bad Header: x', ...base.slice(1), '', ''])), { reason: 'header-syntax' });
-  t.throws(() => parseMessage(crlf([...base.slice(0, 1), ' folded', ...base.slice(1), '', ''])), { reason: 'header-syntax' });
-  t.throws(() => parseMessage(crlf([...base.slice(0, 1), 'NoColon', ...base.slice(1), '', ''])), { reason: 'header-syntax' });
-  t.throws(() => parseMessage(crlf([...base, 'Contact: *, <sip:a@b>', '', ''])), { reason: 'header-value' });
-  t.throws(() => parseMessage(crlf([...base, 'Contact: <sip:a@b>;expires=99999999999', '', ''])), { reason: 'header-value' });
-  t.throws(() => parseMessage(Buffer.from('SIP/2.0 20 OK\r\n\r\n')), { reason: 'start-line', isRequest: false });
-  t.throws(() => parseMessage(Buffer.from('garbage\r\n\r\n')), { reason: 'start-line' });
-  t.throws(() => parseMessage(Buffer.alloc(0)), { reason: 'truncated' });
+  t.equal(reason(() => parseMessage(crlf(base))), 'truncated');
+  t.equal(reason(() => parseMessage(crlf([...base.slice(0, 1), 'Bad Header: x', ...base.slice(1), '', '']))), 'header-syntax');
+  t.equal(reason(() => parseMessage(crlf([...base.slice(0, 1), ' folded', ...base.slice(1), '', '']))), 'header-syntax');
+  t.equal(reason(() => parseMessage(crlf([...base.slice(0, 1), 'NoColon', ...base.slice(1), '', '']))), 'header-syntax');
+  t.equal(reason(() => parseMessage(crlf([...base, 'Contact: *, <sip:a@b>', '', '']))), 'header-value');
+  t.equal(reason(() => parseMessage(crlf([...base, 'Contact: <sip:a@b>;expires=99999999999', '', '']))), 'header-value');
+  t.equal(reason(() => parseMessage(Buffer.from('SIP/2.0 20 OK\r\n\r\n'))), 'start-line/response');
+  t.equal(reason(() => parseMessage(Buffer.from('garbage\r\n\r\n'))), 'start-line');
+  t.equal(reason(() => parseMessage(Buffer.alloc(0))), 'truncated');
   t.ok(parseMessage(crlf([...base, 'Contact: *', 'Expires: 0', '', ''])).isStarContact);
 });
