@@ -2,7 +2,7 @@
 // an srf app on the main thread answers OPTIONS through it, it reports stats and stops.
 import t from 'tap';
 import { SipEdgeHost, type EdgeMode } from '../../src/sip/edge/edge-host.js';
-import { disconnect, onVerb, rawPeer, request, srfApp, status } from './sip-edge-helpers.js';
+import { disconnect, onVerb, rawPeer, request, srfApp, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 for (const mode of ['worker', 'child'] as EdgeMode[]) {
   t.test(`edge in a ${mode}`, async (t) => {

@@ -2,7 +2,7 @@
 // Retry-After, while an established dialog keeps working (its BYE reaches the app).
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, status } from './sip-edge-helpers.js';
+import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 t.test('503 + Retry-After past the pending-INVITE limit; existing dialogs unaffected', async (t) => {
   const edge = new SipEdge({

@@ -3,7 +3,7 @@
 // dialog down (BYE + unsolicited BYE to the app) when the peer's refresh never comes.
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, rawPeer, request, srfApp, status, type SrfApp } from './sip-edge-helpers.js';
+import { SDP, disconnect, header, rawPeer, request, srfApp, status, type SrfApp } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 interface UasDialog { on(ev: 'destroy', fn: (msg: unknown, reason?: string) => void): void }
 type CreateUas = (req: unknown, res: unknown, opts: { localSdp: string }) => Promise<UasDialog>;

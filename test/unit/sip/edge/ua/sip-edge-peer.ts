@@ -1,4 +1,4 @@
-// Shared by the sip-edge integration tests: a raw UDP SIP peer and a drachtio-srf app.
+// Shared by the sip-edge integration tests (kept here, in the ua test folder): a raw UDP SIP peer and a drachtio-srf app.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import Srf from 'drachtio-srf';
