@@ -22,8 +22,10 @@ count_summary() {
     echo "== $name: no summary (exit $rc); see $log"
     FAIL=$((FAIL + 1)); return
   fi
-  p=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
-  f=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+  # (the greedy `.*[^0-9]?` used here before kept only the last digit of each count)
+  line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' <<<"$line" | tail -1)
+  p=${line%% passed*}
+  f=${line#*, }; f=${f%% failed*}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   PASS=$((PASS + p)); FAIL=$((FAIL + f))
   echo "== $name: $p passed, $f failed"

@@ -242,6 +242,25 @@ export class Uac {
     this.ua.net.send(ack.toString(), txn.dest, txn.local);
   }
 
+  /** CANCEL of a pending INVITE the app does not hear about; held until a provisional. */
+  private cancelInternal(inv: ClientTxn): void {
+    if (inv.cancelSent || inv.heldCancel) return;
+    const c = SipMsg.request('CANCEL', inv.req.uri);
+    c.add('Via', inv.req.getValues('via')[0] ?? '');
+    c.add('Max-Forwards', '70');
+    c.add('From', inv.req.get('from') ?? '');
+    c.add('To', inv.req.get('to') ?? '');
+    c.add('Call-ID', inv.req.callId);
+    c.add('CSeq', `${inv.req.cseq.seq} CANCEL`);
+    for (const r of inv.req.getAll('route')) c.add('Route', r);
+    const go = (): void => {
+      inv.cancelSent = true;
+      this.send(c, inv.dest, inv.local, undefined, undefined, '', true);
+    };
+    if (inv.provisional) go();
+    else inv.heldCancel = go;
+  }
+
   private cancel(conn: ControlConnection, msgId: string, txnId: string, app: SipMsg): void {
     const inv = this.ua.clientById.get(txnId);
     if (!inv || inv.method !== 'INVITE') return conn.fail(msgId, 'unknown transaction id');
@@ -297,6 +316,10 @@ export class Uac {
     if (!ensureContentType(req)) throw new UacError('missing content-type');
     const dest = await this.dialogDest(d);
     if (method === 'BYE') {
+      // A re-INVITE of ours still ringing is CANCELled before the BYE (drachtio does the same).
+      for (const c of this.ua.clientById.values()) {
+        if (c.dialog === d && c.method === 'INVITE' && c.finalStatus === 0) this.cancelInternal(c);
+      }
       d.clearTimers();
       this.ua.cdr('stop', 'application', 'normal-release', req.toString());
     }

@@ -217,6 +217,7 @@ export class Uas {
   private onInDialog(inb: Inbound, toTag: string): void {
     const m = inb.msg;
     const d = this.ua.dialogByKey.get(`${m.callId}|${toTag}`);
+    if (!d && this.earlyRequest(inb, toTag)) return;
     if (!d || d.terminated) {
       this.reply(inb, 481);
       return;
@@ -250,6 +251,25 @@ export class Uas {
       this.ua.cdr('stop', 'network', 'normal-release', inb.raw);
     }
     this.ua.toApp(d.conn, inb.raw, inb.bytes, inb.peer, txn.id, d.id);
+  }
+
+  /**
+   * UPDATE/INFO in the early dialog of an INVITE still being answered (after an unreliable 1xx,
+   * so no dialog exists yet): delivered to the INVITE's app with its own transaction id and the
+   * INVITE's dialog id; srf matches it to the INVITE by Call-ID (spec §2.5 UAS step 7).
+   */
+  private earlyRequest(inb: Inbound, toTag: string): boolean {
+    const m = inb.msg;
+    if (m.method !== 'UPDATE' && m.method !== 'INFO') return false;
+    let inv: ServerTxn | undefined;
+    for (const t of this.ua.serverById.values()) {
+      if (t.method === 'INVITE' && t.finalStatus === 0 && t.toTag === toTag && t.req.callId === m.callId) inv = t;
+    }
+    if (!inv?.conn || inv.conn.closed) return false;
+    const txn = this.newTxn(inb, this.branchKey(m), inv.conn);
+    txn.toTag = toTag;
+    this.ua.toApp(inv.conn, inb.raw, inb.bytes, inb.peer, txn.id, dialogIdOf(m.callId, fromTagOf(m)));
+    return true;
   }
 
   /** The app answered a request we delivered: `sip|<txnId>|` + response. */
