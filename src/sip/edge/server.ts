@@ -52,7 +52,7 @@ export class SipEdge {
 
   constructor(opts: SipEdgeOptions) {
     const log = opts.logger ?? nullLogger;
-    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, tlsClient: opts.tlsClient, logger: log });
+    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, tlsClient: opts.tlsClient, t1: opts.timers?.t1, t2: opts.timers?.t2, logger: log });
     this.control = new ControlServer({
       host: opts.control.host,
       port: opts.control.port,

@@ -4,6 +4,7 @@
 import type { ControlConnection, ControlServer } from '../control/control-server.js';
 import { buildSipEvent, buildCdr, wireTime, newId, type WireMeta, type CdrKind } from '../control/messages.js';
 import type { EdgeLogger } from '../logger.js';
+import type { ClientTransaction } from '../transaction/index.js';
 import { Dialog } from './dialog.js';
 import type { Listener, Peer, SipNet } from './net-adapter.js';
 import { SipMsg, parseUri } from './sip-msg.js';
@@ -51,7 +52,7 @@ export interface ServerTxn {
 export interface ClientTxn {
   id: string;
   method: string;
-  branch: string;
+  /** The request as sent (with the transaction layer's Via). */
   req: SipMsg;
   raw: string;
   dest: Peer;
@@ -62,8 +63,9 @@ export interface ClientTxn {
   dialogId: string;
   provisional: boolean;
   finalStatus: number;
-  heldCancel: (() => void) | undefined;
   cancelSent: boolean;
+  /** The transaction in sip-wire's transaction layer. */
+  ct: ClientTransaction | undefined;
   timers: Set<NodeJS.Timeout>;
   /** Internal requests (CANCEL, server BYE) whose responses the app never sees. */
   internal: boolean;
@@ -77,7 +79,6 @@ export class UaContext {
   readonly serverById = new Map<string, ServerTxn>();
   readonly serverByBranch = new Map<string, ServerTxn>();
   readonly clientById = new Map<string, ClientTxn>();
-  readonly clientByBranch = new Map<string, ClientTxn>();
   readonly dialogs = new Map<string, Dialog>();
   readonly dialogByKey = new Map<string, Dialog>();
   /** UAC INVITE/SUBSCRIBE transactions by the dialog id the app was given. */

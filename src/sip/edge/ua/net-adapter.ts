@@ -5,7 +5,8 @@
 import {
   SipResolver, SipTransport, type BoundListener, type InboundMessage, type ParseErrorEvent, type TlsOptions,
 } from '../transport/index.js';
-import { parseUri as parseWireUri, type AnySipMessage } from '../message/index.js';
+import { parseMessage, serializeMessage, parseUri as parseWireUri, type AnySipMessage, type SipRequest, type SipResponse } from '../message/index.js';
+import { TransactionLayer, type ServerTransaction } from '../transaction/index.js';
 import type { EdgeLogger } from '../logger.js';
 import { SipMsg } from './sip-msg.js';
 
@@ -45,6 +46,9 @@ export interface SipNetOptions {
   /** Client certificate and trusted CAs for outbound TLS. */
   tlsClient?: TlsOptions;
   maxMessageBytes?: number;
+  /** T1/T2 (ms) for the client transactions of the transaction layer. */
+  t1?: number;
+  t2?: number;
   logger: EdgeLogger;
 }
 
@@ -62,6 +66,13 @@ export class SipNet {
   private bound: Listener[] = [];
   private readonly byBound = new Map<BoundListener, Listener>();
   private onMsg: (m: Inbound) => void = () => undefined;
+  private onStrayResponse: (m: Inbound) => void = () => undefined;
+  /**
+   * sip-wire's transaction layer runs our client transactions (RFC 3261 §17.1: retransmission,
+   * Timer B/F, non-2xx ACK, held CANCEL, RFC 3263 failover). Incoming requests stay with the
+   * UA's own drachtio-style server handling (see uas.ts), so only responses are fed to it.
+   */
+  readonly layer: TransactionLayer;
   readonly stats = { received: 0, sent: 0, malformed: 0, sendErrors: 0 };
 
   constructor(private readonly opts: SipNetOptions) {
@@ -73,15 +84,33 @@ export class SipNet {
     const hosts: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(opts.hostMap ?? {})) hosts[k] = [v];
     this.resolver = new SipResolver({ hosts });
-    this.transport.on('message', (m) => this.deliver(m));
+    this.layer = new TransactionLayer({
+      transport: this.transport,
+      timers: { ...(opts.t1 ? { t1: opts.t1 } : {}), ...(opts.t2 ? { t2: opts.t2 } : {}) },
+      tu: {
+        onRequest: (txn: ServerTransaction) => txn.terminate(),
+        onAck: () => undefined,
+        onStrayResponse: (res: SipResponse, inbound: InboundMessage) => this.onStrayResponse(this.inbound(inbound, res)),
+      },
+    });
+    this.transport.on('message', (m) => {
+      if (m.message.isRequest) this.deliver(m);
+      else this.layer.receive(m);
+    });
     this.transport.on('parse-error', (e: ParseErrorEvent) => {
       this.stats.malformed++;
       opts.logger.debug({ err: e.error, source: e.source }, 'malformed SIP message');
     });
   }
 
+  /** Requests from the network. */
   onMessage(cb: (m: Inbound) => void): void {
     this.onMsg = cb;
+  }
+
+  /** Responses matching no client transaction (2xx retransmissions, statelessly proxied requests). */
+  onStray(cb: (m: Inbound) => void): void {
+    this.onStrayResponse = cb;
   }
 
   /** The bound listeners (ports filled in when 0 was asked). */
@@ -99,6 +128,7 @@ export class SipNet {
   }
 
   async stop(): Promise<void> {
+    this.layer.close();
     await this.transport.close();
   }
 
@@ -108,14 +138,18 @@ export class SipNet {
     };
   }
 
+  private inbound(m: InboundMessage, message: AnySipMessage): Inbound {
+    const msg = fromWire(message);
+    const raw = msg.toString();
+    return {
+      msg, raw, bytes: message.raw?.length ?? Buffer.byteLength(raw),
+      peer: { proto: m.source.protocol, address: m.source.address, port: m.source.port }, local: this.localOf(m.local),
+    };
+  }
+
   private deliver(m: InboundMessage): void {
     this.stats.received++;
-    const msg = fromWire(m.message);
-    const raw = msg.toString();
-    this.onMsg({
-      msg, raw, bytes: m.message.raw?.length ?? Buffer.byteLength(raw),
-      peer: { proto: m.source.protocol, address: m.source.address, port: m.source.port }, local: this.localOf(m.local),
-    });
+    this.onMsg(this.inbound(m, m.message));
   }
 
   /** RFC 3263 targets of a URI, in the order to try them. */
@@ -142,4 +176,23 @@ export class SipNet {
       this.opts.logger.debug({ err, to }, 'SIP send failed');
     }, { servername: to.servername });
   }
+}
+
+/**
+ * The wire form of a request built by the UA, without its top Via: the transaction layer adds
+ * its own. The UA's message carries a Via line on top (the strict parser wants one) that is
+ * dropped here; any Via lines below it (a proxied request) are kept.
+ */
+export function toWireRequest(m: SipMsg): SipRequest {
+  const parsed = parseMessage(Buffer.from(m.toString(), 'utf8'));
+  if (!parsed.isRequest) throw new Error('not a request');
+  const below = m.getAll('via').slice(1);
+  parsed.remove('Via');
+  for (const v of below.reverse()) parsed.prepend('Via', v);
+  return parsed;
+}
+
+/** Text of a wire message as it goes out. */
+export function wireText(m: AnySipMessage): string {
+  return serializeMessage(m).toString('utf8');
 }

@@ -158,19 +158,8 @@ export class Proxy {
   }
 
   private cancelBranch(ct: ClientTxn): void {
-    if (ct.cancelSent || ct.finalStatus !== 0) return;
-    const c = SipMsg.request('CANCEL', ct.req.uri);
-    c.add('Via', ct.req.getValues('via')[0] ?? '');
-    c.add('Max-Forwards', '70');
-    for (const n of ['from', 'to', 'call-id']) c.add(n === 'call-id' ? 'Call-ID' : n === 'from' ? 'From' : 'To', ct.req.get(n) ?? '');
-    c.add('CSeq', `${ct.req.cseq.seq} CANCEL`);
-    for (const r of ct.req.getAll('route')) c.add('Route', r);
-    const go = (): void => {
-      ct.cancelSent = true;
-      this.uas.uac.send(c, ct.dest, ct.local, undefined, undefined, '', true);
-    };
-    if (ct.provisional) go();
-    else ct.heldCancel = go;
+    if (ct.finalStatus !== 0) return;
+    this.uas.uac.cancelInternal(ct);
   }
 
   private cancelAll(job: ProxyJob): void {

@@ -11,7 +11,7 @@ import { Dialog, dialogIdOf, fromTagOf, toTagOf } from './dialog.js';
 import {
   LOCALHOST_HEADERS, applyAppHeaders, ensureContentType, newBranch, randomToken, substituteLocalhost,
 } from './header-policy.js';
-import type { Inbound, Listener, Peer } from './net-adapter.js';
+import { fromWire, toWireRequest, wireText, type Inbound, type Listener, type Peer } from './net-adapter.js';
 import { armSessionTimer } from './session-timer.js';
 import { SipMsg, addrUri, canonName, parseUri, parseVia, toNameAddr, withTag } from './sip-msg.js';
 
@@ -83,70 +83,62 @@ export class Uac {
     conn.send(requestEcho(msgId, this.ua.meta('application', Buffer.byteLength(txn.raw), dest), txn.id, txn.raw));
   }
 
-  /** Sends a request in a client transaction, with UDP retransmission and timeout → 408. */
-  send(req: SipMsg, dest: Peer, local: Listener, conn: ControlConnection | undefined, dialog: Dialog | undefined, dialogId: string, internal = false): ClientTxn {
-    const raw = req.toString();
-    const via = parseVia(req.getValues('via')[0] ?? '');
+  /**
+   * Sends a request in a client transaction of sip-wire's transaction layer (retransmission,
+   * Timer B/F, non-2xx ACK, failover down `dest` when given several targets). The caller's own
+   * top Via is replaced by the layer's. Timeout → a local 408, transport failure → a local 503.
+   */
+  send(req: SipMsg, dest: Peer | Peer[], _local: Listener | undefined, conn: ControlConnection | undefined, dialog: Dialog | undefined, dialogId: string, internal = false): ClientTxn {
+    const targets = Array.isArray(dest) ? dest : [dest];
+    const wire = toWireRequest(req);
     const txn: ClientTxn = {
-      id: this.ua.newTxnId(), method: req.method, branch: `${via?.branch ?? ''}|${req.method}`, req, raw, dest, local, conn, dialog,
-      dialogId, provisional: false, finalStatus: 0, heldCancel: undefined, cancelSent: false, timers: new Set(), internal,
+      id: this.ua.newTxnId(), method: req.method, req, raw: '', dest: targets[0], local: this.ua.net.pickListener(targets[0].proto, targets[0].address) as Listener,
+      conn, dialog, dialogId, provisional: false, finalStatus: 0, cancelSent: false, timers: new Set(), internal, ct: undefined,
     };
     this.ua.clientById.set(txn.id, txn);
-    this.ua.clientByBranch.set(txn.branch, txn);
-    this.ua.net.send(raw, dest, local);
-    const t1 = this.ua.timers.t1;
-    if (dest.proto === 'udp') {
-      const again = (interval: number): void => {
-        this.ua.after(txn.timers, interval, () => {
-          if (txn.finalStatus !== 0 || (txn.method === 'INVITE' && txn.provisional)) return;
-          this.ua.net.send(raw, dest, local);
-          again(txn.method === 'INVITE' ? interval * 2 : Math.min(interval * 2, this.ua.timers.t2));
-        });
-      };
-      again(t1);
-    }
-    // Timer B/F: no final response → a local 408 goes to the app.
-    this.ua.after(txn.timers, 64 * t1, () => {
-      if (txn.finalStatus !== 0) return;
-      if (txn.method === 'INVITE' && txn.provisional) return;
-      const r = SipMsg.response(408, 'Request Timeout');
-      for (const n of ['via', 'from', 'to', 'call-id', 'cseq']) for (const v of req.getAll(n)) r.add(n === 'call-id' ? 'Call-ID' : n === 'cseq' ? 'CSeq' : n[0].toUpperCase() + n.slice(1), v);
-      this.handleResponse(txn, r, r.toString(), dest);
+    const synth = (status: number, reason: string): void => {
+      const r = SipMsg.response(status, reason);
+      for (const n of ['via', 'from', 'to', 'call-id', 'cseq']) for (const v of txn.req.getAll(n)) r.add(n === 'call-id' ? 'Call-ID' : n === 'cseq' ? 'CSeq' : n[0].toUpperCase() + n.slice(1), v);
+      this.handleResponse(txn, r, r.toString(), txn.dest);
+    };
+    txn.ct = this.ua.net.layer.sendRequest(wire, targets.map((t) => ({ protocol: t.proto, address: t.address, port: t.port, servername: t.servername })), {
+      onResponse: (res, ct) => {
+        txn.dest = { proto: ct.target.protocol, address: ct.target.address, port: ct.target.port };
+        const text = wireText(res);
+        this.handleResponse(txn, fromWire(res), text, txn.dest, res.raw?.length ?? Buffer.byteLength(text));
+      },
+      onTimeout: () => synth(408, 'Request Timeout'),
+      onTransportError: () => synth(503, 'Service Unavailable'),
     });
+    txn.req = fromWire(txn.ct.request);
+    txn.raw = wireText(txn.ct.request);
+    txn.dest = { proto: txn.ct.target.protocol, address: txn.ct.target.address, port: txn.ct.target.port };
     return txn;
   }
 
   private finish(txn: ClientTxn): void {
     for (const t of txn.timers) clearTimeout(t);
     txn.timers.clear();
-    // Keep it a while to absorb retransmitted finals (and re-ACK non-2xx).
+    // Keep it a while: the app may still name it (CANCEL), 2xx retransmissions re-ACKed.
     this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => {
       if (this.ua.clientById.get(txn.id) === txn) this.ua.clientById.delete(txn.id);
-      if (this.ua.clientByBranch.get(txn.branch) === txn) this.ua.clientByBranch.delete(txn.branch);
       if (txn.dialogId && this.ua.earlyUac.get(txn.dialogId) === txn) this.ua.earlyUac.delete(txn.dialogId);
     });
   }
 
-  /** A response arrived from the network. */
-  onResponse(inb: Inbound): void {
+  /** A response matching no client transaction (the layer's stray responses). */
+  onStrayResponse(inb: Inbound): void {
     const m = inb.msg;
-    const via = parseVia(m.getValues('via')[0] ?? '');
-    const txn = this.ua.clientByBranch.get(`${via?.branch ?? ''}|${m.cseq.method}`);
-    if (!txn) {
-      // A retransmitted 2xx after the transaction ended: re-send our ACK.
-      if (m.cseq.method === 'INVITE' && m.status >= 200 && m.status < 300) {
-        const d = this.ua.dialogs.get(dialogIdOf(m.callId, fromTagOf(m)));
-        if (d?.lastAck && d.lastAck.seq === m.cseq.seq) this.ua.net.send(d.lastAck.raw, d.lastAck.to, d.local);
-      }
-      return;
+    // A retransmitted 2xx after the transaction ended: re-send our ACK.
+    if (m.cseq.method === 'INVITE' && m.status >= 200 && m.status < 300) {
+      const d = this.ua.dialogs.get(dialogIdOf(m.callId, fromTagOf(m)));
+      if (d?.lastAck && d.lastAck.seq === m.cseq.seq) this.ua.net.send(d.lastAck.raw, d.lastAck.to, d.local);
     }
-    this.handleResponse(txn, m, inb.raw, inb.peer, inb.bytes);
   }
 
   private handleResponse(txn: ClientTxn, m: SipMsg, raw: string, peer: Peer, bytes = Buffer.byteLength(raw)): void {
     const status = m.status;
     if (txn.finalStatus !== 0) {
-      if (txn.method === 'INVITE' && status >= 300) this.ackNon2xx(txn, m);
       if (txn.method === 'INVITE' && status < 300 && status >= 200) {
         const d = txn.dialog;
         if (d?.lastAck && d.lastAck.seq === m.cseq.seq) this.ua.net.send(d.lastAck.raw, d.lastAck.to, d.local);
@@ -155,24 +147,17 @@ export class Uac {
     }
     if (status < 200) {
       txn.provisional = true;
-      if (txn.heldCancel) {
-        const f = txn.heldCancel;
-        txn.heldCancel = undefined;
-        f();
-      }
       if (status === 100) return;
     } else {
       txn.finalStatus = status;
       this.finish(txn);
     }
     if (txn.onResponse) {
-      if (txn.method === 'INVITE' && status >= 300) this.ackNon2xx(txn, m);
       txn.onResponse(m, raw, peer);
       return;
     }
     if (txn.internal) {
       if (status >= 200) txn.onFinal?.(m);
-      if (txn.method === 'INVITE' && status >= 300) this.ackNon2xx(txn, m);
       return;
     }
     let dialogId = txn.dialogId || txn.dialog?.id || '';
@@ -189,7 +174,6 @@ export class Uac {
     const d = txn.dialog ?? this.ua.dialogs.get(dialogId);
     if (txn.method === 'INVITE') {
       if (status >= 300) {
-        this.ackNon2xx(txn, m);
         if (d && !d.confirmed) this.ua.removeDialog(d);
         if (!txn.dialog || !txn.dialog.confirmed) this.ua.cdr('stop', 'network', txn.cancelSent ? 'call-canceled' : 'call-rejected', raw);
       } else if (status >= 200 && d) {
@@ -230,61 +214,29 @@ export class Uac {
     return d;
   }
 
-  private ackNon2xx(txn: ClientTxn, res: SipMsg): void {
-    const ack = SipMsg.request('ACK', txn.req.uri);
-    ack.add('Via', txn.req.getValues('via')[0] ?? '');
-    ack.add('Max-Forwards', '70');
-    ack.add('From', txn.req.get('from') ?? '');
-    ack.add('To', res.get('to') ?? '');
-    ack.add('Call-ID', txn.req.callId);
-    ack.add('CSeq', `${txn.req.cseq.seq} ACK`);
-    for (const r of txn.req.getAll('route')) ack.add('Route', r);
-    this.ua.net.send(ack.toString(), txn.dest, txn.local);
-  }
-
-  /** CANCEL of a pending INVITE the app does not hear about; held until a provisional. */
-  private cancelInternal(inv: ClientTxn): void {
-    if (inv.cancelSent || inv.heldCancel) return;
-    const c = SipMsg.request('CANCEL', inv.req.uri);
-    c.add('Via', inv.req.getValues('via')[0] ?? '');
-    c.add('Max-Forwards', '70');
-    c.add('From', inv.req.get('from') ?? '');
-    c.add('To', inv.req.get('to') ?? '');
-    c.add('Call-ID', inv.req.callId);
-    c.add('CSeq', `${inv.req.cseq.seq} CANCEL`);
-    for (const r of inv.req.getAll('route')) c.add('Route', r);
-    const go = (): void => {
-      inv.cancelSent = true;
-      this.send(c, inv.dest, inv.local, undefined, undefined, '', true);
+  /** CANCEL of a pending INVITE the app does not hear about (held by the layer until a 1xx). */
+  cancelInternal(inv: ClientTxn, headers: Array<[string, string]> = []): ClientTxn | undefined {
+    if (inv.cancelSent || !inv.ct) return undefined;
+    inv.cancelSent = true;
+    const ct = this.ua.net.layer.sendCancel(inv.ct, { onResponse: () => undefined, onTimeout: () => undefined, onTransportError: () => undefined }, headers);
+    const rec: ClientTxn = {
+      id: this.ua.newTxnId(), method: 'CANCEL', req: fromWire(ct.request), raw: wireText(ct.request), dest: inv.dest, local: inv.local,
+      conn: undefined, dialog: undefined, dialogId: '', provisional: false, finalStatus: 0, cancelSent: false, timers: new Set(), internal: true, ct,
     };
-    if (inv.provisional) go();
-    else inv.heldCancel = go;
+    return rec;
   }
 
   private cancel(conn: ControlConnection, msgId: string, txnId: string, app: SipMsg): void {
     const inv = this.ua.clientById.get(txnId);
     if (!inv || inv.method !== 'INVITE') return conn.fail(msgId, 'unknown transaction id');
     if (inv.finalStatus !== 0) return conn.fail(msgId, 'transaction already completed');
-    const c = SipMsg.request('CANCEL', inv.req.uri);
-    c.add('Via', inv.req.getValues('via')[0] ?? '');
-    c.add('Max-Forwards', '70');
-    c.add('From', inv.req.get('from') ?? '');
-    c.add('To', inv.req.get('to') ?? '');
-    c.add('Call-ID', inv.req.callId);
-    c.add('CSeq', `${inv.req.cseq.seq} CANCEL`);
-    for (const r of inv.req.getAll('route')) c.add('Route', r);
-    applyAppHeaders(app, c, new Set(['from', 'to', 'call-id', 'cseq', 'contact', 'p-asserted-identity']), this.ua.preserveHeaderNames);
-    const id = this.ua.newTxnId();
-    const raw = c.toString();
-    const go = (): void => {
-      inv.cancelSent = true;
-      const ct = this.send(c, inv.dest, inv.local, undefined, undefined, '', true);
-      ct.id = id;
-    };
-    // RFC 3261 §9.1: no CANCEL before a provisional response.
-    if (inv.provisional) go();
-    else inv.heldCancel = go;
-    conn.send(requestEcho(msgId, this.ua.meta('application', Buffer.byteLength(raw), inv.dest), id, raw));
+    if (inv.cancelSent) return conn.fail(msgId, 'already canceled');
+    const extra = SipMsg.request('CANCEL', inv.req.uri);
+    applyAppHeaders(app, extra, new Set(['from', 'to', 'call-id', 'cseq', 'contact', 'p-asserted-identity']), this.ua.preserveHeaderNames);
+    // RFC 3261 §9.1: the layer holds the CANCEL until the INVITE has a provisional response.
+    const c = this.cancelInternal(inv, extra.headers);
+    if (!c) return conn.fail(msgId, 'transaction cannot be canceled');
+    conn.send(requestEcho(msgId, this.ua.meta('application', Buffer.byteLength(c.raw), inv.dest), c.id, c.raw));
   }
 
   private async inDialog(conn: ControlConnection, msgId: string, d: Dialog, app: SipMsg): Promise<void> {
@@ -360,8 +312,10 @@ export class Uac {
       ensureContentType(ack);
     }
     const dest = await this.dialogDest(d);
-    const raw = ack.toString();
-    this.ua.net.send(raw, dest, d.local);
+    const wire = toWireRequest(ack);
+    this.ua.net.layer.sendAck(wire, { protocol: dest.proto, address: dest.address, port: dest.port, servername: dest.servername }, (err) =>
+      this.ua.log.debug({ err, dialog: d.id }, 'ACK send failed'));
+    const raw = wireText(wire);
     d.lastAck = { seq, raw, to: dest };
     if (d.ackPendingSeq === seq) d.ackPendingSeq = 0;
     d.confirmed = true;

@@ -22,6 +22,7 @@ export class UserAgent implements ControlHandler {
     this.uas.uac = this.uac;
     this.proxy = new Proxy(ctx, this.uas);
     ctx.net.onMessage((m) => this.onNetwork(m));
+    ctx.net.onStray((m) => this.onStray(m));
   }
 
   private onNetwork(inb: Inbound): void {
@@ -29,10 +30,17 @@ export class UserAgent implements ControlHandler {
       if (inb.msg.isRequest) {
         if (this.proxy.claimsRequest(inb)) return;
         this.uas.onRequest(inb);
-      } else {
-        if (this.proxy.claimsResponse(inb)) return;
-        this.uac.onResponse(inb);
       }
+    } catch (err) {
+      this.ctx.log.error({ err }, 'sip message handling failed');
+    }
+  }
+
+  /** Responses the transaction layer matched to nothing. */
+  private onStray(inb: Inbound): void {
+    try {
+      if (this.proxy.claimsResponse(inb)) return;
+      this.uac.onStrayResponse(inb);
     } catch (err) {
       this.ctx.log.error({ err }, 'sip message handling failed');
     }
@@ -68,7 +76,6 @@ export class UserAgent implements ControlHandler {
       c.timers.clear();
     }
     this.ctx.clientById.clear();
-    this.ctx.clientByBranch.clear();
     for (const d of this.ctx.dialogs.values()) d.clearTimers();
     this.ctx.dialogs.clear();
     this.ctx.dialogByKey.clear();
