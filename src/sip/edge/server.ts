@@ -25,8 +25,8 @@ export interface SipEdgeOptions {
   /** Client certificate and trusted CAs for outbound SIP over TLS. */
   tlsClient?: TlsOptions;
   timers?: Partial<UaTimers>;
-  /** Host name → IP address, consulted before DNS. */
-  hostMap?: Record<string, string>;
+  /** Host name → IP address(es), consulted before DNS (several: tried in order). */
+  hostMap?: Record<string, string | string[]>;
   overload?: Partial<OverloadLimits>;
   /** Header names passed through with their exact case (DRACHTIO_PRESERVE_HEADER_NAMES). */
   preserveHeaderNames?: string[];

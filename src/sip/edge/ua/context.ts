@@ -127,16 +127,18 @@ export class UaContext {
     for (const c of conns) c.send(frame);
   }
 
-  /**
-   * Resolves a URI (RFC 3263, host map first) to the first target we have a listener for.
-   * TODO(next): fail over to the next target on a transport error or Timer B/F timeout.
-   */
-  async resolveUri(uri: string): Promise<Peer> {
+  /** RFC 3263 targets of a URI (host map first) that we have a listener for, in order. */
+  async resolveTargets(uri: string): Promise<Peer[]> {
     if (!parseUri(uri)) throw new Error(`invalid request uri: ${uri}`);
     const targets = await this.net.resolveUri(uri);
-    const usable = targets.find((t) => this.net.pickListener(t.proto, t.address) !== undefined);
-    if (!usable) throw new Error('requested protocol/transport not available');
+    const usable = targets.filter((t) => this.net.pickListener(t.proto, t.address) !== undefined);
+    if (usable.length === 0) throw new Error('requested protocol/transport not available');
     return usable;
+  }
+
+  /** The first target of a URI (in-dialog requests and proxy branches use one target). */
+  async resolveUri(uri: string): Promise<Peer> {
+    return (await this.resolveTargets(uri))[0];
   }
 
   addDialog(d: Dialog): void {

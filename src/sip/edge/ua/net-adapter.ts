@@ -41,8 +41,8 @@ export interface Inbound {
 
 export interface SipNetOptions {
   listeners: Listener[];
-  /** Host name → IP address, answered before DNS. */
-  hostMap?: Record<string, string>;
+  /** Host name → IP address(es), answered before DNS; several addresses are tried in order. */
+  hostMap?: Record<string, string | string[]>;
   /** Client certificate and trusted CAs for outbound TLS. */
   tlsClient?: TlsOptions;
   maxMessageBytes?: number;
@@ -82,7 +82,7 @@ export class SipNet {
       maxMessageBytes: opts.maxMessageBytes,
     });
     const hosts: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(opts.hostMap ?? {})) hosts[k] = [v];
+    for (const [k, v] of Object.entries(opts.hostMap ?? {})) hosts[k] = Array.isArray(v) ? v : [v];
     this.resolver = new SipResolver({ hosts });
     this.layer = new TransactionLayer({
       transport: this.transport,

@@ -50,8 +50,9 @@ export class Uac {
     if (callId && method !== 'INVITE' && method !== 'ACK') {
       for (const d of this.ua.dialogs.values()) if (d.callId === callId && d.role === 'uac' && fromTagOf(app) === d.localTag) return this.inDialog(conn, msgId, d, app);
     }
-    const dest = await this.ua.resolveUri(routeUri || app.uri);
-    if (this.ua.net.isLocal(dest.address, dest.port)) throw new UacError('can not send request to myself');
+    const targets = await this.ua.resolveTargets(routeUri || app.uri);
+    const dest = targets[0];
+    if (targets.some((t) => this.ua.net.isLocal(t.address, t.port))) throw new UacError('can not send request to myself');
     const local = this.ua.net.pickListener(dest.proto, dest.address);
     if (!local) throw new UacError('requested protocol/transport not available');
     const hp = this.ua.hostport(local);
@@ -77,10 +78,11 @@ export class Uac {
     req.body = app.body;
     if (!ensureContentType(req)) throw new UacError('missing content-type');
     const dialogId = method === 'INVITE' || method === 'SUBSCRIBE' ? dialogIdOf(req.callId, localTag) : '';
-    const txn = this.send(req, dest, local, conn, undefined, dialogId);
+    // The layer fails over down the RFC 3263 target list (timeout or transport error, no response yet).
+    const txn = this.send(req, targets, local, conn, undefined, dialogId);
     if (dialogId) this.ua.earlyUac.set(dialogId, txn);
     if (method === 'INVITE') this.ua.cdr('attempt', 'application', undefined, txn.raw);
-    conn.send(requestEcho(msgId, this.ua.meta('application', Buffer.byteLength(txn.raw), dest), txn.id, txn.raw));
+    conn.send(requestEcho(msgId, this.ua.meta('application', Buffer.byteLength(txn.raw), txn.dest), txn.id, txn.raw));
   }
 
   /**
