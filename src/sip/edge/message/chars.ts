@@ -14,8 +14,8 @@ const ALNUM: Array<[number, number]> = [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]
 export const TOKEN = table("-.!%*_+`'~", ALNUM);
 /** unreserved = alphanum / mark */
 const UNRESERVED = "-_.!~*'()";
-/** user = 1*( unreserved / escaped / user-unreserved ) */
-export const USER = table(UNRESERVED + '&=+$,;?/%', ALNUM);
+/** user = 1*( unreserved / escaped / user-unreserved ), plus '#' which PBX feature codes use unescaped */
+export const USER = table(UNRESERVED + '&=+$,;?/%#', ALNUM);
 /** password chars */
 export const PASSWORD = table(UNRESERVED + '&=+$,%', ALNUM);
 /** paramchar = param-unreserved / unreserved / escaped */
@@ -26,8 +26,6 @@ export const HCHAR = table(UNRESERVED + '[]/?:+$%', ALNUM);
 export const HOST = table('-._', ALNUM);
 /** tel: global/local number chars and visual separators (RFC 3966) */
 export const TELCHAR = table('+-.()*#%', [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]]);
-/** word chars (Call-ID): token chars plus ( ) < > : \ " / [ ] ? { } */
-export const WORD = table("-.!%*_+`'~()<>:\\\"/[]?{}", ALNUM);
 
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;

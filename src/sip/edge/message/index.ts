@@ -1,5 +1,12 @@
 // Public API of the SIP message layer: a strict parser, a serializer, and the header models.
 // Stable: add to it, do not rename.
+//
+// parseMessage(buf) returns SipRequest | SipResponse or throws SipParseError (reason, sipStatus,
+// isRequest, method, headers read so far). Headers are kept as text in wire order (`headers`,
+// get/getAll/set/add/prepend/remove/shift); parsed views (vias, from, to, cseq, contacts,
+// nameAddrs('route')) are cached snapshots: change a header by setting its text.
+// serializeMessage(msg) always writes Content-Length as the body's byte length. Messages built
+// in code: new SipRequest('INVITE', parseUri('sip:b@x')).add('From', ...)...
 
 /** Parse a datagram or a framed stream message; throws SipParseError (typed, with sipStatus). */
 export { parseMessage, type ParseOptions } from './parser.js';

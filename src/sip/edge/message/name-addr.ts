@@ -60,7 +60,8 @@ export function readNameAddr(s: string, from: number, to: number): NameAddr {
     let j = i;
     while (j < to) {
       const d = s.charCodeAt(j);
-      if (!(isWsp(d) || (d < 128 && TOKEN[d] === 1))) break;
+      // token chars and LWS; UTF-8 too, which deployed UAs send unquoted
+      if (!(isWsp(d) || d >= 128 || TOKEN[d] === 1)) break;
       j++;
     }
     if (j < to && s.charCodeAt(j) === 0x3c) {

@@ -90,7 +90,12 @@ export function parseHeaderParams(s: string, i: number, end: number, into: Param
         if (close < 0 || close >= end) throw syntaxError('unterminated IPv6 reference');
         i = close + 1;
       } else {
-        while (i < end && s.charCodeAt(i) < 128 && TOKEN[s.charCodeAt(i)] === 1) i++;
+        // token, or a bare IPv6 address (Via received, RFC 3261 §20.42), hence ':'
+        while (i < end) {
+          const d = s.charCodeAt(i);
+          if (d >= 128 || (TOKEN[d] === 0 && d !== 0x3a)) break;
+          i++;
+        }
       }
       if (i === vs) throw syntaxError(`parameter ${name} has an empty value`);
       value = s.slice(vs, i);

@@ -2,7 +2,7 @@
 // string indexes; the headers the stack relies on are validated and their parsed views
 // cached on the message. Every failure is a SipParseError.
 import { SipParseError, type SipParseReason } from './errors.js';
-import { isToken, WORD } from './chars.js';
+import { isToken } from './chars.js';
 import { LIST_HEADERS, SINGLE_HEADERS, headerKey, splitList, type SipHeader } from './headers.js';
 import { CSeq, SipRequest, SipResponse, parseCSeq, type AnySipMessage, type SipMessage } from './message.js';
 import { NameAddr, readNameAddr } from './name-addr.js';
@@ -16,6 +16,17 @@ export interface ParseOptions {
    * "the rest of the datagram" and extra trailing octets are discarded (RFC 3261 §18.3).
    */
   stream?: boolean;
+  /**
+   * Require Via, From, To, Call-ID and CSeq, and a CSeq method equal to the request's (default
+   * true). false parses partial messages, e.g. a request an application hands over for the
+   * stack to complete; headers that are present are still validated.
+   */
+  requireHeaders?: boolean;
+  /**
+   * Use Content-Length to find the body (default true). false takes the rest of the buffer as
+   * the body whatever Content-Length says (for text whose length was counted in characters).
+   */
+  trustContentLength?: boolean;
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -42,42 +53,32 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
   let eol = head.indexOf('\n');
   if (eol < 0) eol = head.length;
   const lineEnd = eol > 0 && head.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
-  const msg = parseStartLine(head, lineEnd);
+  let msg: AnySipMessage;
+  try {
+    msg = parseStartLine(head, lineEnd);
+  } catch (e) {
+    // a request with a bad start line (e.g. SIP/3.0) still gets its headers read, so it can be answered
+    if (e instanceof SipParseError && e.isRequest === true) {
+      const hs: SipHeader[] = [];
+      try {
+        readHeaderLines(head, eol + 1, hs);
+      } catch {
+        /* answer with what was read */
+      }
+      throw new SipParseError(e.message, e.reason, { sipStatus: e.sipStatus, isRequest: true, method: e.method, headers: hs });
+    }
+    throw e;
+  }
   const isRequest = msg.isRequest;
   const method = isRequest ? (msg as SipRequest).method : undefined;
   const fail = (text: string, reason: SipParseReason, header?: string, status = 400): never => {
     throw new SipParseError(text, reason, { sipStatus: status, isRequest, method, headers: msg.headers, header });
   };
-
-  // header fields, unfolding continuation lines
   const headers = msg.headers;
-  let i = eol + 1;
-  while (i < head.length) {
-    let nl = head.indexOf('\n', i);
-    if (nl < 0) nl = head.length;
-    let le = nl > i && head.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-    const c = head.charCodeAt(i);
-    if (c === 0x20 || c === 0x09) {
-      if (headers.length === 0) fail('continuation line before any header', 'header-syntax');
-      const h = headers[headers.length - 1];
-      let s = i;
-      while (s < le && (head.charCodeAt(s) === 0x20 || head.charCodeAt(s) === 0x09)) s++;
-      while (le > s && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
-      if (s < le) h.value = h.value.length === 0 ? head.slice(s, le) : h.value + ' ' + head.slice(s, le);
-      i = nl + 1;
-      continue;
-    }
-    const colon = head.indexOf(':', i);
-    if (colon < 0 || colon > le) fail(`header line without a colon: "${head.slice(i, Math.min(le, i + 40))}"`, 'header-syntax');
-    let ne = colon;
-    while (ne > i && (head.charCodeAt(ne - 1) === 0x20 || head.charCodeAt(ne - 1) === 0x09)) ne--;
-    const name = head.slice(i, ne);
-    if (!isToken(name)) fail(`bad header name "${name}"`, 'header-syntax');
-    let vs = colon + 1;
-    while (vs < le && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
-    while (le > vs && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
-    headers.push({ name, key: headerKey(name), value: head.slice(vs, le) });
-    i = nl + 1;
+  try {
+    readHeaderLines(head, eol + 1, headers);
+  } catch (e) {
+    rethrow(e, msg, undefined);
   }
 
   // validate the headers the stack depends on; cache their parsed forms
@@ -110,7 +111,7 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
           break;
         }
         case 'call-id':
-          if (h.value.length === 0 || !isWordAtWord(h.value)) throw bad('bad Call-ID');
+          if (h.value.length === 0 || !isCallId(h.value)) throw bad('bad Call-ID');
           break;
         case 'date':
           if (!DATE_RE.test(h.value)) throw bad('bad Date (RFC 1123 date in GMT required)');
@@ -120,17 +121,19 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
       rethrow(e, msg, h);
     }
   }
+  const strict = opts.requireHeaders !== false;
   try {
-    const vias = checkVias(msg);
-    msg.setCached('via', vias);
-    msg.setCached('from', checkNameAddr(msg, 'from'));
-    msg.setCached('to', checkNameAddr(msg, 'to'));
-    if (msg.get('call-id') === undefined) fail('missing Call-ID header', 'missing-header', 'Call-ID');
+    if (strict || msg.has('via')) msg.setCached('via', checkVias(msg));
+    if (strict || msg.has('from')) msg.setCached('from', checkNameAddr(msg, 'from'));
+    if (strict || msg.has('to')) msg.setCached('to', checkNameAddr(msg, 'to'));
+    if (strict && msg.get('call-id') === undefined) fail('missing Call-ID header', 'missing-header', 'Call-ID');
     const cseqText = msg.get('cseq');
-    if (cseqText === undefined) fail('missing CSeq header', 'missing-header', 'CSeq');
-    const cseq: CSeq = parseCSeq(cseqText as string);
-    msg.setCached('cseq', cseq);
-    if (isRequest && cseq.method !== method) fail(`CSeq method ${cseq.method} differs from ${method}`, 'cseq-mismatch', 'CSeq');
+    if (strict && cseqText === undefined) fail('missing CSeq header', 'missing-header', 'CSeq');
+    if (cseqText !== undefined) {
+      const cseq: CSeq = parseCSeq(cseqText);
+      msg.setCached('cseq', cseq);
+      if (strict && isRequest && cseq.method !== method) fail(`CSeq method ${cseq.method} differs from ${method}`, 'cseq-mismatch', 'CSeq');
+    }
     // validated here, parsed again on demand: keeps retained memory per message low
     checkContacts(msg);
     checkNameAddrList(msg, 'route');
@@ -142,8 +145,8 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
   // body
   const avail = buf.length - bodyStart;
   let len: number;
-  if (contentLength < 0) {
-    if (opts.stream) fail('missing Content-Length on a stream transport', 'content-length', 'Content-Length');
+  if (contentLength < 0 || opts.trustContentLength === false) {
+    if (opts.stream && contentLength < 0) fail('missing Content-Length on a stream transport', 'content-length', 'Content-Length');
     len = avail;
   } else {
     if (contentLength > avail) fail(`Content-Length ${contentLength} exceeds the ${avail} bytes received`, 'content-length', 'Content-Length');
@@ -153,6 +156,37 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnySipMessag
   msg.body = buf.subarray(bodyStart, bodyStart + len);
   msg.raw = buf.subarray(start, bodyStart + len);
   return msg;
+}
+
+/** Reads header lines from head[i...] into `headers`, unfolding continuation lines. */
+function readHeaderLines(head: string, i: number, headers: SipHeader[]): void {
+  while (i < head.length) {
+    let nl = head.indexOf('\n', i);
+    if (nl < 0) nl = head.length;
+    let le = nl > i && head.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const c = head.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      if (headers.length === 0) throw new SipParseError('continuation line before any header', 'header-syntax');
+      const h = headers[headers.length - 1];
+      let s = i;
+      while (s < le && (head.charCodeAt(s) === 0x20 || head.charCodeAt(s) === 0x09)) s++;
+      while (le > s && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
+      if (s < le) h.value = h.value.length === 0 ? head.slice(s, le) : h.value + ' ' + head.slice(s, le);
+      i = nl + 1;
+      continue;
+    }
+    const colon = head.indexOf(':', i);
+    if (colon < 0 || colon > le) throw new SipParseError(`header line without a colon: "${head.slice(i, Math.min(le, i + 40))}"`, 'header-syntax');
+    let ne = colon;
+    while (ne > i && (head.charCodeAt(ne - 1) === 0x20 || head.charCodeAt(ne - 1) === 0x09)) ne--;
+    const name = head.slice(i, ne);
+    if (!isToken(name)) throw new SipParseError(`bad header name "${name.slice(0, 40)}"`, 'header-syntax');
+    let vs = colon + 1;
+    while (vs < le && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
+    while (le > vs && (head.charCodeAt(le - 1) === 0x20 || head.charCodeAt(le - 1) === 0x09)) le--;
+    headers.push({ name, key: headerKey(name), value: head.slice(vs, le) });
+    i = nl + 1;
+  }
 }
 
 function parseStartLine(head: string, lineEnd: number): AnySipMessage {
@@ -244,15 +278,14 @@ function parseDigits(v: string, what: string, max: number): number {
   return n;
 }
 
-/** callid = word [ "@" word ] */
-function isWordAtWord(v: string): boolean {
-  let at = false;
+/**
+ * Call-ID: RFC 3261 says word [ "@" word ], but deployed peers use base64 ('=', '/') and more;
+ * like sofia-sip, accept any visible ASCII (no spaces, no controls).
+ */
+function isCallId(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c === 0x40) {
-      if (at || i === 0 || i === v.length - 1) return false;
-      at = true;
-    } else if (c >= 128 || WORD[c] === 0) return false;
+    if (c <= 0x20 || c >= 0x7f) return false;
   }
   return true;
 }

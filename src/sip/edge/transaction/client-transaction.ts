@@ -34,6 +34,8 @@ export class ClientTransaction implements TimerTarget {
   private retx: unknown;
   private timeout: unknown;
   private cancelWait: unknown;
+  private timerC: unknown;
+  private readonly useTimerC: boolean;
   private heldCancel: ClientTransaction | undefined;
   private readonly keepVia: boolean;
   private readonly onSendError = (err: Error): void => this.transportError(err);
@@ -43,7 +45,7 @@ export class ClientTransaction implements TimerTarget {
     request: SipRequest,
     targets: Target[],
     readonly handler: ClientTransactionHandler,
-    opts: { keepVia?: boolean; cancels?: ClientTransaction } = {},
+    opts: { keepVia?: boolean; cancels?: ClientTransaction; timerC?: boolean } = {},
   ) {
     if (targets.length === 0) throw new RangeError('a client transaction needs at least one target');
     this.request = request;
@@ -53,6 +55,7 @@ export class ClientTransaction implements TimerTarget {
     this.target = targets[0];
     this.keepVia = opts.keepVia === true;
     this.cancels = opts.cancels;
+    this.useTimerC = opts.timerC === true && this.isInvite;
     this.state = this.isInvite ? 'calling' : 'trying';
   }
 
@@ -141,6 +144,17 @@ export class ClientTransaction implements TimerTarget {
       this.retx = this.ctx.clock.set(t.t1, this, this.isInvite ? Timer.A : Timer.E);
     }
     this.timeout = this.ctx.clock.set(t.t1x64, this, this.isInvite ? Timer.B : Timer.F);
+    if (this.useTimerC) this.restartTimerC();
+  }
+
+  private restartTimerC(): void {
+    if (this.timerC !== undefined) this.ctx.clock.clear(this.timerC);
+    this.timerC = this.ctx.clock.set(this.ctx.timers.timerC, this, Timer.C);
+  }
+
+  private stopTimerC(): void {
+    if (this.timerC !== undefined) this.ctx.clock.clear(this.timerC);
+    this.timerC = undefined;
   }
 
   private send(): void {
@@ -156,6 +170,7 @@ export class ClientTransaction implements TimerTarget {
       case 'proceeding':
         if (s < 200) {
           if (this.isInvite) this.clearTimers();
+          if (this.useTimerC) this.restartTimerC(); // every provisional resets Timer C (§16.7)
           this.state = 'proceeding';
           this.lastResponse = res;
           this.handler.onResponse(res, this);
@@ -166,6 +181,7 @@ export class ClientTransaction implements TimerTarget {
         }
         this.lastResponse = res;
         this.clearTimers();
+        this.stopTimerC();
         if (this.isInvite && s < 300) {
           // RFC 6026 Accepted: stay 64·T1 so further 2xx (retransmits, forks) reach the TU
           this.state = 'accepted';
@@ -222,6 +238,16 @@ export class ClientTransaction implements TimerTarget {
       case Timer.F:
         if (this.state === 'trying' || this.state === 'proceeding') this.timedOut();
         return;
+      case Timer.C:
+        this.timerC = undefined;
+        if (this.state !== 'calling' && this.state !== 'proceeding') return;
+        this.ctx.stats.timeouts++;
+        if (this.handler.onTimerC !== undefined) this.handler.onTimerC(this);
+        else if (this.lastResponse === undefined) {
+          this.handler.onTimeout(this);
+          this.terminate();
+        } else this.handler.onTimeout(this);
+        return;
       case Timer.CancelWait:
         this.cancelWait = undefined;
         if (this.state === 'proceeding' || this.state === 'calling') this.timedOut();
@@ -241,6 +267,7 @@ export class ClientTransaction implements TimerTarget {
     this.clearTimers();
     if (this.cancelWait !== undefined) this.ctx.clock.clear(this.cancelWait);
     this.cancelWait = undefined;
+    this.stopTimerC();
     if (this.key !== '') this.ctx.unregisterClient(this);
     this.dropHeldCancel();
     this.handler.onTerminated?.(this);

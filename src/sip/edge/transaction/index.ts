@@ -1,4 +1,18 @@
 // Public API of the SIP transaction layer (RFC 3261 §17, RFC 6026). Stable: add, do not rename.
+//
+// Wiring (the UA core implements TransactionUser):
+//   const transport = new SipTransport({ listen: [{ protocol: 'udp', address, port }] });
+//   const layer = new TransactionLayer({ transport, tu, timers: { t1: 500 } });
+//   transport.on('message', (m) => layer.receive(m));
+//   await transport.start();
+// Server side: tu.onRequest(txn, invite) → txn.respond(buildResponse(txn.request, 180, undefined, tag)).
+//   A CANCEL arrives as its own transaction with `invite` set (answer 200 to it, 487 to the INVITE).
+//   ACKs for 2xx come to tu.onAck; 2xx retransmission until ACK is the TU's job (RFC 6026).
+// Client side: layer.sendRequest(req, targets, handler) adds our Via/branch; targets from
+//   SipResolver.resolve(uri) give RFC 3263 failover. layer.sendCancel(txn, handler) and
+//   layer.sendAck(ack, target) cover CANCEL and the 2xx ACK; the non-2xx ACK is automatic.
+// Not done here (TU duties): Timer C, 2xx retransmission/Timer-H BYE, answering requests the TU
+//   ignores (a server transaction waits for the TU's final response indefinitely).
 
 /** The layer: feed it transport messages, start client transactions, get TU callbacks. */
 export { TransactionLayer, type TransactionLayerOptions } from './transaction-layer.js';

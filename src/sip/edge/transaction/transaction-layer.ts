@@ -72,11 +72,11 @@ export class TransactionLayer implements TxnContext {
   /**
    * Starts a client transaction for `req` (not ACK): adds our Via with a new branch, sends to
    * the first target, and fails over down the list on timeout or transport error before any
-   * response (RFC 3263 §4.3).
+   * response (RFC 3263 §4.3). `timerC` (proxies, INVITE only) runs Timer C (RFC 3261 §16.6).
    */
-  sendRequest(req: SipRequest, targets: Target | Target[], handler: ClientTransactionHandler): ClientTransaction {
+  sendRequest(req: SipRequest, targets: Target | Target[], handler: ClientTransactionHandler, opts: { timerC?: boolean } = {}): ClientTransaction {
     if (req.method === 'ACK') throw new RangeError('ACK is not sent in a transaction; use sendAck');
-    const txn = new ClientTransaction(this, req, Array.isArray(targets) ? targets : [targets], handler);
+    const txn = new ClientTransaction(this, req, Array.isArray(targets) ? targets : [targets], handler, { timerC: opts.timerC });
     txn.start();
     return txn;
   }

@@ -6,8 +6,13 @@ import type { ServerTransaction } from './server-transaction.js';
 
 /** What the transaction layer needs from the transport (SipTransport provides it). */
 export interface TransactionTransport {
-  send(msg: SipRequest | SipResponse | Buffer, dest: Endpoint, onError?: SendErrorHandler, opts?: { connectionId?: number; servername?: string }): void;
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'>, onError?: SendErrorHandler): void;
+  send(
+    msg: SipRequest | SipResponse | Buffer,
+    dest: Endpoint,
+    onError?: SendErrorHandler,
+    opts?: { connectionId?: number; servername?: string; local?: BoundListener },
+  ): void;
+  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void;
   listenerFor(protocol: TransportProtocol, remoteAddress?: string): BoundListener | undefined;
 }
 
@@ -45,6 +50,12 @@ export interface ClientTransactionHandler {
   onTimeout(txn: ClientTransaction): void;
   /** The request could not be sent to the last target (the TU acts as if it got a 503). */
   onTransportError(txn: ClientTransaction, err: Error): void;
+  /**
+   * Timer C fired (only for transactions started with `timerC`): the proxy core must CANCEL
+   * when a provisional was received, or act as on a 408 otherwise (RFC 3261 §16.8). Without
+   * this callback the layer calls onTimeout (and ends the transaction if nothing was received).
+   */
+  onTimerC?(txn: ClientTransaction): void;
   /** The transaction is gone (any reason); optional. */
   onTerminated?(txn: ClientTransaction): void;
 }

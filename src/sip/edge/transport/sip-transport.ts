@@ -28,6 +28,8 @@ export interface SipTransportOptions {
   idleTimeoutMs?: number;
   /** Answer requests that fail to parse with 400/505 (never ACKs). Default true. */
   answerBadRequests?: boolean;
+  /** Most inbound TCP/TLS connections per listener; more are refused. Default 10000. */
+  maxConnections?: number;
 }
 
 /** Counters read at scrape time. */
@@ -42,6 +44,10 @@ export interface TransportStats {
   connectionsOpened: number;
   connectionsClosed: number;
   sendErrors: number;
+  /** Exceptions thrown by 'message' listeners (the TU), caught so the socket keeps serving. */
+  handlerErrors: number;
+  /** Bugs: non-SipParseError exceptions from the parser (the message is dropped). */
+  internalErrors: number;
 }
 
 /** Emitted for every message that failed to parse or frame. */
@@ -54,6 +60,8 @@ export interface SipTransportEvents {
   message: [InboundMessage];
   'parse-error': [ParseErrorEvent];
   'connection-closed': [{ id: number; remote: Endpoint }];
+  /** A 'message' listener threw; the transport caught it and goes on. */
+  'handler-error': [{ error: unknown; message: InboundMessage }];
 }
 
 interface Listener {
@@ -68,6 +76,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
   readonly stats: TransportStats = {
     messagesIn: 0, messagesOut: 0, parseErrors: 0, badRequestsAnswered: 0, badResponsesDropped: 0,
     framingErrors: 0, tlsHandshakeFailures: 0, connectionsOpened: 0, connectionsClosed: 0, sendErrors: 0,
+    handlerErrors: 0, internalErrors: 0,
   };
   private readonly opts: Required<Omit<SipTransportOptions, 'tlsClient'>> & { tlsClient: TlsOptions };
   private readonly listenersList: Listener[] = [];
@@ -87,6 +96,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       connectTimeoutMs: opts.connectTimeoutMs ?? 10000,
       idleTimeoutMs: opts.idleTimeoutMs ?? 15 * 60 * 1000,
       answerBadRequests: opts.answerBadRequests ?? true,
+      maxConnections: opts.maxConnections ?? 10000,
     };
   }
 
@@ -150,11 +160,16 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
    * (or `connectionId` when given and still open) and connect otherwise. Failures are reported
    * once through `onError`.
    */
-  send(msg: AnySipMessage | Buffer, dest: Endpoint, onError?: SendErrorHandler, opts: { connectionId?: number; servername?: string } = {}): void {
+  send(
+    msg: AnySipMessage | Buffer,
+    dest: Endpoint,
+    onError?: SendErrorHandler,
+    opts: { connectionId?: number; servername?: string; local?: BoundListener } = {},
+  ): void {
     const data = Buffer.isBuffer(msg) ? msg : serializeMessage(msg);
     this.stats.messagesOut++;
     if (dest.protocol === 'udp') {
-      const l = this.udpFor(dest.address);
+      const l = this.udpFor(dest.address, opts.local);
       if (!l?.udp) return this.sendFailed(onError, new Error('no UDP listener for ' + dest.address));
       l.udp.send(data, dest.port, dest.address, onError === undefined ? undefined : (err) => err && this.sendFailed(onError, err));
       return;
@@ -170,7 +185,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
    * Sends a response to a request received as `inbound`: over its connection while that is
    * open, else to the top Via's received/rport address (RFC 3261 §18.2.2, RFC 3581).
    */
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'>, onError?: SendErrorHandler): void {
+  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void {
     if (inbound.connectionId !== undefined) {
       const c = this.conns.get(inbound.connectionId);
       if (c?.isOpen) {
@@ -182,7 +197,8 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     const top = res.topVia;
     const dest = top ? responseDestination(top) : undefined;
     if (dest === undefined) return this.sendFailed(onError, new Error('response has no usable Via'));
-    this.send(res, dest, onError);
+    // UDP responses leave from the socket the request came in on (RFC 3581 §4)
+    this.send(res, dest, onError, { local: inbound.local });
   }
 
   // --- ConnectionOwner -------------------------------------------------------------
@@ -211,19 +227,31 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     try {
       msg = parseMessage(bytes, { stream });
     } catch (e) {
-      if (!(e instanceof SipParseError)) throw e;
-      this.badMessage(e, source, connectionId);
+      if (e instanceof SipParseError) this.badMessage(e, source, connectionId);
+      else this.stats.internalErrors++;
       return;
     }
     this.stats.messagesIn++;
-    if (msg.isRequest) {
-      const top = stampVia(msg, source, this.opts.forceRport);
-      // RFC 5923: a Via alias lets us reuse this connection for requests to its sent-by.
-      if (conn !== undefined && top?.params.has('alias')) {
-        this.addPoolKey(conn, key(conn.protocol, top.hostname, top.port ?? (conn.protocol === 'tls' ? 5061 : 5060)));
+    try {
+      if (msg.isRequest) {
+        const top = stampVia(msg, source, this.opts.forceRport);
+        // RFC 5923: a Via alias lets us reuse this connection for requests to its sent-by.
+        if (conn !== undefined && top?.params.has('alias')) {
+          this.addPoolKey(conn, key(conn.protocol, top.hostname, top.port ?? (conn.protocol === 'tls' ? 5061 : 5060)));
+        }
       }
+    } catch {
+      this.stats.internalErrors++;
+      return;
     }
-    this.emit('message', { message: msg, source, local, connectionId });
+    const inbound: InboundMessage = { message: msg, source, local, connectionId };
+    try {
+      this.emit('message', inbound);
+    } catch (error) {
+      // a TU bug must not take the socket (and every other call) down with it
+      this.stats.handlerErrors++;
+      if (this.listenerCount('handler-error') > 0) this.emit('handler-error', { error, message: inbound });
+    }
   }
 
   private badMessage(err: SipParseError, source: Endpoint, connectionId: number | undefined): void {
@@ -238,7 +266,10 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     else this.send(res, source);
   }
 
-  private udpFor(address: string): Listener | undefined {
+  private udpFor(address: string, local?: BoundListener): Listener | undefined {
+    if (local !== undefined && local.protocol === 'udp') {
+      for (const l of this.listenersList) if (l.bound === local && l.udp !== undefined) return l;
+    }
     const v6 = net.isIPv6(address);
     let any: Listener | undefined;
     for (const l of this.listenersList) {
@@ -363,6 +394,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       const remote: Endpoint = { protocol, address: stripV4Mapped(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
       this.adopt(socket, protocol, remote, l.bound, true);
     });
+    server.maxConnections = this.opts.maxConnections;
     server.on('error', () => {
       /* accept errors (EMFILE ...) leave the listener running */
     });

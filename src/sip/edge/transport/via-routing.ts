@@ -60,7 +60,8 @@ export function replaceTopVia(msg: AnySipMessage, via: Via): void {
 export function responseDestination(via: Via): Endpoint | undefined {
   const protocol = protocolOfVia(via.transport);
   if (protocol === undefined) return undefined;
-  const address = via.received ?? via.hostname;
+  const r = via.received;
+  const address = r === undefined ? via.hostname : r.charCodeAt(0) === 0x5b ? r.slice(1, -1) : r;
   const rport = via.rport;
   // rport names the client's UDP source port; a closed stream is reopened to sent-by instead.
   const port = protocol === 'udp' && typeof rport === 'number' && rport > 0 ? rport : (via.port ?? defaultPort(protocol));

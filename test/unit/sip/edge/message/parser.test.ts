@@ -167,6 +167,7 @@ t.test('Via', async (t) => {
   t.equal(v.received, '10.1.1.1');
   t.equal(v.rport, 7777);
   t.equal(v.toString(), 'SIP/2.0/UDP host.example.com:5062;branch=z9hG4bKa;received=10.1.1.1;rport=7777;ttl=16');
+  t.equal(parseVia('SIP/2.0/UDP [2001:db8::5]:5060;received=2001:db8::9;rport=1').received, '2001:db8::9', 'bare IPv6 received');
   for (const bad of ['SIP/2.0 host', 'SIP/2.0/UDP', 'SIP/2.0/UDP h;rport=x', 'SIP/2.0/UDP h;ttl=300', 'SIP/2.0/UDP h;branch', 'SIP/2.0/UDP h:0x']) {
     t.throws(() => parseVia(bad), SipParseError, `refuses ${bad}`);
   }
@@ -193,4 +194,20 @@ t.test('framing rules: datagram vs stream, bad Content-Length, LF-only, leading 
   t.equal(reason(() => parseMessage(Buffer.from('garbage\r\n\r\n'))), 'start-line');
   t.equal(reason(() => parseMessage(Buffer.alloc(0))), 'truncated');
   t.ok(parseMessage(crlf([...base, 'Contact: *', 'Expires: 0', '', ''])).isStarContact);
+});
+
+t.test('partial messages from an application, and deployed-peer leniencies', async (t) => {
+  const app = Buffer.from('INVITE sip:bob@example.com SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: 3\r\n\r\nv=0 ü');
+  t.equal(reason(() => parseMessage(app)), 'missing-header');
+  const m = parseMessage(app, { requireHeaders: false, trustContentLength: false }) as SipRequest;
+  t.equal(m.method, 'INVITE');
+  t.equal(m.body.toString(), 'v=0 ü', 'body is the rest of the buffer');
+  t.equal(m.has('via'), false);
+  t.equal(reason(() => parseMessage(Buffer.from('BYE sip:b@x SIP/2.0\r\nFrom: <bad\r\n\r\n'), { requireHeaders: false })), 'header-value', 'present headers still validated');
+  const base = ['INVITE sip:*72#@pbx.example.com SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', 'From: Jörg Müller <sip:j@b>;tag=1', 'To: <sip:a@b>', 'Call-ID: MjU5YTQ4ZjE=/x@host', 'CSeq: 1 INVITE', 'l: 0', '', ''];
+  const p = parseMessage(crlf(base)) as SipRequest;
+  t.equal(p.uri.user, '*72#', 'unescaped # in a feature code');
+  t.equal(p.from.displayName, 'Jörg Müller', 'unquoted UTF-8 display name');
+  t.equal(p.callId, 'MjU5YTQ4ZjE=/x@host', 'base64 Call-ID');
+  t.equal(reason(() => parseMessage(crlf(base.map((l) => (l.startsWith('Call-ID') ? 'Call-ID: a b' : l))))), 'header-value');
 });

@@ -247,3 +247,36 @@ t.test('RFC 3261 §18.1.1: a request over 1300 bytes goes over TCP, back to UDP 
   const small = layer.sendRequest(ourRequest('OPTIONS'), PEER, new RecordingHandler());
   t.equal(small.target.protocol, 'udp');
 });
+
+t.test('Timer C (proxy INVITE): reset by each provisional, fires onTimerC, stops on a final', async (t) => {
+  const { clock, layer } = setup({ timerC: 200000 });
+  const fired: string[] = [];
+  const h = Object.assign(new RecordingHandler(), { onTimerC: () => fired.push('C') });
+  const txn = layer.sendRequest(ourRequest('INVITE'), PEER, h, { timerC: true });
+  clock.advance(10000);
+  layer.receive(inbound(answer(txn, 180)));
+  clock.advance(150000);
+  t.same(fired, [], 'no Timer C yet');
+  layer.receive(inbound(answer(txn, 180)));
+  clock.advance(150000);
+  t.same(fired, [], 'the second 180 reset Timer C');
+  layer.receive(inbound(answer(txn, 183)));
+  clock.advance(199999);
+  t.same(fired, []);
+  clock.advance(1);
+  t.same(fired, ['C']);
+  t.equal(txn.state, 'proceeding', 'the proxy core decides (CANCEL)');
+  // without onTimerC and without any provisional: acts as 408
+  const plain = new RecordingHandler();
+  const tx2 = layer.sendRequest(ourRequest('INVITE'), PEER_TCP, plain, { timerC: true });
+  clock.advance(200000);
+  t.equal(plain.timeouts, 1, 'Timer B first on a silent peer');
+  t.equal(tx2.state, 'terminated');
+  const h3 = new RecordingHandler();
+  const tx3 = layer.sendRequest(ourRequest('INVITE'), PEER_TCP, h3, { timerC: true });
+  layer.receive(inbound(answer(tx3, 100), PEER_TCP));
+  layer.receive(inbound(answer(tx3, 200), PEER_TCP));
+  clock.advance(400000);
+  t.equal(h3.timeouts, 0, 'no Timer C after a final');
+  t.equal(clock.pending, 0);
+});

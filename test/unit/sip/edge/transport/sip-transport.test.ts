@@ -227,3 +227,91 @@ t.test('TLS and mutual TLS', async (t) => {
     t.ok(srv.stats.tlsHandshakeFailures >= 1, 'handshake failure counted');
   });
 });
+
+t.test('multi-homed UDP: the response leaves from the socket the request came in on; IPv6', async (t) => {
+  const tr = await started(t, [
+    { protocol: 'udp', address: HOST, port: 0 },
+    { protocol: 'udp', address: '127.0.2.6', port: 0 },
+    { protocol: 'udp', address: '::1', port: 0 },
+  ]);
+  const [, second, v6] = tr.boundListeners;
+  t.equal(v6.host, '[::1]', 'IPv6 sent-by is bracketed');
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.2.7', r));
+  t.teardown(() => client.close());
+  const got = nextMessage(tr);
+  client.send(request('z9hG4bKmh1'), second.port, second.address);
+  const m = await got;
+  t.equal(m.local.address, '127.0.2.6');
+  const reply = once(client, 'message');
+  tr.sendResponse(okFor(m.message as SipRequest), m);
+  const [, rinfo] = (await reply) as [Buffer, dgram.RemoteInfo];
+  t.equal(rinfo.address, '127.0.2.6');
+  t.equal(rinfo.port, second.port);
+  const c6 = dgram.createSocket('udp6');
+  await new Promise<void>((r) => c6.bind(0, '::1', r));
+  t.teardown(() => c6.close());
+  const got6 = nextMessage(tr);
+  c6.send(request('z9hG4bKv6'), v6.port, '::1');
+  const m6 = await got6;
+  t.same(m6.source, { protocol: 'udp', address: '::1', port: c6.address().port });
+  t.equal(m6.message.topVia?.received, '::1');
+  const reply6 = once(c6, 'message');
+  tr.sendResponse(okFor(m6.message as SipRequest), m6);
+  const [buf6] = (await reply6) as [Buffer];
+  t.equal((parseMessage(buf6) as SipResponse).status, 200);
+});
+
+t.test('maxConnections refuses inbound connections beyond the limit', async (t) => {
+  const tr = await started(t, [{ protocol: 'tcp', address: HOST, port: 0 }], { maxConnections: 1 });
+  const port = tr.boundListeners[0].port;
+  const a = net.connect({ host: HOST, port });
+  t.teardown(() => a.destroy());
+  await once(a, 'connect');
+  const got = nextMessage(tr);
+  a.write(request('z9hG4bKmc1', 'TCP'));
+  await got;
+  const b = net.connect({ host: HOST, port });
+  b.on('error', () => {});
+  t.teardown(() => b.destroy());
+  await new Promise((resolve) => b.on('close', resolve));
+  t.equal(tr.connectionCount, 1, 'the second connection was dropped');
+});
+
+t.test('TCP: a well-framed but invalid request gets 400 on its connection, which stays open', async (t) => {
+  const tr = await started(t, [{ protocol: 'tcp', address: HOST, port: 0 }]);
+  const port = tr.boundListeners[0].port;
+  const sock = net.connect({ host: HOST, port });
+  t.teardown(() => sock.destroy());
+  await once(sock, 'connect');
+  const reply = once(sock, 'data');
+  sock.write(Buffer.from(request('z9hG4bKtcpbad', 'TCP').toString().replace('SIP/2.0\r\n', 'SIP/3.0\r\n')));
+  const [buf] = (await reply) as [Buffer];
+  const res = parseMessage(buf, { stream: true }) as SipResponse;
+  t.equal(res.status, 505, 'unsupported version answered 505');
+  t.equal(res.topVia?.branch, 'z9hG4bKtcpbad');
+  const got = nextMessage(tr);
+  sock.write(request('z9hG4bKtcpgood', 'TCP'));
+  t.equal((await got).message.topVia?.branch, 'z9hG4bKtcpgood', 'the connection still serves');
+});
+
+t.test('a throwing message listener is caught; the next message is served', async (t) => {
+  const tr = await started(t, [{ protocol: 'udp', address: HOST, port: 0 }]);
+  const port = tr.boundListeners[0].port;
+  let calls = 0;
+  tr.on('message', () => {
+    calls++;
+    if (calls === 1) throw new TypeError('TU bug');
+  });
+  const reported = once(tr, 'handler-error');
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, HOST, r));
+  t.teardown(() => client.close());
+  client.send(request('z9hG4bKthrow1'), port, HOST);
+  const [ev] = (await reported) as [{ error: unknown }];
+  t.ok(ev.error instanceof TypeError);
+  const got = nextMessage(tr);
+  client.send(request('z9hG4bKthrow2'), port, HOST);
+  t.equal((await got).message.topVia?.branch, 'z9hG4bKthrow2');
+  t.equal(tr.stats.handlerErrors, 1);
+});
