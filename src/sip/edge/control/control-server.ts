@@ -82,10 +82,10 @@ export class ControlConnection {
     this.send(failure(appMsgId, reason));
   }
 
+  /** Ends the connection after pending output (e.g. a NO reply) is written. */
   close(): void {
     if (this.closed) return;
     this.socket.end();
-    this.socket.destroySoon?.();
   }
 
   destroy(): void {
@@ -261,4 +261,3 @@ export class ControlServer {
   }
 }
 
-export { buildResponse };
