@@ -24,7 +24,12 @@ interface ProxyJob {
   best: SipMsg | undefined;
   done: boolean;
   timers: Set<NodeJS.Timeout>;
+  /** The branch whose 2xx won (its retransmissions are relayed too). */
+  winner: ClientTxn | undefined;
+  redirects: number;
 }
+
+const MAX_REDIRECTS = 5;
 
 export class Proxy {
   private readonly jobs = new Map<string, ProxyJob>();
@@ -53,7 +58,9 @@ export class Proxy {
       return conn.fail(msgId, 'Too Many Hops');
     }
     void raw;
-    const job: ProxyJob = { conn, msgId, args, txn, pending: [...args.destinations], branches: [], best: undefined, done: false, timers: new Set() };
+    const job: ProxyJob = {
+      conn, msgId, args, txn, pending: [...args.destinations], branches: [], best: undefined, done: false, timers: new Set(), winner: undefined, redirects: 0,
+    };
     this.jobs.set(txn.id, job);
     for (const t of txn.timers) clearTimeout(t);
     txn.timers.clear();
@@ -109,6 +116,22 @@ export class Proxy {
       if (res.status > 100 && !job.done) this.relay(job.txn, res, false);
       return;
     }
+    if (job.done && res.status < 300 && job.winner === ct) {
+      // 2xx retransmission from the winning branch: upstream may have lost the first one.
+      this.relay(job.txn, res, true);
+      return;
+    }
+    if (res.status >= 300 && res.status < 400 && job.args.followRedirects && !job.done) {
+      // Follow the redirect: its Contacts become the next destinations, tried in order.
+      const contacts = res.getValues('contact').map((c) => addrUri(c)).filter((u) => /^sips?:/i.test(u));
+      if (contacts.length > 0 && job.redirects < MAX_REDIRECTS) {
+        job.redirects++;
+        job.pending.unshift(...contacts);
+        job.conn.send(proxyResponse(job.msgId, this.ua.meta('network', Buffer.byteLength(raw), from), raw));
+        void this.fork(job, job.pending.shift() as string);
+        return;
+      }
+    }
     job.conn.send(proxyResponse(job.msgId, this.ua.meta('network', Buffer.byteLength(raw), from), raw));
     this.onBranchFinal(job, res, ct);
   }
@@ -117,6 +140,7 @@ export class Proxy {
     if (job.done) return;
     void ct;
     if (res.status < 300) {
+      job.winner = ct;
       this.finishJob(job, res);
       for (const b of job.branches) if (b.finalStatus === 0) this.cancelBranch(b);
       return;
@@ -140,6 +164,7 @@ export class Proxy {
 
   /** Sends a downstream response upstream: our Via removed. */
   private relay(txn: ServerTxn, res: SipMsg, final: boolean): void {
+    if (final && txn.finalStatus >= 200 && res.status >= 300) return;
     const up = res.clone();
     const vias = up.getValues('via').slice(1);
     up.remove('via');

@@ -142,6 +142,8 @@ export class Uac {
     const status = m.status;
     if (txn.finalStatus !== 0) {
       if (txn.method === 'INVITE' && status < 300 && status >= 200) {
+        // A retransmitted 2xx: a proxy branch relays it upstream, a UA re-sends its ACK.
+        if (txn.onResponse) return txn.onResponse(m, raw, peer);
         const d = txn.dialog;
         if (d?.lastAck && d.lastAck.seq === m.cseq.seq) this.ua.net.send(d.lastAck.raw, d.lastAck.to, d.local);
       }
