@@ -47,3 +47,37 @@ t.test('proxy with Record-Route follows a 302 and relays the 200', async (t) => 
   t.equal(result?.finalStatus, 200, 'srf proxyRequest resolves with the 200');
   t.same(result?.responses.flatMap((r) => r.msgs.map((m) => m.status)), [302, 200], 'the app saw both finals');
 });
+
+t.test('a retry with credentials is pinned to the target that challenged', async (t) => {
+  const edge = new SipEdge({ sip: [{ proto: 'udp', host: '127.0.2.205', port: 0 }], control: { host: '127.0.0.1', port: 0, secret: 'px' } });
+  const addr = await edge.start();
+  t.teardown(() => edge.stop());
+  const us = { address: '127.0.2.205', port: addr.sip[0].port };
+  const caller = await rawPeer('127.0.2.206');
+  const challenger = await rawPeer('127.0.2.207');
+  const busy = await rawPeer('127.0.2.208');
+  t.teardown(() => [caller, challenger, busy].forEach((p) => p.close()));
+  const srf = await srfApp(addr.controlPort, 'px', (s) => {
+    const proxyRequest = (s as unknown as { proxyRequest: ProxyReq }).proxyRequest.bind(s);
+    (s as unknown as { invite(fn: (req: unknown) => void): void }).invite((req) => {
+      void proxyRequest(req, [`sip:a@127.0.2.207:${challenger.port}`, `sip:b@127.0.2.208:${busy.port}`], { forking: 'simultaneous' }).catch(() => undefined);
+    });
+  });
+  t.teardown(() => disconnect(srf));
+  await new Promise((r) => setTimeout(r, 300));
+
+  caller.send(request('INVITE', caller, us, 'px-auth', { body: SDP }), us.port, us.address);
+  const a1 = await challenger.expect((m) => m.startsWith('INVITE '), 'INVITE 1 at the challenger');
+  const b1 = await busy.expect((m) => m.startsWith('INVITE '), 'INVITE 1 at the busy target');
+  answer(busy, b1, '486 Busy Here', [], us);
+  answer(challenger, a1, '407 Proxy Authentication Required', ['Proxy-Authenticate: Digest realm="x", nonce="n"'], us);
+  const challenge = await caller.expect((m) => m.includes('px-auth') && status(m) >= 400, 'best final at the caller');
+  t.equal(status(challenge), 407, 'the challenge wins over the 486');
+  caller.send(request('ACK', caller, us, 'px-auth', { toTag: /;tag=([^;\s>]+)/.exec(header(challenge, 'To') ?? '')?.[1] }), us.port, us.address);
+
+  caller.send(request('INVITE', caller, us, 'px-auth', { cseq: 2, body: SDP, extra: ['Proxy-Authorization: Digest username="u", realm="x", nonce="n", uri="sip:svc", response="r"'] }), us.port, us.address);
+  const a2 = await challenger.expect((m) => m.startsWith('INVITE ') && /CSeq: 2 INVITE/.test(m), 'the retry at the challenger');
+  answer(challenger, a2, '200 OK', [`Contact: <sip:a@127.0.2.207:${challenger.port}>`], us);
+  t.equal(status(await caller.expect((m) => m.includes('px-auth') && /CSeq: 2 INVITE/.test(m) && status(m) >= 200, '200')), 200);
+  await t.rejects(busy.expect((m) => m.startsWith('INVITE ') && /CSeq: 2 INVITE/.test(m), 'no retry at the other target', 300), 'the other target never saw the retry');
+});

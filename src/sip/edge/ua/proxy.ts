@@ -33,10 +33,22 @@ const MAX_REDIRECTS = 5;
 
 export class Proxy {
   private readonly jobs = new Map<string, ProxyJob>();
+  /** Call-ID → the target that challenged it (401/407), for the re-sent request with credentials. */
+  private readonly pins = new Map<string, { uri: string; timer: NodeJS.Timeout }>();
 
   constructor(private readonly ua: UaContext, private readonly uas: Uas) {}
 
+  /** Remembers which target challenged a call, for 32 s (64×T1), so the retry goes there. */
+  private pin(callId: string, uri: string): void {
+    const old = this.pins.get(callId);
+    if (old) clearTimeout(old.timer);
+    const timer = setTimeout(() => this.pins.delete(callId), 64 * this.ua.timers.t1);
+    this.pins.set(callId, { uri, timer });
+  }
+
   close(): void {
+    for (const p of this.pins.values()) clearTimeout(p.timer);
+    this.pins.clear();
     for (const j of this.jobs.values()) {
       for (const t of j.timers) clearTimeout(t);
       j.timers.clear();
@@ -58,8 +70,11 @@ export class Proxy {
       return conn.fail(msgId, 'Too Many Hops');
     }
     void raw;
+    const pin = this.pins.get(txn.req.callId);
+    const credentials = txn.req.has('authorization') || txn.req.has('proxy-authorization');
+    const destinations = pin && credentials ? [pin.uri] : [...args.destinations];
     const job: ProxyJob = {
-      conn, msgId, args, txn, pending: [...args.destinations], branches: [], best: undefined, done: false, timers: new Set(), winner: undefined, redirects: 0,
+      conn, msgId, args, txn, pending: destinations, branches: [], best: undefined, done: false, timers: new Set(), winner: undefined, redirects: 0,
     };
     this.jobs.set(txn.id, job);
     for (const t of txn.timers) clearTimeout(t);
@@ -146,6 +161,7 @@ export class Proxy {
       return;
     }
     if (!job.best || rank(res.status) < rank(job.best.status)) job.best = res;
+    if ((res.status === 401 || res.status === 407) && ct) this.pin(job.txn.req.callId, ct.req.uri);
     if (!job.args.simultaneous && job.pending.length > 0 && res.status !== 487 && !job.txn.canceled) {
       void this.fork(job, job.pending.shift() as string);
       return;
