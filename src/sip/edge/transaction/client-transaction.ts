@@ -173,15 +173,16 @@ export class ClientTransaction implements TimerTarget {
           if (this.useTimerC) this.restartTimerC(); // every provisional resets Timer C (§16.7)
           this.state = 'proceeding';
           this.lastResponse = res;
-          this.handler.onResponse(res, this);
           const c = this.heldCancel;
           this.heldCancel = undefined;
           c?.release();
+          this.handler.onResponse(res, this);
           return;
         }
         this.lastResponse = res;
         this.clearTimers();
         this.stopTimerC();
+        this.request.compact(); // held now only for the ACK and matching: drop the parsed views
         if (this.isInvite && s < 300) {
           // RFC 6026 Accepted: stay 64·T1 so further 2xx (retransmits, forks) reach the TU
           this.state = 'accepted';
@@ -196,10 +197,13 @@ export class ClientTransaction implements TimerTarget {
           this.sendAck();
           this.dropHeldCancel();
         }
-        this.handler.onResponse(res, this);
-        if (this.state !== 'completed') return;
-        if (this.reliable) this.terminate();
-        else this.timeout = this.ctx.clock.set(this.isInvite ? this.ctx.timers.timerD : this.ctx.timers.t4, this, this.isInvite ? Timer.D : Timer.K);
+        // arm D/K before the TU runs, so a throwing TU cannot leave the transaction behind
+        if (!this.reliable) this.timeout = this.ctx.clock.set(this.isInvite ? this.ctx.timers.timerD : this.ctx.timers.t4, this, this.isInvite ? Timer.D : Timer.K);
+        try {
+          this.handler.onResponse(res, this);
+        } finally {
+          if (this.reliable) this.terminate();
+        }
         return;
       case 'completed':
         if (this.isInvite && s >= 300) {
@@ -216,6 +220,14 @@ export class ClientTransaction implements TimerTarget {
   }
 
   onTimer(kind: number): void {
+    try {
+      this.timerFired(kind);
+    } catch (e) {
+      this.ctx.tuError(e); // a TU callback threw inside a timer: contain it
+    }
+  }
+
+  private timerFired(kind: number): void {
     const t = this.ctx.timers;
     switch (kind) {
       case Timer.A:
@@ -244,8 +256,11 @@ export class ClientTransaction implements TimerTarget {
         this.ctx.stats.timeouts++;
         if (this.handler.onTimerC !== undefined) this.handler.onTimerC(this);
         else if (this.lastResponse === undefined) {
-          this.handler.onTimeout(this);
-          this.terminate();
+          try {
+            this.handler.onTimeout(this);
+          } finally {
+            this.terminate();
+          }
         } else this.handler.onTimeout(this);
         return;
       case Timer.CancelWait:
@@ -293,16 +308,22 @@ export class ClientTransaction implements TimerTarget {
   private timedOut(): void {
     this.ctx.stats.timeouts++;
     if (this.failover()) return;
-    this.handler.onTimeout(this);
-    this.terminate();
+    try {
+      this.handler.onTimeout(this);
+    } finally {
+      this.terminate();
+    }
   }
 
   private transportError(err: Error): void {
     if (this.state !== 'calling' && this.state !== 'trying' && this.state !== 'proceeding') return;
     this.ctx.stats.transportErrors++;
     if (this.failover()) return;
-    this.handler.onTransportError(this, err);
-    this.terminate();
+    try {
+      this.handler.onTransportError(this, err);
+    } finally {
+      this.terminate();
+    }
   }
 
   /** RFC 3263 §4.3: before any response, move to the next target with a new branch. */

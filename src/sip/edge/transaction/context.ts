@@ -18,6 +18,8 @@ export interface TransactionStats {
   strayResponses: number;
   /** Requests moved from UDP to TCP for their size. */
   udpToTcp: number;
+  /** Exceptions thrown by TU callbacks run from timers (contained). */
+  tuErrors: number;
 }
 
 export interface TxnContext {
@@ -31,4 +33,6 @@ export interface TxnContext {
   registerClient(txn: ClientTransaction): void;
   unregisterClient(txn: ClientTransaction): void;
   unregisterServer(txn: ServerTransaction): void;
+  /** A TU callback threw from a timer. */
+  tuError(err: unknown): void;
 }

@@ -128,6 +128,14 @@ export class ServerTransaction implements TimerTarget {
   }
 
   onTimer(kind: number): void {
+    try {
+      this.timerFired(kind);
+    } catch (e) {
+      this.ctx.tuError(e); // a TU callback threw inside a timer: contain it
+    }
+  }
+
+  private timerFired(kind: number): void {
     switch (kind) {
       case Timer.Trying:
         this.retx = undefined;
@@ -165,6 +173,11 @@ export class ServerTransaction implements TimerTarget {
   private send(res: SipResponse): void {
     this.lastResponse = res;
     this.ctx.transport.sendResponse(res, this.inbound, this.onSendError);
+    if (res.status >= 200) {
+      // from here on the transaction only absorbs and retransmits: keep the text, not the views
+      res.compact();
+      this.request.compact();
+    }
   }
 
   private clearTimers(): void {

@@ -29,6 +29,8 @@ export interface TransactionLayerOptions {
    * 1300), falling back to UDP if TCP fails. Default: off (many UDP-only peers never listen on TCP).
    */
   udpMaxBytes?: number;
+  /** Told about exceptions TU callbacks throw when run from a timer (they are contained). */
+  onTuError?: (err: unknown) => void;
 }
 
 export class TransactionLayer implements TxnContext {
@@ -38,7 +40,7 @@ export class TransactionLayer implements TxnContext {
   readonly tu: TransactionUser;
   readonly stats: TransactionStats = {
     clientTransactions: 0, serverTransactions: 0, retransmissionsSent: 0, retransmissionsAbsorbed: 0,
-    timeouts: 0, transportErrors: 0, failovers: 0, mergedRequests: 0, strayResponses: 0, udpToTcp: 0,
+    timeouts: 0, transportErrors: 0, failovers: 0, mergedRequests: 0, strayResponses: 0, udpToTcp: 0, tuErrors: 0,
   };
   readonly udpMaxBytes: number | undefined;
   private readonly clients = new Map<string, ClientTransaction>();
@@ -55,6 +57,14 @@ export class TransactionLayer implements TxnContext {
     this.trying = opts.trying ?? 'immediate';
     this.detectMerged = opts.detectMergedRequests ?? true;
     this.udpMaxBytes = opts.udpMaxBytes;
+    this.onTuError = opts.onTuError;
+  }
+
+  private readonly onTuError: ((err: unknown) => void) | undefined;
+
+  tuError(err: unknown): void {
+    this.stats.tuErrors++;
+    this.onTuError?.(err);
   }
 
   /** Live transactions (for tests and stats). */

@@ -280,3 +280,16 @@ t.test('Timer C (proxy INVITE): reset by each provisional, fires onTimerC, stops
   t.equal(h3.timeouts, 0, 'no Timer C after a final');
   t.equal(clock.pending, 0);
 });
+
+t.test('a TU callback throwing from a timer is contained and counted', async (t) => {
+  const { clock, layer } = setup();
+  const h = new RecordingHandler();
+  h.onTimeout = () => {
+    throw new Error('TU bug');
+  };
+  const txn = layer.sendRequest(ourRequest('OPTIONS'), PEER, h);
+  clock.advance(40000);
+  t.equal(layer.stats.tuErrors, 1);
+  t.equal(txn.state, 'terminated', 'the transaction still ended');
+  t.equal(clock.pending, 0, 'no timer left running');
+});
