@@ -21,7 +21,8 @@ t.test('dialogs outlive their app; routes do not; a new app takes over', async (
   const toTag = /;tag=([^;\s>]+)/.exec(header(ok, 'To') ?? '')?.[1];
   peer.send(request('ACK', peer, us, 'rc-1', { toTag, branch: 'z9hG4bKrcack' }), us.port, us.address);
   disconnect(first);
-  await new Promise((r) => setTimeout(r, 300));
+  const deadline = Date.now() + 10_000;
+  while (edge.stats().appConnections > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 
   peer.send(request('INFO', peer, us, 'rc-1', { cseq: 2, toTag }), us.port, us.address);
   t.equal(status(await peer.expect((m) => m.includes('rc-1') && /CSeq: 2 INFO/.test(m), 'INFO answer')), 481, 'in-dialog INFO: 481');
