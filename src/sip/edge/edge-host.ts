@@ -1,0 +1,149 @@
+// Runs the SIP edge off the main event loop and controls it from the spangate daemon.
+// `mode: 'worker'` (the default, see docs/sip-edge.md for the measurements) uses a worker
+// thread; `mode: 'child'` forks a child process. The edge is reached over its control socket
+// by drachtio-srf exactly as a real drachtio-server would be.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ClosedError, TimeoutError } from '../../errors.js';
+import type { EdgeToHost, HostToEdge } from './edge-runner.js';
+import type { EdgeLogger } from './logger.js';
+import { nullLogger } from './logger.js';
+import type { SipEdgeAddresses, SipEdgeOptions } from './server.js';
+
+export type EdgeMode = 'worker' | 'child';
+
+export interface EdgeHostOptions {
+  mode?: EdgeMode;
+  /** Start/stop timeout. */
+  timeoutMs?: number;
+  logger?: EdgeLogger;
+}
+
+/**
+ * The runner next to this file when built. Run from source through tsx (tests), this is the
+ * built copy in dist/: tsx's loader does not reach worker threads on Node 20, so a thread
+ * cannot load .ts. scripts/setup.sh builds dist/ before any test runs.
+ */
+function runnerPath(): string {
+  if (import.meta.url.endsWith('.js')) return fileURLToPath(new URL('./edge-runner.js', import.meta.url));
+  return fileURLToPath(new URL('../../../dist/sip/edge/edge-runner.js', import.meta.url));
+}
+
+export class SipEdgeHost {
+  private worker: Worker | undefined;
+  private child: ChildProcess | undefined;
+  private readonly mode: EdgeMode;
+  private readonly timeoutMs: number;
+  private readonly log: EdgeLogger;
+  private statsSeq = 0;
+  private readonly waiting = new Map<number, (s: Record<string, number>) => void>();
+  private listeners: Array<(m: EdgeToHost) => void> = [];
+  private exited = false;
+
+  constructor(opts: EdgeHostOptions = {}) {
+    this.mode = opts.mode ?? 'worker';
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.log = opts.logger ?? nullLogger;
+  }
+
+  private send(m: HostToEdge): void {
+    if (this.worker) this.worker.postMessage(m);
+    else this.child?.send(m);
+  }
+
+  private onMessage(m: EdgeToHost): void {
+    if (m.type === 'log') this.log[m.level](m.obj, m.msg);
+    else if (m.type === 'stats') {
+      this.waiting.get(m.id)?.(m.stats);
+      this.waiting.delete(m.id);
+    }
+    for (const l of [...this.listeners]) l(m);
+  }
+
+  private next<T extends EdgeToHost['type']>(types: T[], what: string): Promise<Extract<EdgeToHost, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((x) => x !== l);
+        reject(new TimeoutError(`sip edge ${what} timed out`, this.timeoutMs));
+      }, this.timeoutMs);
+      const l = (m: EdgeToHost): void => {
+        if (!(types as string[]).includes(m.type)) return;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((x) => x !== l);
+        resolve(m as Extract<EdgeToHost, { type: T }>);
+      };
+      this.listeners.push(l);
+    });
+  }
+
+  /** Starts the edge; resolves with its bound addresses. */
+  async start(opts: Omit<SipEdgeOptions, 'logger'>): Promise<SipEdgeAddresses> {
+    if (this.worker || this.child) throw new Error('edge already started');
+    const path = runnerPath();
+    const gone = (why: string): void => {
+      this.exited = true;
+      for (const l of [...this.listeners]) l({ type: 'failed', message: why });
+    };
+    if (this.mode === 'worker') {
+      this.worker = new Worker(path);
+      this.worker.on('message', (m: EdgeToHost) => this.onMessage(m));
+      this.worker.on('error', (err) => this.log.error({ err }, 'sip edge worker error'));
+      this.worker.on('exit', (code) => gone(`sip edge worker exited (${code})`));
+    } else {
+      this.child = fork(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      this.child.on('message', (m: EdgeToHost) => this.onMessage(m));
+      this.child.on('exit', (code) => gone(`sip edge process exited (${code})`));
+    }
+    const ready = this.next(['ready', 'failed'], 'start');
+    this.send({ type: 'start', opts });
+    const m = await ready;
+    if (m.type === 'failed') {
+      await this.kill();
+      throw new ClosedError(m.message);
+    }
+    return m.addr;
+  }
+
+  /** Counters of the running edge. */
+  stats(): Promise<Record<string, number>> {
+    if (this.exited) return Promise.reject(new ClosedError('sip edge not running'));
+    const id = ++this.statsSeq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new TimeoutError('sip edge stats timed out', this.timeoutMs));
+      }, this.timeoutMs);
+      this.waiting.set(id, (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      this.send({ type: 'stats', id });
+    });
+  }
+
+  /** Stops the edge gracefully, killing it if it does not answer in time. */
+  async stop(): Promise<void> {
+    if (!this.worker && !this.child) return;
+    if (!this.exited) {
+      const done = this.next(['stopped', 'failed'], 'stop');
+      this.send({ type: 'stop' });
+      await done.catch(() => undefined);
+    }
+    await this.kill();
+  }
+
+  private async kill(): Promise<void> {
+    const w = this.worker;
+    const c = this.child;
+    this.worker = undefined;
+    this.child = undefined;
+    if (w) await w.terminate();
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await exited;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// The embedded SIP edge: SIP transports + UA layer + the drachtio control socket, in the
+// current thread. edge-worker.ts runs it off the main event loop; main.ts runs it standalone.
+
+import type tls from 'node:tls';
+import { ControlServer } from './control/control-server.js';
+import type { EdgeLogger } from './logger.js';
+import { nullLogger } from './logger.js';
+import { UaContext, type OverloadLimits, type UaTimers } from './ua/context.js';
+import { SipNet, type Listener } from './ua/net-adapter.js';
+import type { TlsOptions } from './transport/index.js';
+import { UserAgent } from './ua/user-agent.js';
+
+export interface SipEdgeOptions {
+  /** SIP listeners, e.g. `[{proto:'udp', host:'127.0.0.10', port:5060}]`; port 0 = ephemeral. */
+  sip: Listener[];
+  control: {
+    host: string;
+    port: number;
+    secret: string;
+    /** TLS for the control socket (node TLS server options). */
+    tls?: tls.TlsOptions;
+    /** Plain-TCP port beside the TLS one (srf reconnects over plain TCP). */
+    plainPort?: number;
+  };
+  /** Client certificate and trusted CAs for outbound SIP over TLS. */
+  tlsClient?: TlsOptions;
+  timers?: Partial<UaTimers>;
+  /** Host name → IP address(es), consulted before DNS (several: tried in order). */
+  hostMap?: Record<string, string | string[]>;
+  overload?: Partial<OverloadLimits>;
+  /** Header names passed through with their exact case (DRACHTIO_PRESERVE_HEADER_NAMES). */
+  preserveHeaderNames?: string[];
+  /** Version reported to apps; must match ^v\d+\.\d+\.\d+ for srf to ping outside test mode. */
+  version?: string;
+  logger?: EdgeLogger;
+}
+
+export interface SipEdgeAddresses {
+  sip: Listener[];
+  controlPort: number;
+  controlPlainPort: number | undefined;
+}
+
+export const DEFAULT_TIMERS: UaTimers = { t1: 500, t2: 4000, t1For2xx: 500, pendingRequestMs: 64_000, minSessionExpires: 90 };
+export const DEFAULT_OVERLOAD: OverloadLimits = { maxInviteRate: 0, maxPendingRequests: 5000, retryAfterSec: 5 };
+
+export class SipEdge {
+  private readonly net: SipNet;
+  private readonly control: ControlServer;
+  private readonly ua: UserAgent;
+  private started = false;
+
+  constructor(opts: SipEdgeOptions) {
+    const log = opts.logger ?? nullLogger;
+    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, tlsClient: opts.tlsClient, t1: opts.timers?.t1, t2: opts.timers?.t2, logger: log });
+    this.control = new ControlServer({
+      host: opts.control.host,
+      port: opts.control.port,
+      secret: opts.control.secret,
+      tls: opts.control.tls,
+      plainPort: opts.control.plainPort,
+      version: opts.version,
+      logger: log,
+    });
+    const ctx = new UaContext(
+      this.net,
+      this.control,
+      { ...DEFAULT_TIMERS, ...opts.timers },
+      { ...DEFAULT_OVERLOAD, ...opts.overload },
+      log,
+      opts.preserveHeaderNames ?? [],
+    );
+    this.ua = new UserAgent(ctx);
+    this.control.setHandler(this.ua);
+    this.control.setHostports(() => {
+      const ls = this.net.listeners();
+      return {
+        hostports: ls.map((l) => `${l.proto}/${l.external ?? l.host}:${l.port}`).join(','),
+        localHostports: ls.map((l) => `${l.proto}/${l.host}:${l.port}`).join(','),
+      };
+    });
+  }
+
+  async start(): Promise<SipEdgeAddresses> {
+    if (this.started) throw new Error('edge already started');
+    this.started = true;
+    await this.net.start();
+    try {
+      const ports = await this.control.listen();
+      return { sip: this.net.listeners(), controlPort: ports[0], controlPlainPort: ports[1] };
+    } catch (err) {
+      await this.net.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.ua.close();
+    await this.control.close();
+    await this.net.stop();
+  }
+
+  /** Counters for metrics (read at scrape time). */
+  stats(): Record<string, number> {
+    const c = this.ua.ctx;
+    return {
+      ...this.net.stats,
+      ...this.ua.stats,
+      dialogs: c.dialogs.size,
+      serverTransactions: c.serverById.size,
+      clientTransactions: c.clientById.size,
+      appConnections: this.control.connections().length,
+    };
+  }
+}
