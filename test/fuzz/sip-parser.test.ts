@@ -4,6 +4,7 @@
 // to something that parses, the live process keeps serving the next valid message, and heap
 // use stays bounded. Seed and iteration count: SG_FUZZ_SEED, SG_FUZZ_ITERATIONS.
 import t from 'tap';
+import { fileURLToPath } from 'node:url';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,7 +29,8 @@ function rnd(n: number): number {
   return state % n;
 }
 
-const DIR = '/work/shared/testdata/rfc4475';
+// RFC 4475 (public test data), copied from the team's shared/testdata.
+const DIR = fileURLToPath(new URL('../fixtures/rfc4475', import.meta.url));
 const FIXTURES: Buffer[] = readdirSync(DIR)
   .filter((f) => f.endsWith('.dat'))
   .map((f) => readFileSync(`${DIR}/${f}`));

@@ -1,10 +1,12 @@
 // RFC 4475 torture messages: the valid ones parse with the right values, the invalid
 // ones are refused with a typed SipParseError naming the reason.
 import t from 'tap';
+import { fileURLToPath } from 'node:url';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseMessage, serializeMessage, SipParseError, SipRequest, SipResponse } from '../../../../../src/sip/edge/message/index.js';
 
-const DIR = '/work/shared/testdata/rfc4475';
+// RFC 4475 (public test data), copied from the team's shared/testdata.
+const DIR = fileURLToPath(new URL('../../../../fixtures/rfc4475', import.meta.url));
 const load = (name: string): Buffer => readFileSync(`${DIR}/${name}.dat`);
 const req = (name: string): SipRequest => {
   const m = parseMessage(load(name));
