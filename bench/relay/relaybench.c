@@ -49,8 +49,8 @@ static struct {
     const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr, *codec;
     int port_min, port_max, n, pid, relay_prio;
     double seconds, warmup;
-} opt = { .gen_addr = "127.0.3.10", .sink_addr = "127.0.3.20", .seconds = 10, .warmup = 1, .port_min = 45000,
-          .port_max = 49999, .n = 100, .codec = "PCMU" };
+} opt = { .gen_addr = "127.0.12.10", .sink_addr = "127.0.12.20", .seconds = 10, .warmup = 1, .port_min = 25000,
+          .port_max = 29999, .n = 100, .codec = "PCMU" };
 static int transcode;                      /* --codec other than PCMU: per-stream sinks */
 static int sink_fds[MAX_N];
 static uint16_t sink_ports[MAX_N];
