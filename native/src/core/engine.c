@@ -122,6 +122,16 @@ static void fast_remove(media_thread *mt, rtp_ep *ep)
     ep->fast_pos = UINT32_MAX;
 }
 
+void mt_rearm(media_thread *mt, const rtp_ep *ep, int rtcp)
+{
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+    int fd = rtcp ? ep->rtcp_fd : ep->rtp_fd;
+
+    /* EPOLL_CTL_MOD re-polls the socket and queues an event now if data is still waiting. */
+    ev.data.u64 = ((uint64_t)(rtcp ? TAG_RTCP : TAG_RTP) << 32) | ep->index;
+    (void)epoll_ctl(mt->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
 uint8_t *mt_xbuf(media_thread *mt)
 {
     if (mt->nx >= MT_BATCH)
@@ -137,7 +147,9 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
     switch (c->type) {
     case CMD_EP_ADD: {
         rtp_ep *ep = &e->eps[c->index];
-        struct epoll_event ev = { .events = EPOLLIN };
+        /* Edge-triggered: ep_on_readable drains the socket to EAGAIN, so a level-triggered
+         * entry would only be polled once more by the next epoll_wait to find it empty. */
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
         ep->owned_pos = mt->nowned;
         mt->owned[mt->nowned++] = c->index;
         ep->fast_pos = UINT32_MAX;
