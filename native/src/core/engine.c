@@ -432,6 +432,7 @@ static int thread_setup(engine *e, media_thread *mt, uint32_t index)
         mt->rxmsg[i].msg_hdr.msg_iov = &mt->rxiov[i];
         mt->rxmsg[i].msg_hdr.msg_iovlen = 1;
         mt->rxmsg[i].msg_hdr.msg_name = &mt->rxaddr[i].u;
+        mt->rxmsg[i].msg_hdr.msg_namelen = sizeof(mt->rxaddr[i].u);
     }
     mt->epfd = epoll_create1(EPOLL_CLOEXEC);
     mt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

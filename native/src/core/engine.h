@@ -111,6 +111,7 @@ struct media_thread {
     struct mmsghdr rxmsg[MT_BATCH];
     struct iovec rxiov[MT_BATCH];
     sg_sockaddr rxaddr[MT_BATCH];
+    uint32_t rx_dirty;            /* rxmsg entries whose msg_namelen the last recvmmsg changed */
     /* send batch: iovecs point into rxbuf (forwarded in place) or xbuf (transcoded) */
     struct mmsghdr txmsg[MT_BATCH];
     struct iovec txiov[MT_BATCH];

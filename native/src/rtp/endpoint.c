@@ -715,9 +715,11 @@ void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now)
      * other receive error here), so that saves the extra call that would only say EAGAIN. */
     for (round = 0; round < 4; round++) {
         int n;
-        for (i = 0; i < MT_BATCH; i++)
+        /* Only the entries the previous call filled had their address length changed. */
+        for (i = 0; i < mt->rx_dirty; i++)
             mt->rxmsg[i].msg_hdr.msg_namelen = sizeof(mt->rxaddr[i].u);
         n = recvmmsg(fd, mt->rxmsg, MT_BATCH, MSG_DONTWAIT, NULL);
+        mt->rx_dirty = n > 0 ? (uint32_t)n : 0;
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
