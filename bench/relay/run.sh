@@ -62,6 +62,9 @@ ss -Hlun | grep -q "$NET.2:$NG_PORT" || { echo "rtpengine did not start"; tail "
 
 gen=()
 if [ "$FIFO" = 1 ]; then gen=(chrt -f 20); fi
+# SINK_PRIO: the sink thread's SCHED_FIFO priority (0 = SCHED_OTHER, empty = the generator's).
+sinkp=()
+if [ -n "${SINK_PRIO:-}" ]; then sinkp=(--sink-prio "$SINK_PRIO"); fi
 : >"$OUT/results.txt"
 for n in $STEPS; do
   for rep in $(seq "$REPEAT"); do
@@ -70,9 +73,9 @@ for n in $STEPS; do
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
       if [ "$target" = native ]; then
         line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
-          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" --n "$n" --seconds "$SECS")
+          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       else
-        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" --n "$n" --seconds "$SECS")
+        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       fi
       echo "$line load=$load psi10=$psi rep=$rep" | tee -a "$OUT/results.txt"
     done
@@ -90,9 +93,9 @@ for codec in $TX_CODECS; do
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
       if [ "$target" = native ]; then
         line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
-          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" --n "$n" --seconds "$TX_SECS" --codec "$codec")
+          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$TX_SECS" --codec "$codec")
       else
-        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" --n "$n" \
+        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" \
           --seconds "$TX_SECS" --codec "$codec")
       fi
       echo "$line load=$load psi10=$psi" | tee -a "$OUT/transcode.txt"
