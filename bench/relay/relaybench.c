@@ -14,6 +14,7 @@
  *
  *   relaybench --target native --sgrelay PATH --relay-addr A --port-min P --port-max Q --n N
  *              [--relay-prio P: run sgrelay under SCHED_FIFO P]
+ *              [--sink-prio P: sink thread at SCHED_FIFO P, 0 = SCHED_OTHER; default: inherit]
  *   relaybench --target rtpengine --ng ADDR:PORT --pid PID --n N
  * common: --gen-addr A --sink-addr A --seconds S --warmup S
  * Prints one line: "RESULT key=value ...". */
@@ -47,10 +48,11 @@
 
 static struct {
     const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr, *codec;
-    int port_min, port_max, n, pid, relay_prio;
+    int port_min, port_max, n, pid, relay_prio, sink_prio;
     double seconds, warmup;
-} opt = { .gen_addr = "127.0.3.10", .sink_addr = "127.0.3.20", .seconds = 10, .warmup = 1, .port_min = 45000,
-          .port_max = 49999, .n = 100, .codec = "PCMU" };
+} opt = { .gen_addr = "127.0.12.10", .sink_addr = "127.0.12.20", .seconds = 10, .warmup = 1, .port_min = 25000,
+          .port_max = 29999, .n = 100, .codec = "PCMU",
+          .sink_prio = -1 };
 static int transcode;                      /* --codec other than PCMU: per-stream sinks */
 static int sink_fds[MAX_N];
 static uint16_t sink_ports[MAX_N];
@@ -343,6 +345,19 @@ static void sink_transcoded(int s, const uint8_t *buf, size_t len, uint64_t rx)
     account(rx, t0_ns + (frame * (uint64_t)opt.n + (uint64_t)s) * spacing_ns);
 }
 
+/* --sink-prio: the sink stands for the wire. At the generator's FIFO priority every delivered
+ * packet preempts the relay under test on its own CPU (the delivery runs in the relay's send
+ * call); below the relays it takes what they leave. Latency is read from kernel receive
+ * timestamps, so the sink's own scheduling does not enter it. -1: inherit. */
+static void sink_sched(void)
+{
+    struct sched_param sp = { .sched_priority = opt.sink_prio };
+    if (opt.sink_prio > 0)
+        (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    else if (opt.sink_prio == 0)
+        (void)pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
+}
+
 static void *sink_main(void *arg)
 {
     static uint8_t bufs[RXB][256];
@@ -352,6 +367,7 @@ static void *sink_main(void *arg)
     int i;
 
     (void)arg;
+    sink_sched();
     for (i = 0; i < RXB; i++) {
         iov[i].iov_base = bufs[i];
         iov[i].iov_len = sizeof(bufs[i]);
@@ -400,6 +416,7 @@ static void *sink_main_transcoded(void *arg)
     int ep = epoll_create1(0), i;
 
     (void)arg;
+    sink_sched();
     for (i = 0; i < opt.n; i++) {
         struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
         epoll_ctl(ep, EPOLL_CTL_ADD, sink_fds[i], &ev);
@@ -511,7 +528,7 @@ int main(int argc, char **argv)
         { "target", 1, 0, 't' }, { "sgrelay", 1, 0, 's' }, { "relay-addr", 1, 0, 'r' }, { "ng", 1, 0, 'g' },
         { "pid", 1, 0, 'p' }, { "n", 1, 0, 'n' }, { "seconds", 1, 0, 'S' }, { "warmup", 1, 0, 'W' },
         { "gen-addr", 1, 0, 'G' }, { "sink-addr", 1, 0, 'K' }, { "port-min", 1, 0, 'a' }, { "port-max", 1, 0, 'b' },
-        { "relay-prio", 1, 0, 'P' }, { "codec", 1, 0, 'C' },
+        { "relay-prio", 1, 0, 'P' }, { "codec", 1, 0, 'C' }, { "sink-prio", 1, 0, 'Q' },
         { 0, 0, 0, 0 } };
     struct rlimit rl;
     pthread_t st, tt;
@@ -535,6 +552,7 @@ int main(int argc, char **argv)
         case 'a': opt.port_min = atoi(optarg); break;
         case 'b': opt.port_max = atoi(optarg); break;
         case 'P': opt.relay_prio = atoi(optarg); break;
+        case 'Q': opt.sink_prio = atoi(optarg); break;
         case 'C': opt.codec = optarg; break;
         default: return 2;
         }

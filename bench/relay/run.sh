@@ -6,8 +6,8 @@
 # bench/out/relay/results.{md,txt}. Bounded: about 15 s per pass-through row, 9 s per ladder row.
 #   TX_CODECS="opus G722" TX_STEPS="50 100 150 200 300 400 600" TX_SECS=5
 #   bash bench/relay/run.sh    # STEPS="100 500 1000" REPEAT=1 SECS=10 FIFO=1 SGRELAY_THREADS=2
-# Addresses (our loopback block): rtpengine 127.0.3.2 (NG 44010, media 45000-49999),
-# native relay 127.0.3.3 (45000-49999), generator 127.0.3.10, sink 127.0.3.20.
+# Addresses (NET, a loopback /24 of your own; default 127.0.12): rtpengine NET.2 (NG NG_PORT,
+# media RTPE_PORTS), native relay NET.3 (SG_PORTS), generator NET.10, sink NET.20.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS=${STEPS:-"100 500 1000"}
@@ -17,6 +17,12 @@ FIFO=${FIFO:-1}
 # Media threads of the native relay: one per core of this 2-core box (rtpengine runs its
 # default 4 worker threads).
 export SGRELAY_THREADS=${SGRELAY_THREADS:-2}
+NET=${NET:-127.0.12}
+NG_PORT=${NG_PORT:-65000}
+RTPE_PORTS=${RTPE_PORTS:-"20000 24999"}
+SG_PORTS=${SG_PORTS:-"25000 29999"}
+read -r RTPE_MIN RTPE_MAX <<<"$RTPE_PORTS"
+read -r SG_MIN SG_MAX <<<"$SG_PORTS"
 OUT=bench/out/relay
 mkdir -p "$OUT"
 
@@ -30,10 +36,10 @@ cat >"$OUT/rtpengine.conf" <<CONF
 [rtpengine]
 table = -1
 no-fallback = true
-interface = 127.0.3.2
-listen-ng = 127.0.3.2:44010
-port-min = 45000
-port-max = 49999
+interface = $NET.2
+listen-ng = $NET.2:$NG_PORT
+port-min = $RTPE_MIN
+port-max = $RTPE_MAX
 log-level = 4
 log-stderr = true
 foreground = true
@@ -49,13 +55,16 @@ RTPE=$!
 cleanup() { kill "$RTPE" 2>/dev/null || true; wait "$RTPE" 2>/dev/null || true; }
 trap cleanup EXIT
 for _ in $(seq 100); do
-  ss -Hlun 2>/dev/null | grep -q '127.0.3.2:44010' && break
+  ss -Hlun 2>/dev/null | grep -q "$NET.2:$NG_PORT" && break
   sleep 0.1
 done
-ss -Hlun | grep -q '127.0.3.2:44010' || { echo "rtpengine did not start"; tail "$OUT/rtpengine.log"; exit 1; }
+ss -Hlun | grep -q "$NET.2:$NG_PORT" || { echo "rtpengine did not start"; tail "$OUT/rtpengine.log"; exit 1; }
 
 gen=()
 if [ "$FIFO" = 1 ]; then gen=(chrt -f 20); fi
+# SINK_PRIO: the sink thread's SCHED_FIFO priority (0 = SCHED_OTHER, empty = the generator's).
+sinkp=()
+if [ -n "${SINK_PRIO:-}" ]; then sinkp=(--sink-prio "$SINK_PRIO"); fi
 : >"$OUT/results.txt"
 for n in $STEPS; do
   for rep in $(seq "$REPEAT"); do
@@ -63,10 +72,10 @@ for n in $STEPS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
       if [ "$target" = native ]; then
-        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr 127.0.3.3 \
-          --port-min 45000 --port-max 49999 --relay-prio "$relay_prio" --n "$n" --seconds "$SECS")
+        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
+          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       else
-        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng 127.0.3.2:44010 --pid "$RTPE" --n "$n" --seconds "$SECS")
+        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       fi
       echo "$line load=$load psi10=$psi rep=$rep" | tee -a "$OUT/results.txt"
     done
@@ -83,10 +92,10 @@ for codec in $TX_CODECS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
       if [ "$target" = native ]; then
-        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr 127.0.3.3 \
-          --port-min 45000 --port-max 49999 --relay-prio "$relay_prio" --n "$n" --seconds "$TX_SECS" --codec "$codec")
+        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
+          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$TX_SECS" --codec "$codec")
       else
-        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng 127.0.3.2:44010 --pid "$RTPE" --n "$n" \
+        line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" \
           --seconds "$TX_SECS" --codec "$codec")
       fi
       echo "$line load=$load psi10=$psi" | tee -a "$OUT/transcode.txt"

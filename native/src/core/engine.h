@@ -111,6 +111,7 @@ struct media_thread {
     struct mmsghdr rxmsg[MT_BATCH];
     struct iovec rxiov[MT_BATCH];
     sg_sockaddr rxaddr[MT_BATCH];
+    uint32_t rx_dirty;            /* rxmsg entries whose msg_namelen the last recvmmsg changed */
     /* send batch: iovecs point into rxbuf (forwarded in place) or xbuf (transcoded) */
     struct mmsghdr txmsg[MT_BATCH];
     struct iovec txiov[MT_BATCH];
@@ -159,6 +160,10 @@ int engine_hook_del(uint32_t thread, int hook);
 
 /* Media thread: puts endpoint slot `index` on the fast list (no-op when it is on it). */
 void mt_fast_add(media_thread *mt, uint32_t index);
+/* Media thread: RTP/RTCP sockets are edge-triggered; a reader that stops before EAGAIN calls
+ * this so the rest is reported again by the next epoll_wait. */
+struct rtp_ep;
+void mt_rearm(media_thread *mt, const struct rtp_ep *ep, int rtcp);
 /* Media thread: a buffer for a generated packet within the current batch, or NULL. */
 uint8_t *mt_xbuf(media_thread *mt);
 

@@ -710,13 +710,23 @@ void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now)
     int fd = rtcp ? ep->rtcp_fd : ep->rtp_fd, round;
     uint32_t i;
 
+    /* The socket is edge-triggered (engine.c): read until the kernel has no more. recvmmsg
+     * returning fewer than asked means it met EAGAIN (UDP on an unconnected socket has no
+     * other receive error here), so that saves the extra call that would only say EAGAIN. */
     for (round = 0; round < 4; round++) {
         int n;
-        for (i = 0; i < MT_BATCH; i++)
+        /* Only the entries the previous call filled had their address length changed. */
+        for (i = 0; i < mt->rx_dirty; i++)
             mt->rxmsg[i].msg_hdr.msg_namelen = sizeof(mt->rxaddr[i].u);
         n = recvmmsg(fd, mt->rxmsg, MT_BATCH, MSG_DONTWAIT, NULL);
-        if (n <= 0)
-            break;
+        mt->rx_dirty = n > 0 ? (uint32_t)n : 0;
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            continue;         /* a pending socket error is consumed by this call: read on */
+        }
+        if (n == 0)
+            return;
         for (i = 0; i < (uint32_t)n; i++) {
             uint8_t *buf = mt->rxbuf[i];
             uint32_t len = mt->rxmsg[i].msg_len;
@@ -733,9 +743,11 @@ void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now)
                 break;
         }
         mt_flush(mt);
-        if ((uint32_t)n < MT_BATCH || ep->rtp_fd < 0)
-            break;
+        if (ep->rtp_fd < 0 || (uint32_t)n < MT_BATCH)
+            return;
     }
+    /* Fairness limit reached with data possibly left: have epoll report the socket again. */
+    mt_rearm(mt, ep, rtcp);
 }
 
 static void send_now(media_thread *mt, int fd, const sg_sockaddr *to, const uint8_t *buf, int len)
