@@ -80,6 +80,8 @@ export class MediaSubsystem implements Subsystem {
   async reload(config: SpangateConfig): Promise<void> {
     this.#cfg = config;
     // media.rtpengine.* needs a restart; a first SIP trunk arriving by reload starts rtpengine.
+    // TODO(next): media.timeoutMs and checkIntervalMs are reloadable but RtpengineRelay takes
+    // them at construction; new values apply to the relay only after a restart for now.
     if (!this.#sup && rtpengineNeeded(config)) await this.#startRtpengine();
   }
 

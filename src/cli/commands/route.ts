@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { adminRequest } from '../../admin/index.js';
 import { loadConfig } from '../../config/index.js';
+import { AdminError } from '../../errors.js';
 import { compileFromConfig, routeTest, type RouteTestResult } from '../../routing/subsystem.js';
 import { liveTarget, parseMs } from '../args.js';
 import { out } from '../output.js';
@@ -36,7 +37,14 @@ export function addRouteCommands(program: Command): void {
         source = `offline, routing of ${o.config}`;
       } else {
         const t = liveTarget({ ...(o.socket ? { socket: o.socket } : {}), ...(o.timeout ? { timeout: o.timeout } : {}) });
-        res = await adminRequest<RouteTestResult>(t.socket, 'route.test', req, t.timeoutMs);
+        try {
+          res = await adminRequest<RouteTestResult>(t.socket, 'route.test', req, t.timeoutMs);
+        } catch (e) {
+          if (e instanceof AdminError && e.reason === 'not-running') {
+            throw new AdminError(`${e.message}; to evaluate a config file offline: --config FILE`, 'not-running', { cause: e });
+          }
+          throw e;
+        }
         source = `running daemon at ${t.socket}`;
       }
       if (o.json) {

@@ -47,4 +47,5 @@ t.test('route test arguments', async (t) => {
   t.match(help.stdout, /^Usage: spangate route test \[options\] <from-trunk> <number>/);
   const none = await cli(['route', 'test', 'carrier', '1', '--socket', '/nonexistent/admin.sock']);
   t.equal(none.code, 3, 'no daemon: exit 3');
+  t.match(none.stderr, /daemon is not running .*; to evaluate a config file offline: --config FILE/);
 });
