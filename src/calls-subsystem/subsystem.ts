@@ -99,8 +99,8 @@ export class CallsSubsystem implements Subsystem {
     if (this.#reg.size === 0) return;
     this.#log.info({ activeCalls: this.#reg.size }, 'waiting for active calls to end');
     await new Promise<void>((resolve) => {
+      // Not unref'd: the wait is bounded by the deadline and must not end with the event loop.
       const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      timer.unref();
       function done(): void {
         clearTimeout(timer);
         resolve();
