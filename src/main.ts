@@ -3,12 +3,17 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
+import { CallRegistry } from './call/registry.js';
+import { CallsSubsystem } from './calls-subsystem/subsystem.js';
+import { CdrSubsystem } from './cdr/subsystem.js';
 import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
 import { Daemon, PidLock } from './daemon/index.js';
 import { ConfigError } from './errors.js';
 import { loadNative } from './ffi/native.js';
 import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
+import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
+import { RoutingSubsystem } from './routing/subsystem.js';
 import { VERSION } from './version.js';
 
 export interface StartOptions {
@@ -71,12 +76,23 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   };
   const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
 
+  // The call core and the subsystems around it. Started in this order, stopped in reverse:
+  // calls end (and their CDRs are written) before media, routing and the CDR store go away.
+  const cdr = new CdrSubsystem({ config, log: logs.child('cdr'), metrics });
+  const media = new MediaSubsystem({ config, log: logs.child('media'), metrics });
+  const routing = new RoutingSubsystem({ config, log: logs.child('routing'), admin: methods });
+  const registry = new CallRegistry();
+  registry.onEnded((r) => cdr.record(r));
+  const calls = new CallsSubsystem({ config, log: logs.child('calls'), metrics, admin: methods, registry });
+  // TODO(next): the SIP edge and legs (src/sip) and TDM legs take `registry`, `routing`,
+  // `media.relay` and `calls.accepting` here, and report trunk health to `calls`.
+
   daemon = new Daemon({
     config,
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, calls],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,

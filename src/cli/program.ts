@@ -2,8 +2,11 @@
 // 3 daemon not running. The only commander user.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { addCdrCommands } from './commands/cdr.js';
 import { addConfigCommands } from './commands/config.js';
 import { addDaemonCommands } from './commands/daemon.js';
+import { addRouteCommands } from './commands/route.js';
+import { addShowCommands } from './commands/show.js';
 import { addStatusCommands } from './commands/status.js';
 import { EXIT, report } from './output.js';
 
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   addDaemonCommands(program);
   addStatusCommands(program);
   addConfigCommands(program);
+  addShowCommands(program);
+  addRouteCommands(program);
+  addCdrCommands(program);
   return program;
 }
 

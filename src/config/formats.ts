@@ -3,6 +3,9 @@
 // A format's check throws a plain Error whose message is the reason; callers wrap it.
 import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
+import { mediaFormats } from './schema/media.js';
+import { routingFormats } from './schema/routing.js';
+import { sipFormats } from './schema/sip.js';
 
 export interface FormatDef {
   /** Throws an Error (message = reason) when the value is not acceptable. */
@@ -123,6 +126,17 @@ export const FORMATS: Record<string, FormatDef> = {
     },
     coerce: parseLevelMap,
   },
+  'optional-abs-path': {
+    check(v) {
+      if (v !== '') checkAbsPath(v);
+    },
+  },
+  // Formats the subsystem sections declare next to their keys; numbers get env coercion here.
+  ...sipFormats,
+  ...routingFormats,
+  'udp-port': { ...mediaFormats['udp-port'], coerce: toInt },
+  'non-negative-int': { ...mediaFormats['non-negative-int'], coerce: toInt },
+  'optional-ip-address': mediaFormats['optional-ip-address'],
 };
 
 /** The check for one schema `format` value: a registered name or an array of allowed values. */

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { FORMATS } from './formats.js';
-import { deepClone, deepFreeze } from './keys.js';
+import { deepClone, deepFreeze, deletePath, getPath, listKeys } from './keys.js';
 import { validateCrossKeys, type Problem } from './rules.js';
 import { schema, type SpangateConfig } from './schema.js';
 import { checkEnv, checkTree } from './validate.js';
@@ -78,8 +78,19 @@ export function loadConfigObject(raw: unknown, opts: LoadOptions & { file?: stri
 
   // convict mutates the schema it is given, so each load gets its own copy.
   const conf = convict(deepClone(schema) as unknown as convict.Schema<SpangateConfig>, { env: { ...env }, args: [] });
+  // convict walks into object values and fails on maps of objects (sip.trunks): keys whose
+  // value is an object are set whole after the load, unless the environment overrides them.
+  const tree = deepClone(raw) as Record<string, unknown>;
+  const whole: [string, unknown][] = [];
+  for (const { path, spec } of listKeys(schema)) {
+    const v = getPath(tree, path);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    deletePath(tree, path);
+    if (env[spec.env] === undefined) whole.push([path, v]);
+  }
   try {
-    conf.load(raw as object);
+    conf.load(tree);
+    for (const [path, v] of whole) conf.set(path as never, v as never);
     conf.validate({ allowed: 'strict' });
   } catch (err) {
     // Our own checks above should have caught everything; this is the safety net.

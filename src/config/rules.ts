@@ -2,6 +2,8 @@
 // subsystems append their rules here.
 import type { SpangateConfig } from './schema.js';
 import { dirname } from 'node:path';
+import { mediaRules } from './schema/media.js';
+import { routingRules } from './schema/routing.js';
 
 export interface Problem {
   path: string;
@@ -28,6 +30,13 @@ export function validateCrossKeys(cfg: SpangateConfig): Problem[] {
   }
   if (admin.requestTimeoutMs === 0) {
     problems.push({ path: 'admin.requestTimeoutMs', reason: 'must be greater than 0' });
+  }
+  // Sections that bring their own rules.
+  for (const [path, reason] of [
+    ...mediaRules(cfg.media),
+    ...routingRules(cfg.routing as unknown as Parameters<typeof routingRules>[0]),
+  ]) {
+    problems.push({ path, reason });
   }
   return problems;
 }

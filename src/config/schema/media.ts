@@ -6,7 +6,7 @@ const key = <T>(k: Key<T>): Key<T> => k;
 
 export const mediaSchema = {
   relay: key<'rtpengine' | 'native'>({
-    doc: 'Media relay for SIP⇄SIP calls: Debian\'s rtpengine, or the native engine (later).',
+    doc: 'Media relay for SIP⇄SIP calls: Debian\'s rtpengine (started or used only while at least one SIP trunk is configured), or the native engine (later).',
     format: ['rtpengine', 'native'], default: 'rtpengine', env: 'SPANGATE_MEDIA_RELAY', reloadable: false,
   }),
   timeoutMs: key<number>({

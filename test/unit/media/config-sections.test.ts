@@ -6,10 +6,12 @@ import t from 'tap';
 import { mediaSchema, mediaFormats, mediaRules } from '../../../src/config/schema/media.js';
 import { sipSchema, sipFormats } from '../../../src/config/schema/sip.js';
 import { routingSchema, routingFormats, routingRules } from '../../../src/config/schema/routing.js';
-import { cdrSchema } from '../../../src/config/schema/cdr.js';
+import { cdrSchema, cdrFile } from '../../../src/config/schema/cdr.js';
+import { FORMATS } from '../../../src/config/formats.js';
 
-const formats: Record<string, { check(v: unknown): void }> = { ...mediaFormats, ...sipFormats, ...routingFormats };
-const FOUNDATION = new Set(['duration-ms', 'abs-path', 'ip-address', 'tcp-port']);
+// The sections' own formats, and (now that they are composed) every registered format.
+const formats: Record<string, { check(v: unknown): void }> = { ...FORMATS, ...mediaFormats, ...sipFormats, ...routingFormats };
+const FOUNDATION = new Set(Object.keys(FORMATS));
 
 function walk(node: Record<string, unknown>, path: string, out: [string, Record<string, unknown>][]): void {
   for (const [k, v] of Object.entries(node)) {
@@ -60,4 +62,9 @@ t.test('cross-key rules name the key', async (t) => {
   t.same(routingRules(r), [['routing.sites[0].ranges[0].owner', 'unknown trunk "pbx"']]);
   r.trunks = { ...r.trunks, pbx: { role: 'pbx' as const } } as typeof r.trunks;
   t.same(routingRules(r), []);
+});
+
+t.test('cdr.path empty means cdr.sqlite in the state directory', async (t) => {
+  t.equal(cdrFile({ cdr: { path: '' }, daemon: { stateDir: '/var/lib/spangate/' } }), '/var/lib/spangate/cdr.sqlite');
+  t.equal(cdrFile({ cdr: { path: '/srv/cdr.db' }, daemon: { stateDir: '/var/lib/spangate' } }), '/srv/cdr.db');
 });
