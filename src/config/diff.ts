@@ -13,6 +13,24 @@ export interface Change {
   reloadable: boolean;
 }
 
+/** Field names inside structured values (e.g. sip.trunks.<id>.authPassword) that hold secrets. */
+const SECRET_FIELD = /password|secret/i;
+
+/** A copy of a structured value with every secret-named field redacted, at any depth. */
+function redactFields(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactFields);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    out[k] = SECRET_FIELD.test(k) && typeof x === 'string' && x !== '' ? REDACTED : redactFields(x);
+  }
+  return out;
+}
+
+function show(spec: { sensitive?: boolean }, v: unknown): unknown {
+  return spec.sensitive ? REDACTED : redactFields(v);
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -26,21 +44,25 @@ export function diffConfigs(a: unknown, b: unknown, root: SchemaSection = schema
     if (same(from, to)) continue;
     out.push({
       path,
-      from: spec.sensitive ? REDACTED : from,
-      to: spec.sensitive ? REDACTED : to,
+      from: show(spec, from),
+      to: show(spec, to),
       reloadable: spec.reloadable,
     });
   }
   return out;
 }
 
-/** A copy with every sensitive key replaced by "<redacted>" (empty values stay empty). */
+/**
+ * A copy with every sensitive key replaced by "<redacted>" (empty values stay empty), and every
+ * password/secret field inside structured values (trunk lists) redacted too.
+ */
 export function redact<T>(cfg: T, root: SchemaSection = schema): T {
   const copy = deepClone(cfg) as Record<string, unknown>;
   for (const { path, spec } of listKeys(root)) {
-    if (!spec.sensitive) continue;
     const v = getPath(copy, path);
-    if (v !== undefined && v !== '' && v !== null) setPath(copy, path, REDACTED);
+    if (v === undefined || v === '' || v === null) continue;
+    if (spec.sensitive) setPath(copy, path, REDACTED);
+    else if (typeof v === 'object') setPath(copy, path, redactFields(v));
   }
   return copy as T;
 }

@@ -37,3 +37,19 @@ t.test('reload applies reloadable keys and keeps restart-required ones', async (
   t.equal(r.config.daemon.drainTimeoutMs, 1000);
   t.equal(r.config.metrics.port, 9478, 'restart-required key keeps the running value');
 });
+
+t.test('passwords inside trunk lists are redacted in display and diffs', async (t) => {
+  const trunkSchema = {
+    sip: {
+      trunks: { doc: 'trunks for the test', format: 'sip-trunks', default: {}, env: 'SPANGATE_T_TRUNKS', reloadable: true },
+    },
+  };
+  const cfg = { sip: { trunks: { uc: { host: 'uc.example', authUsername: 'gw', authPassword: 'hunter2' } } } };
+  const shown = redact(cfg, trunkSchema);
+  t.same(shown, { sip: { trunks: { uc: { host: 'uc.example', authUsername: 'gw', authPassword: REDACTED } } } });
+  t.equal(cfg.sip.trunks.uc.authPassword, 'hunter2', 'original untouched');
+  const d = diffConfigs(cfg, { sip: { trunks: { uc: { host: 'uc2.example', authUsername: 'gw', authPassword: 'other' } } } }, trunkSchema);
+  t.equal(d.length, 1);
+  t.notMatch(JSON.stringify(d), /hunter2|other/, 'neither password appears in the diff');
+  t.match(JSON.stringify(d), /uc2\.example/, 'the rest of the change is shown');
+});
