@@ -11,6 +11,7 @@
 #include "test_tdm_harness.h"
 #include "spangate/engine.h"
 #include "spangate/rtp.h"
+#include "span/span.h"
 
 static int64_t now_ms(void)
 {
@@ -142,9 +143,15 @@ static void far_pump(th_far *f)
     int n, i;
 
     if (!f->primed) {
-        /* A 5 ms cushion, then one sample out per sample in. */
-        memset(out, far_encode(f, 0), 40);
-        sg_span_write(f->span, f->ts, out, 40);
+        /* 5 ms of cushion, then one sample out per sample in (a stall of the test thread
+         * longer than that lets the span send idle, which moves the echo path). */
+        int cushion = 40;
+        /* What the span received before we started is stale: answering it sample for sample
+         * would put its whole backlog into the echo path's delay. */
+        while (sg_span_read(f->span, f->ts, in, sizeof(in)) == (int)sizeof(in))
+            ;
+        memset(out, far_encode(f, 0), (size_t)cushion);
+        sg_span_write(f->span, f->ts, out, cushion);
         f->primed = 1;
     }
     n = sg_span_read(f->span, f->ts, in, sizeof(in));
@@ -181,7 +188,22 @@ static void far_pump(th_far *f)
         e += gen[i];
         out[i] = far_encode(f, (int16_t)(e > 32767 ? 32767 : e < -32768 ? -32768 : e));
     }
-    sg_span_write(f->span, f->ts, out, n);
+    /* Hold the far end's echo path too (see tdm_media.c line_write). */
+    {
+        span_t *sp = span_attach(f->span);
+        uint32_t idle = sp && sp->ops->tx_idle ? sp->ops->tx_idle(sp, f->ts) : 0;
+        int skip;
+        span_detach(sp);
+        if (f->primed == 1) {
+            f->idle_seen = idle;
+            f->primed = 2;
+        }
+        f->debt += idle - f->idle_seen;
+        f->idle_seen = idle;
+        skip = f->debt > (uint32_t)n ? n : (int)f->debt;
+        f->debt -= (uint32_t)skip;
+        sg_span_write(f->span, f->ts, out + skip, n - skip);
+    }
 }
 
 static void put_hdr(uint8_t *b, int pt, int marker, uint16_t seq, uint32_t ts)

@@ -28,6 +28,7 @@ typedef struct th_far {
     void *drx;                   /* spandsp DTMF receiver on what arrives */
     char got_digits[64];
     int primed;
+    uint32_t idle_seen, debt;    /* idle the span sent for us, samples still to drop */
 } th_far;
 
 /* The SIP side of an endpoint. */

@@ -26,11 +26,13 @@
 #include "spangate/tdm.h"
 
 #define TDM_FRAME 160u                    /* samples per 20 ms frame at 8 kHz */
-#define TDM_LINE_CAP (TDM_FRAME * 4u)     /* line samples held before the oldest frame slips */
+#define TDM_LINE_CAP (TDM_FRAME * 10u)    /* line samples held before the oldest frame slips */
 #define TDM_LINE_START (TDM_FRAME + 40u)  /* first frame once 5 ms of cushion sit behind it */
-#define TDM_TX_CUSHION 80u                /* idle samples written ahead once: 10 ms of slack */
+#define TDM_TX_CUSHION 80u               /* idle samples written ahead once: 10 ms of slack */
 #define TDM_NET_CAP (TDM_FRAME * 6u)      /* network PCM at 8 kHz waiting for the line */
 #define TDM_ENC_CAP 3840u                 /* PCM at the encoder's rate waiting for a full frame */
+#define TDM_MAX_FRAMES_PER_TICK 8u        /* catch-up after a late tick (160 ms) */
+#define TDM_BRIDGE_Q 4u                   /* elastic buffer between two bridged lines */
 #define TDM_CMDQ 16u                      /* requests in flight per channel (power of two) */
 #define TDM_DIGITS_MAX 32u
 
@@ -77,11 +79,15 @@ typedef struct tdm_media {
     uint8_t line[TDM_LINE_CAP];
     uint32_t line_fill;
     uint8_t line_started;                 /* the first frame's cushion is in */
+    uint32_t due;                         /* frames to run this tick */
     uint8_t flushed;                      /* stale ring contents dropped at start */
     uint8_t tx_primed;
+    uint32_t tx_idle_seen;                /* span's idle-sample count at our last write */
+    uint32_t tx_debt;                     /* samples still to drop to undo idle it sent */
     int16_t ref[TDM_FRAME];               /* last frame written to the line: the EC reference */
     int16_t out[TDM_FRAME];               /* this tick's line -> network frame */
-    uint8_t out_valid;
+    int16_t bq[TDM_BRIDGE_Q][TDM_FRAME];  /* line frames waiting for the bridged channel */
+    uint32_t bq_head, bq_count;
     uint8_t muting;                       /* a detected digit is being relayed as RFC 4733 */
 
     /* network side */

@@ -79,6 +79,7 @@ static void apply_cmd(media_thread *mt, tdm_slot *s, const tdm_cmd *c)
             tdm_slot *p = &tdm_slots[c->a - 1];
             if (atomic_load_explicit(&p->state, memory_order_acquire) == TDM_LIVE && p->thread == s->thread) {
                 m->peer = p;
+                m->bq_head = m->bq_count = 0;
                 m->st.bridged = p->handle;
                 m->rtp_handle = 0;
                 m->st.rtp = 0;
@@ -149,33 +150,47 @@ static void line_read(tdm_media *m)
     n = sp->ops->read(sp, m->ts, m->line + m->line_fill, (int)(TDM_LINE_CAP - m->line_fill));
     if (n > 0)
         m->line_fill += (uint32_t)n;
-    /* A full buffer means we fell behind the line (a stalled thread): drop the oldest frame
-     * and take what is still waiting, a controlled slip. */
+    /* A full buffer means we fell behind the line (a thread stalled for 200 ms): drop the
+     * oldest frame and take what is still waiting, a controlled slip. The frame dropped is
+     * answered by one written (the last one again) so reads and writes stay in step and the
+     * echo path keeps its delay. */
     while (m->line_fill == TDM_LINE_CAP) {
+        uint8_t law[TDM_FRAME];
         memmove(m->line, m->line + TDM_FRAME, TDM_LINE_CAP - TDM_FRAME);
         m->line_fill -= TDM_FRAME;
         m->st.line_slips++;
+        if (m->alaw)
+            g711_alaw_encode(law, m->ref, TDM_FRAME);
+        else
+            g711_ulaw_encode(law, m->ref, TDM_FRAME);
+        (void)sp->ops->write(sp, m->ts, law, (int)TDM_FRAME);
         n = sp->ops->read(sp, m->ts, m->line + m->line_fill, (int)(TDM_LINE_CAP - m->line_fill));
         if (n > 0)
             m->line_fill += (uint32_t)n;
     }
 }
 
-/* Takes one frame of line samples as linear PCM; 0 when none is ready (silence given). */
-static int line_frame(tdm_media *m, int16_t *pcm)
+/* Frames the line has ready for this tick. The line is the clock: every frame read is
+ * answered by one frame written, so the echo path the canceller sees keeps its delay whatever
+ * the media tick does (a late tick runs two or three frames, an early one none). */
+static uint32_t line_due(tdm_media *m)
 {
+    uint32_t due;
+
     if (!m->line_started) {
-        if (m->line_fill < TDM_LINE_START) {
-            memset(pcm, 0, TDM_FRAME * sizeof(*pcm));
+        if (m->line_fill < TDM_LINE_START)
             return 0;
-        }
         m->line_started = 1;
     }
-    if (m->line_fill < TDM_FRAME) {
+    due = m->line_fill / TDM_FRAME;
+    if (due == 0)
         m->st.line_underruns++;
-        memset(pcm, 0, TDM_FRAME * sizeof(*pcm));
-        return 0;
-    }
+    return due > TDM_MAX_FRAMES_PER_TICK ? TDM_MAX_FRAMES_PER_TICK : due;
+}
+
+/* Takes one frame of line samples as linear PCM. */
+static void line_frame(tdm_media *m, int16_t *pcm)
+{
     if (m->alaw)
         g711_alaw_decode(pcm, m->line, TDM_FRAME);
     else
@@ -183,7 +198,6 @@ static int line_frame(tdm_media *m, int16_t *pcm)
     m->line_fill -= TDM_FRAME;
     if (m->line_fill > 0)
         memmove(m->line, m->line + TDM_FRAME, m->line_fill);
-    return 1;
 }
 
 static uint64_t energy(const int16_t *x, size_t n)
@@ -294,12 +308,9 @@ static void pass_line(media_thread *mt, tdm_slot *s, uint64_t now)
     tdm_media *m = s->m;
     int16_t sin[TDM_FRAME];
     rtp_ep *ep = live_ep(mt, m);
-    int have;
 
-    line_read(m);
-    have = line_frame(m, m->out);
-    m->out_valid = 1;
-    if (have && m->ec != NULL) {
+    line_frame(m, m->out);
+    if (m->ec != NULL) {
         memcpy(sin, m->out, sizeof(sin));
         (void)dsp_ec_process(m->ec, m->ref, sin, m->out, TDM_FRAME);
         m->st.ec_sin_energy += energy(sin, TDM_FRAME);
@@ -308,16 +319,23 @@ static void pass_line(media_thread *mt, tdm_slot *s, uint64_t now)
     }
     if (!m->rxg.unity)
         (void)dsp_gain_apply(&m->rxg, m->out, TDM_FRAME);
-    if (m->drx != NULL) {
-        if (have)
-            detect_dtmf(mt, s, ep, m->out);
-        else
-            dsp_dtmf_rx_lost(m->drx, TDM_FRAME);
-    }
+    if (m->drx != NULL)
+        detect_dtmf(mt, s, ep, m->out);
     if (m->muting)
         memset(m->out, 0, sizeof(m->out));
-    if (m->peer == NULL && ep != NULL)
+    if (m->peer != NULL) {
+        /* Toward the bridged line, through an elastic buffer: the two spans' frames need not
+         * fall in the same ticks. A full buffer drops its oldest frame (a slip). */
+        if (m->bq_count == TDM_BRIDGE_Q) {
+            m->bq_head = (m->bq_head + 1) % TDM_BRIDGE_Q;
+            m->bq_count--;
+            m->st.line_slips++;
+        }
+        memcpy(m->bq[(m->bq_head + m->bq_count) % TDM_BRIDGE_Q], m->out, sizeof(m->out));
+        m->bq_count++;
+    } else if (ep != NULL) {
         to_rtp(mt, m, ep, m->out, now);
+    }
 }
 
 /* ---- pass 2: network -> line ---- */
@@ -370,8 +388,10 @@ static void net_frame(tdm_media *m, int16_t *pcm)
 {
     if (m->peer != NULL) {
         tdm_media *p = m->peer->m;
-        if (p != NULL && p->out_valid) {
-            memcpy(pcm, p->out, TDM_FRAME * sizeof(*pcm));
+        if (p != NULL && p->bq_count > 0) {
+            memcpy(pcm, p->bq[p->bq_head], TDM_FRAME * sizeof(*pcm));
+            p->bq_head = (p->bq_head + 1) % TDM_BRIDGE_Q;
+            p->bq_count--;
             m->st.net_frames++;
         } else {
             memset(pcm, 0, TDM_FRAME * sizeof(*pcm));
@@ -431,6 +451,7 @@ static void line_write(tdm_media *m, const int16_t *pcm)
 {
     span_t *sp = m->span;
     uint8_t law[TDM_FRAME];
+    uint32_t skip = 0;
     int n;
 
     if (!m->tx_primed) {
@@ -438,14 +459,29 @@ static void line_write(tdm_media *m, const int16_t *pcm)
         memset(idle, m->alaw ? 0xd5 : 0xff, sizeof(idle));
         (void)sp->ops->write(sp, m->ts, idle, (int)sizeof(idle));
         m->tx_primed = 1;
+        m->tx_idle_seen = sp->ops->tx_idle ? sp->ops->tx_idle(sp, m->ts) : 0;
+    } else if (sp->ops->tx_idle != NULL) {
+        /* The line sent idle while we were late, so everything written since goes out that
+         * much later: drop as many samples to put the delay toward the line (and the echo
+         * path the canceller models) back where it was. A controlled slip. */
+        uint32_t idle = sp->ops->tx_idle(sp, m->ts);
+        m->tx_debt += idle - m->tx_idle_seen;
+        m->tx_idle_seen = idle;
+        if (m->tx_debt > 0) {
+            skip = m->tx_debt > TDM_FRAME ? TDM_FRAME : m->tx_debt;
+            m->tx_debt -= skip;
+            m->st.line_slips++;
+        }
     }
+    if (skip == TDM_FRAME)
+        return;
     if (m->alaw)
         g711_alaw_encode(law, pcm, TDM_FRAME);
     else
         g711_ulaw_encode(law, pcm, TDM_FRAME);
-    n = sp->ops->write(sp, m->ts, law, (int)TDM_FRAME);
-    if (n < (int)TDM_FRAME)
-        m->st.line_overruns += TDM_FRAME - (uint32_t)(n > 0 ? n : 0);
+    n = sp->ops->write(sp, m->ts, law + skip, (int)(TDM_FRAME - skip));
+    if (n < (int)(TDM_FRAME - skip))
+        m->st.line_overruns += TDM_FRAME - skip - (uint32_t)(n > 0 ? n : 0);
 }
 
 static void pass_net(media_thread *mt, tdm_slot *s, uint64_t now)
@@ -479,7 +515,7 @@ void tdm_tick(media_thread *mt, void *ctx, uint64_t now)
 {
     uint32_t thread = (uint32_t)(uintptr_t)ctx;
     uint32_t hi = atomic_load_explicit(&tdm_slots_hi, memory_order_acquire);
-    uint32_t i;
+    uint32_t i, k;
 
     if (hi > SG_TDM_MAX)
         hi = SG_TDM_MAX;
@@ -492,14 +528,32 @@ void tdm_tick(media_thread *mt, void *ctx, uint64_t now)
     }
     for (i = 0; i < hi; i++) {
         tdm_slot *s = &tdm_slots[i];
-        if (atomic_load_explicit(&s->state, memory_order_acquire) == TDM_LIVE && s->thread == thread)
-            pass_line(mt, s, now);
-    }
-    for (i = 0; i < hi; i++) {
-        tdm_slot *s = &tdm_slots[i];
         if (atomic_load_explicit(&s->state, memory_order_acquire) == TDM_LIVE && s->thread == thread) {
-            pass_net(mt, s, now);
-            s->m->st.frames++;
+            line_read(s->m);
+            s->m->due = line_due(s->m);
+        }
+    }
+    /* Frame by frame: every channel's line -> network half, then every channel's network ->
+     * line half, so a bridge hands this frame over at once. */
+    for (k = 0; k < TDM_MAX_FRAMES_PER_TICK; k++) {
+        int any = 0;
+        for (i = 0; i < hi; i++) {
+            tdm_slot *s = &tdm_slots[i];
+            if (atomic_load_explicit(&s->state, memory_order_acquire) == TDM_LIVE && s->thread == thread &&
+                k < s->m->due) {
+                pass_line(mt, s, now);
+                any = 1;
+            }
+        }
+        if (!any)
+            break;
+        for (i = 0; i < hi; i++) {
+            tdm_slot *s = &tdm_slots[i];
+            if (atomic_load_explicit(&s->state, memory_order_acquire) == TDM_LIVE && s->thread == thread &&
+                k < s->m->due) {
+                pass_net(mt, s, now);
+                s->m->st.frames++;
+            }
         }
     }
     for (i = 0; i < hi; i++) {
