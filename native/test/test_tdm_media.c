@@ -146,7 +146,7 @@ SG_TEST(tdm_dtmf_inband_to_rfc4733_and_back)
     SG_CHECK(h_wait(SG_SUBSYS_DSP, SG_DSP_EV_DTMF_END, (uint32_t)h, 0, H_WAIT_MS, &ev));
     memcpy(&pl, ev.payload, sizeof(pl));
     SG_CHECK_EQ_INT(pl.digit, '1');
-    SG_CHECK(pl.duration_ms >= 40);
+    SG_CHECK(pl.duration_ms >= 20);     /* spandsp sends 50 ms digits; a slip can shorten one */
 
     /* RTP -> line. */
     far.got_digits[0] = '\0';
