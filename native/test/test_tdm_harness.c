@@ -192,7 +192,7 @@ static void far_pump(th_far *f)
     {
         span_t *sp = span_attach(f->span);
         uint32_t idle = sp && sp->ops->tx_idle ? sp->ops->tx_idle(sp, f->ts) : 0;
-        int skip;
+        int q = sp && sp->ops->tx_queued ? sp->ops->tx_queued(sp, f->ts) : 0, skip = 0;
         span_detach(sp);
         if (f->primed == 1) {
             f->idle_seen = idle;
@@ -200,8 +200,14 @@ static void far_pump(th_far *f)
         }
         f->debt += idle - f->idle_seen;
         f->idle_seen = idle;
-        skip = f->debt > (uint32_t)n ? n : (int)f->debt;
-        f->debt -= (uint32_t)skip;
+        if (q <= 40)
+            f->debt = 0;
+        else if (f->debt > 0) {
+            skip = q - 40 > n ? n : q - 40;
+            if ((uint32_t)skip > f->debt)
+                skip = (int)f->debt;
+            f->debt -= (uint32_t)skip;
+        }
         sg_span_write(f->span, f->ts, out + skip, n - skip);
     }
 }

@@ -604,6 +604,15 @@ static uint32_t vspan_tx_idle(span_t *s, int ts)
     return atomic_load_explicit(&V(s)->tx_idle[ts], memory_order_relaxed);
 }
 
+static int vspan_tx_queued(span_t *s, int ts)
+{
+    ring *r = &V(s)->tx[ts];
+    uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+    return (int)(head - tail);
+}
+
 static int vspan_dchan_send(span_t *s, const uint8_t *frame, int len)
 {
     vspan *v = V(s);
@@ -836,6 +845,7 @@ const span_ops vspan_ops = {
     .read = vspan_read,
     .write = vspan_write,
     .tx_idle = vspan_tx_idle,
+    .tx_queued = vspan_tx_queued,
     .dchan_send = vspan_dchan_send,
     .dchan_recv = vspan_dchan_recv,
     .dchan_fd = vspan_dchan_fd,

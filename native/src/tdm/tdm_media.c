@@ -460,15 +460,24 @@ static void line_write(tdm_media *m, const int16_t *pcm)
         (void)sp->ops->write(sp, m->ts, idle, (int)sizeof(idle));
         m->tx_primed = 1;
         m->tx_idle_seen = sp->ops->tx_idle ? sp->ops->tx_idle(sp, m->ts) : 0;
-    } else if (sp->ops->tx_idle != NULL) {
-        /* The line sent idle while we were late, so everything written since goes out that
-         * much later: drop as many samples to put the delay toward the line (and the echo
-         * path the canceller models) back where it was. A controlled slip. */
+    } else if (sp->ops->tx_idle != NULL && sp->ops->tx_queued != NULL) {
+        /* The line sent idle while we were late; if what we wrote since piles up above the
+         * cushion, it goes out that much later: drop as much of it (up to the idle sent) to
+         * put the delay toward the line, and the echo path the canceller models, back where it
+         * was. A controlled slip. When the line simply ran dry (it took more than we had) the
+         * delay did not grow and nothing is owed. */
         uint32_t idle = sp->ops->tx_idle(sp, m->ts);
+        int q = sp->ops->tx_queued(sp, m->ts);
         m->tx_debt += idle - m->tx_idle_seen;
         m->tx_idle_seen = idle;
-        if (m->tx_debt > 0) {
-            skip = m->tx_debt > TDM_FRAME ? TDM_FRAME : m->tx_debt;
+        if (q <= (int)TDM_TX_CUSHION) {
+            m->tx_debt = 0;
+        } else if (m->tx_debt > 0) {
+            skip = (uint32_t)q - TDM_TX_CUSHION;
+            if (skip > m->tx_debt)
+                skip = m->tx_debt;
+            if (skip > TDM_FRAME)
+                skip = TDM_FRAME;
             m->tx_debt -= skip;
             m->st.line_slips++;
         }
