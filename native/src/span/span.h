@@ -23,6 +23,13 @@ typedef struct span_ops {
     /* B-channel samples; one thread per direction. */
     int (*read)(span_t *s, int ts, uint8_t *buf, int n);
     int (*write)(span_t *s, int ts, const uint8_t *buf, int n);
+    /* Optional (NULL when the driver cannot tell): idle samples the line has sent on timeslot
+     * ts so far because its transmit ring was empty (wraps). Any thread. Lets the TDM media
+     * path drop as many samples after a late tick, so its delay toward the line (and the echo
+     * path its canceller models) stays the same. */
+    uint32_t (*tx_idle)(span_t *s, int ts);
+    /* Optional, with tx_idle: samples written to timeslot ts the line has not taken yet. */
+    int (*tx_queued)(span_t *s, int ts);
     /* D-channel frames (no FCS); the PRI thread. dchan_recv returns the frame length,
      * 0 when none is waiting; dchan_fd becomes readable when frames are waiting. */
     int (*dchan_send)(span_t *s, const uint8_t *frame, int len);

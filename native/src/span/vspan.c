@@ -106,6 +106,7 @@ typedef struct vspan {
     ring tx[MAX_TS + 1];
     ring rx[MAX_TS + 1];
     _Atomic uint8_t tx_active[MAX_TS + 1];
+    _Atomic uint32_t tx_idle[MAX_TS + 1];  /* idle samples sent for an empty tx ring */
     _Atomic uint8_t rx_active[MAX_TS + 1];
     counters c;
 } vspan;
@@ -407,6 +408,7 @@ static void send_packet(vspan *v)
         if (n < (int)v->nframes) {
             if (atomic_load_explicit(&v->tx_active[ts], memory_order_relaxed))
                 INC(b_underruns);
+            atomic_fetch_add_explicit(&v->tx_idle[ts], v->nframes - (unsigned)n, memory_order_relaxed);
             memset(bbuf + n, v->idle, v->nframes - (unsigned)n);
         }
         for (f = 0; f < v->nframes; f++)
@@ -595,6 +597,20 @@ static int vspan_write(span_t *s, int ts, const uint8_t *buf, int n)
 
     atomic_store_explicit(&v->tx_active[ts], 1, memory_order_relaxed);
     return ring_put(&v->tx[ts], buf, (unsigned)n);
+}
+
+static uint32_t vspan_tx_idle(span_t *s, int ts)
+{
+    return atomic_load_explicit(&V(s)->tx_idle[ts], memory_order_relaxed);
+}
+
+static int vspan_tx_queued(span_t *s, int ts)
+{
+    ring *r = &V(s)->tx[ts];
+    uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+    return (int)(head - tail);
 }
 
 static int vspan_dchan_send(span_t *s, const uint8_t *frame, int len)
@@ -828,6 +844,8 @@ const span_ops vspan_ops = {
     .close = vspan_close,
     .read = vspan_read,
     .write = vspan_write,
+    .tx_idle = vspan_tx_idle,
+    .tx_queued = vspan_tx_queued,
     .dchan_send = vspan_dchan_send,
     .dchan_recv = vspan_dchan_recv,
     .dchan_fd = vspan_dchan_fd,

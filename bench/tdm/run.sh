@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# TDM media bench, run by hand: bash bench/tdm/run.sh [spans=8] [seconds=10]
+# Builds the native objects (make), links bench_tdm against them and runs it. Figures go to
+# bench/TDM.md by hand, with the machine's load at the time.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make -s -C native build/libspangate.so >/dev/null
+PKG="spandsp speexdsp opus libsrtp2"
+OBJS=$(ls native/build/obj/*/*.o | grep -v /obj/test/)
+cc -std=gnu11 -O2 -g -Inative/include -Inative/src $(pkg-config --cflags $PKG) -o native/build/bench_tdm \
+  bench/tdm/bench_tdm.c $OBJS $(pkg-config --libs $PKG) -lpri -lpthread -lm
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+./native/build/bench_tdm "${1:-8}" "${2:-10}"
