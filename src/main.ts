@@ -9,6 +9,7 @@ import { ConfigError } from './errors.js';
 import { loadNative } from './ffi/native.js';
 import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
+import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
 export interface StartOptions {
@@ -69,6 +70,9 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     if (!a) return undefined;
     return a.address.includes(':') ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
   };
+  // TODO(next): route SpanManager 'incoming' legs and TDM targets through the call core once the
+  // SIP agent and router are wired here; until then incoming PRI calls are refused with cause 3.
+  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm') });
   const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
 
   daemon = new Daemon({
@@ -76,7 +80,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,

@@ -5,12 +5,14 @@ import { daemonSchema } from './schema/daemon.js';
 import type { ValuesOf } from './schema/key.js';
 import { logSchema } from './schema/log.js';
 import { metricsSchema } from './schema/metrics.js';
+import { tdmSchema } from './schema/tdm.js';
 
 export const schema = {
   daemon: daemonSchema,
   admin: adminSchema,
   log: logSchema,
   metrics: metricsSchema,
+  tdm: tdmSchema,
 };
 
 /** The effective, validated, frozen configuration. */
