@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { addConfigCommands } from './commands/config.js';
 import { addDaemonCommands } from './commands/daemon.js';
+import { addShowSpansCommand } from './commands/show.js';
 import { addStatusCommands } from './commands/status.js';
 import { EXIT, report } from './output.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   addDaemonCommands(program);
   addStatusCommands(program);
   addConfigCommands(program);
+  addShowSpansCommand(program);
   return program;
 }
 

@@ -201,7 +201,6 @@ export class PriLeg extends LegBase implements Leg {
         return;
       }
       this.#hangupTimer = setTimeout(() => this.#end(q850, 'local', 'no HANGUP from the PRI layer'), this.#hangupTimeoutMs);
-      this.#hangupTimer.unref();
     }
     await done;
   }
