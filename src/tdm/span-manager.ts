@@ -12,7 +12,6 @@ import { SignalingError } from '../errors.js';
 import type { NativeEvent } from '../ffi/events.js';
 import { decodeTdmEvent, type PriApi, type PriEvent, type PriOpenOptions, type PriStatusValues } from '../ffi/pri.js';
 import { alarmNames, type SpanEvent, type SpanOpenOptions, type SpanStatsValues } from '../ffi/span.js';
-import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { PriLeg, type PriLegHost } from './pri-leg.js';
 
@@ -36,13 +35,20 @@ export interface TdmNative {
   };
 }
 
+/** The slice of a pino logger the manager uses (src/log provides the real one). */
+export interface TdmLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
 export interface SpanManagerOptions {
   config: SpangateConfig['tdm'];
   /** Loads the native side on start (only when spans are configured). */
   native: () => TdmNative;
   admin: AdminRegistry;
   metrics?: Metrics;
-  log: Logger;
+  log: TdmLogger;
 }
 
 interface SpanState {
@@ -80,6 +86,8 @@ export interface SpanManagerEvents {
   span: [ev: SpanEvent | PriEvent];
 }
 
+const RECONCILE_MS = 1000;
+
 export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subsystem {
   readonly name = 'tdm';
   readonly #o: SpanManagerOptions;
@@ -89,6 +97,7 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
   #native: TdmNative | undefined;
   #draining = false;
   #seq = 0;
+  #reconcileTimer: NodeJS.Timeout | undefined;
   readonly #onEvent = (e: NativeEvent): void => this.#dispatch(e);
   readonly #host: PriLegHost;
 
@@ -130,6 +139,9 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       this.#spans.set(handle, { cfg, handle, dchanUp: false, alarms: st.alarms, alarmsRaised: 0, restarts: 0 });
       this.#o.log.info({ span: cfg.id, handle, local: `${cfg.localAddress}:${st.localPort}`, switchtype: cfg.switchtype, side: cfg.side }, 'span opened');
     }
+    // The event socket drops records when its reader falls behind: the state is also read back
+    // once a second. The timer also keeps the process alive while spans are open.
+    this.#reconcileTimer = setInterval(() => this.#reconcile(), RECONCILE_MS);
   }
 
   reload(_config: SpangateConfig): void {
@@ -145,6 +157,8 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
 
   async stop(): Promise<void> {
     this.#draining = true;
+    if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
     const legs = [...new Set(this.#legs.values())];
     await Promise.all(legs.map((l) => l.hangup(Cause.NORMAL_UNSPECIFIED).catch(() => undefined)));
     const n = this.#native;
@@ -247,16 +261,38 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     return { span: best.s.handle, id: best.s.cfg.id };
   }
 
+  #reconcile(): void {
+    const n = this.#native;
+    if (!n) return;
+    for (const s of this.#spans.values()) {
+      try {
+        const p = n.pri.status(s.handle);
+        if (p.dchanUp !== s.dchanUp) {
+          this.#o.log.debug({ span: s.cfg.id, dchannel: p.dchanUp ? 'up' : 'down' }, 'D-channel state read back');
+          s.dchanUp = p.dchanUp;
+        }
+        const alarms = n.span.stats(s.handle).alarms;
+        if (alarms !== s.alarms) {
+          this.#o.log.debug({ span: s.cfg.id, alarms: alarmNames(alarms) }, 'span alarms read back');
+          s.alarms = alarms;
+        }
+      } catch (err) {
+        this.#o.log.warn({ err, span: s.cfg.id }, 'reading span state failed');
+      }
+    }
+  }
+
   #dispatch(raw: NativeEvent): void {
     const ev = decodeTdmEvent(raw);
     if (!ev) return;
     const s = this.#spans.get(ev.span);
+    // The event stream is process-wide: other managers' spans (tests, the simulator) are not ours.
+    if (!s) return;
     if ('call' in ev) {
       if (ev.kind === 'pri.ring') this.#ring(ev);
       else this.#legs.get(ev.call)?.handleEvent(ev);
       return;
     }
-    if (!s) return;
     const log = this.#o.log;
     switch (ev.kind) {
       case 'pri.dchan-up':
