@@ -43,7 +43,6 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
   readonly #legs = new Map<string, PriLeg>();
   readonly #span: TdmSpanConfig;
   #policy: IncomingPolicy;
-  #dchanUp = false;
 
   constructor(o: SimOptions) {
     super();
@@ -53,8 +52,6 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
     this.manager = new SpanManager({ config, native: o.native, admin: new AdminMethods(), log: o.log ?? quiet });
     this.manager.on('incoming', (leg) => this.#incoming(leg));
     this.manager.on('span', (ev) => {
-      if (ev.kind === 'pri.dchan-up') this.#dchanUp = true;
-      if (ev.kind === 'pri.dchan-down') this.#dchanUp = false;
       const { kind, ...rest } = ev;
       this.#report({ event: kind.replace(/^(pri|span)\./, ''), ...rest, span: this.#span.id });
     });
@@ -66,13 +63,9 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
     this.#report({ event: 'opened', span: this.#span.id, local: v?.local, remote: v?.remote, side: this.#span.side });
   }
 
-  get dchannelUp(): boolean {
-    return this.#dchanUp;
-  }
-
-  /** Resolves when the D-channel is up (rejects after timeoutMs). */
+  /** Resolves when the D-channel is up and the line has no alarm (rejects after timeoutMs). */
   waitUp(timeoutMs = 30_000): Promise<void> {
-    return this.waitFor((r) => r.event === 'dchan-up', timeoutMs, () => this.#dchanUp).then(() => undefined);
+    return this.manager.waitAllUp(timeoutMs);
   }
 
   /** Resolves with the first report matching `pred` from now on (or at once when `already` says so). */

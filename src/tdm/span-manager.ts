@@ -182,6 +182,25 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     return { status, detail: `${up} of ${this.#cfgs.length} spans up` };
   }
 
+  /** Resolves once every span has its D-channel up and no alarm (rejects after timeoutMs). */
+  waitAllUp(timeoutMs = 30_000): Promise<void> {
+    const up = (): boolean => this.#spans.size > 0 && [...this.#spans.values()].every((x) => x.dchanUp && x.alarms === 0);
+    if (up()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('span', on);
+        reject(new SignalingError(`spans not up within ${timeoutMs} ms`, { q850Cause: Cause.NETWORK_OUT_OF_ORDER }));
+      }, timeoutMs);
+      const on = (): void => {
+        if (!up()) return;
+        clearTimeout(timer);
+        this.off('span', on);
+        resolve();
+      };
+      this.on('span', on);
+    });
+  }
+
   activeWork(): number {
     return this.#legs.size;
   }

@@ -24,10 +24,9 @@ t.test('PRI calls both ways between the PSTN simulator and the gateway', async (
     native: loadTdmNative, admin, log: quiet,
   });
   t.teardown(async () => { await gw.stop(); await sim.close(); });
-  const gwUp = new Promise<void>((r) => gw.on('span', (e) => { if (e.kind === 'pri.dchan-up') r(); }));
   await sim.start();
   await gw.start();
-  await Promise.all([sim.waitUp(WAIT), gwUp]);
+  await Promise.all([sim.waitUp(WAIT), gw.waitAllUp(WAIT)]);
   t.match(gw.health(), { status: 'ok', detail: '1 of 1 spans up' });
 
   // PSTN -> gateway: the gateway answers, the PSTN hangs up with 16.
