@@ -125,6 +125,12 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
     return this.manager.show()[0];
   }
 
+  /** Pulls the cable: the span stops sending without any signalling; the far end raises LOS. */
+  async pullCable(): Promise<void> {
+    await this.manager.stop({ signal: false });
+    this.#report({ event: 'cable-pulled', span: this.#span.id });
+  }
+
   async close(): Promise<void> {
     await this.manager.stop();
     this.#report({ event: 'closed', span: this.#span.id });

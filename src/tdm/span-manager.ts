@@ -155,12 +155,17 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Hangs up what is left (DISCONNECT with cause 31) and closes the spans. With
+   * `{ signal: false }` the spans close first, so the far end sees only the line go silent
+   * (the simulator's pulled cable); the legs then end here with cause 38.
+   */
+  async stop(opts: { signal?: boolean } = {}): Promise<void> {
     this.#draining = true;
     if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
     this.#reconcileTimer = undefined;
-    const legs = [...new Set(this.#legs.values())];
-    await Promise.all(legs.map((l) => l.hangup(Cause.NORMAL_UNSPECIFIED).catch(() => undefined)));
+    const legs = (): PriLeg[] => [...new Set(this.#legs.values())];
+    if (opts.signal !== false) await Promise.all(legs().map((l) => l.hangup(Cause.NORMAL_UNSPECIFIED).catch(() => undefined)));
     const n = this.#native;
     if (!n) return;
     for (const s of this.#spans.values()) {
@@ -173,6 +178,7 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     }
     this.#spans.clear();
     n.events.off('event', this.#onEvent);
+    await Promise.all(legs().map((l) => l.hangup(Cause.NETWORK_OUT_OF_ORDER).catch(() => undefined)));
   }
 
   health(): SubsystemHealth {
