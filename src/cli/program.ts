@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { addConfigCommands } from './commands/config.js';
 import { addDaemonCommands } from './commands/daemon.js';
 import { addShowSpansCommand } from './commands/show.js';
+import { addSimCommands } from './commands/sim.js';
 import { addStatusCommands } from './commands/status.js';
 import { EXIT, report } from './output.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   addStatusCommands(program);
   addConfigCommands(program);
   addShowSpansCommand(program);
+  addSimCommands(program);
   return program;
 }
 

@@ -136,6 +136,42 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
     this.#report({ event: 'closed', span: this.#span.id });
   }
 
+  /**
+   * Runs one command of the JSON-lines control protocol (`spangate sim pstn` reads them on stdin):
+   * {"cmd":"call","calling":"..","called":"..",...}, {"cmd":"answer"|"ring","leg":".."},
+   * {"cmd":"hangup","leg":"..","cause":16}, {"cmd":"policy","incoming":{"action":"reject","cause":17}},
+   * {"cmd":"show"}, {"cmd":"pull-cable"}. Answers with a report; bad input is reported, never thrown.
+   */
+  async command(c: Record<string, unknown>): Promise<void> {
+    const str = (k: string): string => {
+      const v = c[k];
+      if (typeof v !== 'string' || v === '') throw new Error(`${k} must be a non-empty string`);
+      return v;
+    };
+    try {
+      switch (c.cmd) {
+        case 'call':
+          await this.call({
+            calling: str('calling'), called: str('called'),
+            callingName: typeof c.callingName === 'string' ? c.callingName : undefined,
+            restricted: c.restricted === true,
+            channel: typeof c.channel === 'number' ? c.channel : undefined,
+            exclusive: c.exclusive === true,
+          });
+          return;
+        case 'answer': await this.answer(str('leg')); return;
+        case 'ring': await this.ring(str('leg')); return;
+        case 'hangup': await this.hangup(str('leg'), typeof c.cause === 'number' ? c.cause : Cause.NORMAL_CLEARING); return;
+        case 'policy': this.setPolicy(parsePolicy(c.incoming)); this.#report({ event: 'policy', incoming: c.incoming }); return;
+        case 'show': this.#report({ event: 'show', span: this.show() }); return;
+        case 'pull-cable': await this.pullCable(); return;
+        default: throw new Error(`unknown cmd ${JSON.stringify(c.cmd)} (call, answer, ring, hangup, policy, show, pull-cable)`);
+      }
+    } catch (e) {
+      this.#report({ event: 'error', cmd: c.cmd, message: (e as Error).message });
+    }
+  }
+
   #leg(id: string): PriLeg {
     const l = this.#legs.get(id);
     if (!l) throw new Error(`no call ${id} on sim ${this.#span.id}`);
@@ -177,4 +213,15 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
   #report(r: SimReport): void {
     this.emit('report', r);
   }
+}
+
+/** An incoming-call policy from JSON: {"action":"answer"} | {"action":"ring"} | {"action":"reject","cause":17}. */
+export function parsePolicy(v: unknown): IncomingPolicy {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  if (o.action === 'answer') return { action: 'answer', delayMs: typeof o.delayMs === 'number' ? o.delayMs : undefined };
+  if (o.action === 'ring') return { action: 'ring' };
+  if (o.action === 'reject' && typeof o.cause === 'number' && Number.isInteger(o.cause) && o.cause >= 1 && o.cause <= 127) {
+    return { action: 'reject', cause: o.cause };
+  }
+  throw new Error('incoming must be {"action":"answer"}, {"action":"ring"} or {"action":"reject","cause":1-127}');
 }
