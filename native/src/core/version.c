@@ -1,6 +1,7 @@
 /* ABI handshake: version and struct sizes for the TypeScript loader. */
 #include <string.h>
 #include "spangate/spangate.h"
+#include "spangate/tdm.h"
 #include "core/abi_sizes.h"
 
 _Static_assert(sizeof(sg_event_t) == SG_EVENT_SIZE, "sg_event_t must be SG_EVENT_SIZE bytes");
@@ -17,6 +18,8 @@ typedef struct struct_size_entry {
 static const struct_size_entry struct_sizes[] = {
     { "sg_abi_info_t", (uint32_t)sizeof(sg_abi_info_t) },
     { "sg_event_t", (uint32_t)sizeof(sg_event_t) },
+    { "sg_tdm_config_t", (uint32_t)sizeof(sg_tdm_config_t) },
+    { "sg_tdm_stats_t", (uint32_t)sizeof(sg_tdm_stats_t) },
 };
 
 uint32_t sg_abi_version(void)
