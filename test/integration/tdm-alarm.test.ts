@@ -68,7 +68,7 @@ t.test('packets stop on one span: alarm, cause 38, the other span unaffected, re
   t.match(text, /spangate_tdm_span_alarm\{span="b",alarm="los"\} 0/);
   t.match(text, /spangate_tdm_span_channels_in_use\{span="b"\} 1/);
   t.match(text, /spangate_tdm_span_alarms_raised\{span="a"\} [1-9]/);
-  await t.rejects(gw.createLeg('a').originate({ calling: '1', called: '2' }), { q850Cause: 38 }, 'new calls on the dead span fail with 38');
+  await t.rejects(gw.createLeg('a').originate({ calling: '1', called: '2' }), { name: 'SignalingError', q850Cause: 38 }, 'new calls on the dead span fail with 38');
 
   const bSim = sims[1]!.waitFor((r) => r.event === 'hangup' && r.leg === cb.id, WAIT);
   await cb.leg.hangup(16);

@@ -54,5 +54,5 @@ t.test('RESTART of one span clears only its call, with 41 at both ends', async (
   const bFar = sims[1]!.waitFor((r) => r.event === 'hangup', WAIT);
   await legs[1]!.hangup(16);
   t.match(await bFar, { cause: 16, by: 'remote' });
-  t.throws(() => gw.restart('nope'), { q850Cause: 3 });
+  t.throws(() => gw.restart('nope'), { name: 'SignalingError', q850Cause: 3 });
 });

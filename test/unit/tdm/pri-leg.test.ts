@@ -188,7 +188,7 @@ t.test('outbound: span alarm clears the call with 38, RESTART with 41', async (t
 t.test('outbound: no usable span or a refused SETUP rejects with a Q.850 cause', async (t) => {
   const down = host(undefined, () => { throw new SignalingError('every span of trunk pbx is down', { q850Cause: 38 }); });
   const leg = PriLeg.outbound({ id: 'o1', trunk: 'pbx', host: down.h });
-  await t.rejects(leg.originate({ calling: '100', called: '200' }), { q850Cause: 38 });
+  await t.rejects(leg.originate({ calling: '100', called: '200' }), { name: 'SignalingError', q850Cause: 38 });
   const ended = new Promise<HangupInfo>((r) => leg.once('hangup', r));
   await leg.hangup(38);
   t.match(await ended, { cause: 38, by: 'local' }, 'hangup before SETUP ends locally');
@@ -196,15 +196,15 @@ t.test('outbound: no usable span or a refused SETUP rejects with a Q.850 cause',
   const bad = host();
   bad.api.call = () => { throw new NativeError('sg_pri_call: bad argument', { errno: -1 }); };
   const leg2 = PriLeg.outbound({ id: 'o2', trunk: 'pbx', host: bad.h });
-  await t.rejects(leg2.originate({ calling: '100', called: '200' }), { q850Cause: 28 });
+  await t.rejects(leg2.originate({ calling: '100', called: '200' }), { name: 'SignalingError', q850Cause: 28 });
 });
 
 t.test('unsupported requests are refused with cause 79, bad digits with 28', async (t) => {
   const { h } = host();
   const leg = PriLeg.inbound({ id: 'l1', trunk: 'pstn', host: h }, 6146, 'pstn1', info());
-  await t.rejects(leg.hold(true), { q850Cause: 79 });
-  await t.rejects(leg.updateMedia({ sdp: 'v=0' }), { q850Cause: 79 });
-  await t.rejects(leg.sendDtmf('x', 100), { q850Cause: 28 });
+  await t.rejects(leg.hold(true), { name: 'SignalingError', q850Cause: 79 });
+  await t.rejects(leg.updateMedia({ sdp: 'v=0' }), { name: 'SignalingError', q850Cause: 79 });
+  await t.rejects(leg.sendDtmf('x', 100), { name: 'SignalingError', q850Cause: 28 });
 });
 
 t.test('a HANGUP that never comes ends the leg after the timeout', async (t) => {
