@@ -121,27 +121,37 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     const n = (this.#native = this.#o.native());
     // Subscribe before opening: the first alarm and D-channel events follow at once.
     n.events.on('event', this.#onEvent);
-    for (const cfg of this.#cfgs) {
-      const handle = n.span.open({
-        kind: cfg.type, role: cfg.side, localAddr: cfg.localAddress, localPort: cfg.localPort,
-        remoteAddr: cfg.remoteAddress, remotePort: cfg.remotePort, framesPerPacket: cfg.framesPerPacket,
-        jitterPackets: cfg.jitterPackets, losMs: cfg.losMs, clearMs: cfg.clearMs,
-      });
-      try {
-        n.pri.spanOpen(handle, {
-          switchtype: cfg.switchtype, side: cfg.side, overlap: cfg.overlap, digitTimeoutMs: cfg.digitTimeoutMs,
-        });
-      } catch (e) {
-        n.span.close(handle);
-        throw e;
+    try {
+      for (const cfg of this.#cfgs) this.#open(n, cfg);
+    } catch (e) {
+      // Start-up fails as a whole: close what opened, so the ports are free again.
+      for (const s of this.#spans.values()) {
+        try { n.pri.spanClose(s.handle); n.span.close(s.handle); } catch { /* best effort */ }
       }
-      const st = n.span.stats(handle);
-      this.#spans.set(handle, { cfg, handle, dchanUp: false, alarms: st.alarms, alarmsRaised: 0, restarts: 0 });
-      this.#o.log.info({ span: cfg.id, handle, local: `${cfg.localAddress}:${st.localPort}`, switchtype: cfg.switchtype, side: cfg.side }, 'span opened');
+      this.#spans.clear();
+      n.events.off('event', this.#onEvent);
+      throw e;
     }
     // The event socket drops records when its reader falls behind: the state is also read back
     // once a second. The timer also keeps the process alive while spans are open.
     this.#reconcileTimer = setInterval(() => this.#reconcile(), RECONCILE_MS);
+  }
+
+  #open(n: TdmNative, cfg: TdmSpan): void {
+    const handle = n.span.open({
+      kind: cfg.type, role: cfg.side, localAddr: cfg.localAddress, localPort: cfg.localPort,
+      remoteAddr: cfg.remoteAddress, remotePort: cfg.remotePort, framesPerPacket: cfg.framesPerPacket,
+      jitterPackets: cfg.jitterPackets, losMs: cfg.losMs, clearMs: cfg.clearMs,
+    });
+    try {
+      n.pri.spanOpen(handle, { switchtype: cfg.switchtype, side: cfg.side, overlap: cfg.overlap, digitTimeoutMs: cfg.digitTimeoutMs });
+    } catch (e) {
+      n.span.close(handle);
+      throw e;
+    }
+    const st = n.span.stats(handle);
+    this.#spans.set(handle, { cfg, handle, dchanUp: false, alarms: st.alarms, alarmsRaised: 0, restarts: 0 });
+    this.#o.log.info({ span: cfg.id, handle, local: `${cfg.localAddress}:${st.localPort}`, switchtype: cfg.switchtype, side: cfg.side }, 'span opened');
   }
 
   reload(_config: SpangateConfig): void {

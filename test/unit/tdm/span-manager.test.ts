@@ -145,3 +145,18 @@ t.test('draining refuses new calls with 41', async (t) => {
   await t.rejects(m.createLeg('pstn').originate({ calling: '1', called: '2' }), { name: 'SignalingError', q850Cause: 41 });
   await m.stop();
 });
+
+t.test('a span that cannot open fails start-up and closes the ones already open', async (t) => {
+  const f = fake();
+  let opened = 0;
+  const open = f.n.span.open;
+  f.n.span.open = (o) => {
+    opened += 1;
+    if (opened === 2) throw new Error('sg_span_open(127.0.10.20:62005): system call failed');
+    return open(o);
+  };
+  const m = new SpanManager({ config: cfg([span('a', 'pstn', 62004), span('b', 'pstn', 62005)]), native: () => f.n, admin: new AdminMethods(), log: quiet });
+  await t.rejects(m.start(), /system call failed/);
+  t.same(f.log, ['span.open e1 user 127.0.10.20', 'pri.open 1 euroisdn user', 'pri.close 1', 'span.close 1']);
+  t.same(m.show(), []);
+});
