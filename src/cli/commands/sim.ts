@@ -40,6 +40,7 @@ interface SimOpts {
   cause: number;
   once?: boolean;
   wait: number;
+  callDelay: number;
 }
 
 export function addSimCommands(program: Command): void {
@@ -60,6 +61,7 @@ export function addSimCommands(program: Command): void {
     .option('--reject <cause>', 'refuse incoming calls with this Q.850 cause', cause)
     .option('--hangup-after <ms>', 'clear each answered call after this long', ms)
     .option('--cause <cause>', 'cause for --hangup-after', cause, 16)
+    .option('--call-delay <ms>', 'wait this long after the line is up before --call (the far end\'s D-channel may come up later than ours)', ms, 1000)
     .option('--once', 'exit when the --call has ended (exit 0 if it was answered)')
     .option('--wait <ms>', 'how long to wait for the line and D-channel to come up', ms, 30_000)
     .action(async (o: SimOpts) => runSim(o));
@@ -120,6 +122,9 @@ async function runSim(o: SimOpts): Promise<void> {
     await sim.waitUp(o.wait);
     out(JSON.stringify({ time: new Date().toISOString(), event: 'up', span: 'sim' }));
     if (o.call) {
+      // TODO(next): native-core: a network-side span reports DCHAN_UP before the user side's
+      // layer 2 is up (seen ~750 ms early); a SETUP sent in between is cleared with 101.
+      await new Promise((r) => setTimeout(r, o.callDelay));
       placed = await sim.call({ calling: o.from, called: o.call, callingName: o.callingName, restricted: o.restricted });
     }
   } catch (e) {
