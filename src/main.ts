@@ -14,6 +14,7 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
 export interface StartOptions {
@@ -74,6 +75,9 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     if (!a) return undefined;
     return a.address.includes(':') ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
   };
+  // TODO(next): route SpanManager 'incoming' legs and TDM targets through the call core once the
+  // SIP agent and router are wired here; until then incoming PRI calls are refused with cause 3.
+  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm') });
   const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
 
   // The call core and the subsystems around it. Started in this order, stopped in reverse:
@@ -92,7 +96,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, calls],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, calls, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,

@@ -7,6 +7,8 @@ import { addConfigCommands } from './commands/config.js';
 import { addDaemonCommands } from './commands/daemon.js';
 import { addRouteCommands } from './commands/route.js';
 import { addShowCommands } from './commands/show.js';
+import { addShowSpansCommand } from './commands/show-spans.js';
+import { addSimCommands } from './commands/sim.js';
 import { addStatusCommands } from './commands/status.js';
 import { EXIT, report } from './output.js';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   addShowCommands(program);
   addRouteCommands(program);
   addCdrCommands(program);
+  addShowSpansCommand(program);
+  addSimCommands(program);
   return program;
 }
 

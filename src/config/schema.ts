@@ -9,6 +9,7 @@ import { mediaSchema } from './schema/media.js';
 import { metricsSchema } from './schema/metrics.js';
 import { routingSchema } from './schema/routing.js';
 import { sipSchema } from './schema/sip.js';
+import { tdmSchema } from './schema/tdm.js';
 
 export const schema = {
   daemon: daemonSchema,
@@ -19,6 +20,7 @@ export const schema = {
   media: mediaSchema,
   routing: routingSchema,
   cdr: cdrSchema,
+  tdm: tdmSchema,
 };
 
 /** The effective, validated, frozen configuration. */

@@ -38,6 +38,25 @@ export interface NativeLibrary {
   strerror(code: number): string;
   /** Throws NativeError when rc is negative. */
   check(rc: number, what: string): number;
+  /** sg_struct_size(name): the library's size of a public struct, 0 when it does not list it. */
+  structSize(name: string): number;
+}
+
+/**
+ * Checks structs bound after load (span, PRI) against the library. A struct the library's
+ * sg_struct_size() table does not list yet is checked against the size its C header gives
+ * (headerSize, x86-64); the library still refuses a wrong struct_size field at run time.
+ */
+export function checkStructSizes(
+  native: NativeLibrary,
+  structs: ReadonlyArray<readonly [string, koffi.IKoffiCType, number]>,
+): void {
+  for (const [name, type, headerSize] of structs) {
+    const theirs = native.structSize(name) || headerSize;
+    if (theirs !== koffi.sizeof(type)) {
+      throw new NativeError(`struct ${name}: library has ${theirs} bytes, binding has ${koffi.sizeof(type)}`);
+    }
+  }
 }
 
 let loaded: NativeLibrary | undefined;
@@ -80,6 +99,7 @@ export function loadNative(path = defaultLibraryPath()): NativeLibrary {
       if (rcode < 0) throw new NativeError(`${what}: ${strerror(rcode) as string}`, { errno: rcode });
       return rcode;
     },
+    structSize: (name) => structSize(name) as number,
   };
   return loaded;
 }

@@ -51,7 +51,7 @@ t.test('unknown keys are refused with their path, at any depth', async (t) => {
   let e = configError(() => loadConfigObject({ deamon: {} }, { file: '/etc/x.json', env: {} }));
   t.equal(e.path, 'deamon');
   t.equal(e.file, '/etc/x.json');
-  t.match(e.message, /^\/etc\/x\.json: deamon: unknown key \(the top level has: daemon, admin, log, metrics, sip, media, routing, cdr\)/);
+  t.match(e.message, /^\/etc\/x\.json: deamon: unknown key \(the top level has: daemon, admin, log, metrics, sip, media, routing, cdr, tdm\)/);
 
   e = configError(() => loadConfigObject({ metrics: { prot: 1 } }, { file: '/etc/x.json', env: {} }));
   t.equal(e.path, 'metrics.prot');

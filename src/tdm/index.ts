@@ -1,0 +1,3 @@
+export { SpanManager, type SpanManagerOptions, type SpanView, type TdmNative } from './span-manager.js';
+export { PriLeg, type PriLegHost, type PriLegOptions, type PriOriginateRequest, type PriPartyView } from './pri-leg.js';
+export { loadTdmNative } from './native.js';

@@ -1,0 +1,293 @@
+// PriLeg: one ISDN PRI call (a call handle on a span) as a call-core Leg. Inbound legs start at
+// the RING event (the native layer has already sent CALL PROCEEDING and collected overlap
+// digits); outbound legs place a SETUP in originate(). Events arrive through handleEvent(),
+// dispatched by the SpanManager by call handle; HANGUP ends the leg with its Q.850 cause.
+import { ClosedError, NativeError, SignalingError } from '../errors.js';
+import { Cause, causeText } from '../call/causes.js';
+import {
+  LegBase, isDtmfDigit, type Leg, type LegDirection, type MediaDescription, type OriginateRequest, type ProgressInfo,
+} from '../call/leg.js';
+import {
+  PRES_ALLOWED, PRES_RESTRICTED, PRI_F_INBAND, PRI_F_LOCAL, PROG_INBAND, SCREEN_USER_PASSED,
+  type Npi, type PriApi, type PriCallInfo, type PriEvent, type Ton,
+} from '../ffi/pri.js';
+
+/** The span a PriLeg runs on, as the SpanManager hands it out. */
+export interface PriLegHost {
+  readonly api: PriApi;
+  /** Routes the call's events to the leg from now on (called before any event can arrive). */
+  attach(call: number, leg: PriLeg): void;
+  /** Stops routing them (the leg ended). */
+  detach(call: number): void;
+  /** Outbound: a span of the leg's trunk that can take a call now; throws SignalingError (34, 38) otherwise. */
+  pickSpan(trunk: string): { span: number; id: string };
+}
+
+/** An originate request with the PRI specifics a caller may set. */
+export interface PriOriginateRequest extends OriginateRequest {
+  calledTon?: Ton;
+  callingTon?: Ton;
+  npi?: Npi;
+  callingName?: string;
+  /** B-channel to ask for; 0 or absent: any. */
+  channel?: number;
+  exclusive?: boolean;
+}
+
+export interface PriPartyView {
+  number: string;
+  name: string;
+  ton: Ton;
+  npi: Npi;
+  /** 'allowed' | 'restricted' | 'unavailable', from the presentation octet. */
+  presentation: 'allowed' | 'restricted' | 'unavailable';
+  screening: number;
+}
+
+export interface PriLegOptions {
+  id: string;
+  trunk: string;
+  host: PriLegHost;
+  /** Longest wait for the native HANGUP after our own hangup before ending the leg anyway. */
+  hangupTimeoutMs?: number;
+}
+
+const SG_ENOENT = -3;
+
+function partyView(p: PriCallInfo['calling']): PriPartyView {
+  const r = p.pres & 0x60;
+  return {
+    number: p.number, name: p.name, ton: p.ton, npi: p.npi, screening: p.pres & 0x03,
+    presentation: r === PRES_RESTRICTED ? 'restricted' : r === 0x40 ? 'unavailable' : 'allowed',
+  };
+}
+
+/** E.164 "+" numbers go out as international/E.164 without the "+"; others as given. */
+function outNumber(n: string, ton: Ton | undefined, npi: Npi | undefined): { number: string; ton: Ton; npi: Npi } {
+  if (n.startsWith('+')) return { number: n.slice(1), ton: ton ?? 'international', npi: npi ?? 'e164' };
+  return { number: n, ton: ton ?? 'unknown', npi: npi ?? (ton ? 'e164' : 'unknown') };
+}
+
+export class PriLeg extends LegBase implements Leg {
+  readonly kind = 'tdm' as const;
+  readonly id: string;
+  readonly trunk: string;
+  readonly direction: LegDirection;
+  readonly remoteMedia: MediaDescription | undefined = undefined;
+  #calling = '';
+  #called = '';
+  #call = 0;
+  #span = 0;
+  #spanId = '';
+  #channel = 0;
+  #callingParty: PriPartyView | undefined;
+  #calledParty: PriPartyView | undefined;
+  #hangupSent = false;
+  #hangupTimer: NodeJS.Timeout | undefined;
+  readonly #host: PriLegHost;
+  readonly #hangupTimeoutMs: number;
+
+  private constructor(direction: LegDirection, o: PriLegOptions) {
+    super();
+    this.direction = direction;
+    this.id = o.id;
+    this.trunk = o.trunk;
+    this.#host = o.host;
+    this.#hangupTimeoutMs = o.hangupTimeoutMs ?? 10_000;
+  }
+
+  /** An incoming call (RING): the leg takes the call's numbers from sg_pri_call_info. */
+  static inbound(o: PriLegOptions, call: number, spanId: string, info: PriCallInfo): PriLeg {
+    const leg = new PriLeg('inbound', o);
+    leg.#call = call;
+    leg.#span = info.span;
+    leg.#spanId = spanId;
+    leg.#channel = info.channel;
+    leg.#callingParty = partyView(info.calling);
+    leg.#calledParty = partyView(info.called);
+    leg.#calling = info.calling.ton === 'international' && info.calling.number ? `+${info.calling.number}` : info.calling.number;
+    leg.#called = info.called.ton === 'international' && info.called.number ? `+${info.called.number}` : info.called.number;
+    leg.setState('calling');
+    o.host.attach(call, leg);
+    return leg;
+  }
+
+  /** A leg to place a call on a span of `trunk` with originate(). */
+  static outbound(o: PriLegOptions): PriLeg {
+    return new PriLeg('outbound', o);
+  }
+
+  get calling(): string { return this.#calling; }
+  get called(): string { return this.#called; }
+  /** The native call handle (0 before originate). */
+  get callHandle(): number { return this.#call; }
+  /** The span handle and config id the call runs on. */
+  get span(): number { return this.#span; }
+  get spanId(): string { return this.#spanId; }
+  /** The B-channel (timeslot), 0 while none is chosen. */
+  get channel(): number { return this.#channel; }
+  /** Inbound: the calling/called party as signalled (TON, NPI, presentation, name). */
+  get callingParty(): PriPartyView | undefined { return this.#callingParty; }
+  get calledParty(): PriPartyView | undefined { return this.#calledParty; }
+
+  async originate(req: PriOriginateRequest): Promise<void> {
+    if (this.direction !== 'outbound') throw new SignalingError('originate on an inbound PRI leg', { q850Cause: Cause.INTERWORKING });
+    if (this.isEnded) throw new ClosedError(`leg ${this.id} has ended`);
+    if (this.#call !== 0) throw new SignalingError(`leg ${this.id} has already placed its call`, { q850Cause: Cause.INTERWORKING });
+    const { span, id } = this.#host.pickSpan(this.trunk);
+    const called = outNumber(req.called, req.calledTon, req.npi);
+    const calling = outNumber(req.calling, req.callingTon, req.npi);
+    const pres = (req.callingPresentation === 'restricted' ? PRES_RESTRICTED : PRES_ALLOWED) | SCREEN_USER_PASSED;
+    let call: number;
+    try {
+      call = this.#host.api.call(span, {
+        channel: req.channel ?? 0, exclusive: req.exclusive ?? false, complete: true,
+        called: { ...called, pres: PRES_ALLOWED },
+        calling: { ...calling, pres, name: req.callingName ?? '' },
+      });
+    } catch (e) {
+      throw new SignalingError(`SETUP on span ${id} failed: ${(e as Error).message}`, {
+        q850Cause: e instanceof NativeError && e.errno === -1 ? Cause.INVALID_NUMBER_FORMAT : Cause.TEMPORARY_FAILURE, cause: e,
+      });
+    }
+    this.#call = call;
+    this.#span = span;
+    this.#spanId = id;
+    this.#calling = req.calling;
+    this.#called = req.called;
+    this.setState('calling');
+    this.#host.attach(call, this);
+  }
+
+  async progress(info: ProgressInfo, media?: MediaDescription): Promise<void> {
+    this.#inboundOpen('progress');
+    if (this.state === 'answered') return;
+    // TODO(next): with tdm-media, `media` is the far side's early media bridged onto the
+    // B-channel; until then in-band is signalled when the caller hands early media over.
+    const inband = media !== undefined;
+    this.#cmd(() => (info.ringing ? this.#host.api.alerting(this.#call, inband) : this.#host.api.progress(this.#call)));
+    this.setState(inband || !info.ringing ? 'early' : 'proceeding');
+  }
+
+  async answer(_media?: MediaDescription): Promise<void> {
+    this.#inboundOpen('answer');
+    if (this.state === 'answered') return;
+    this.#cmd(() => this.#host.api.answer(this.#call));
+    this.setState('answered');
+  }
+
+  async reject(cause: number, _sipStatus?: number): Promise<void> {
+    this.#inboundOpen('reject');
+    if (this.state === 'answered') throw new SignalingError(`leg ${this.id} is answered; hang up instead`, { q850Cause: cause });
+    await this.hangup(cause);
+  }
+
+  async hangup(cause: number): Promise<void> {
+    if (this.isEnded) return;
+    const q850 = Number.isInteger(cause) && cause >= 1 && cause <= 127 ? cause : Cause.NORMAL_UNSPECIFIED;
+    if (this.#call === 0) {
+      this.#end(q850, 'local', 'ended before SETUP');
+      return;
+    }
+    const done = new Promise<void>((resolve) => this.once('hangup', () => resolve()));
+    if (!this.#hangupSent) {
+      this.#hangupSent = true;
+      try {
+        this.#host.api.hangup(this.#call, q850);
+      } catch (e) {
+        // The call is already gone natively (its HANGUP is on its way or was lost): end here.
+        const detail = e instanceof NativeError && e.errno === SG_ENOENT ? 'call already released' : (e as Error).message;
+        this.#end(q850, 'local', detail);
+        return;
+      }
+      this.#hangupTimer = setTimeout(() => this.#end(q850, 'local', 'no HANGUP from the PRI layer'), this.#hangupTimeoutMs);
+    }
+    await done;
+  }
+
+  async hold(_on: boolean): Promise<void> {
+    // TODO(next): Q.931 HOLD/RETRIEVE (not in the native PRI API yet).
+    throw new SignalingError('hold is not supported on PRI legs', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
+  }
+
+  async updateMedia(_offer: MediaDescription): Promise<MediaDescription> {
+    // TODO(next): with tdm-media, a new codec for the B-channel's RTP endpoint.
+    throw new SignalingError('media updates are not supported on PRI legs yet', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
+  }
+
+  async sendDtmf(digit: string, _durationMs: number): Promise<void> {
+    if (!isDtmfDigit(digit)) throw new SignalingError(`${JSON.stringify(digit)} is not a DTMF digit`, { q850Cause: Cause.INVALID_NUMBER_FORMAT });
+    if (this.isEnded) throw new ClosedError(`leg ${this.id} has ended`);
+    // TODO(next): in-band DTMF generation on the B-channel comes with tdm-media.
+    throw new SignalingError('in-band DTMF on PRI legs comes with the B-channel media path', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
+  }
+
+  /** Events of this leg's call handle (SpanManager dispatch). */
+  handleEvent(ev: PriEvent): void {
+    if (this.isEnded || !('call' in ev) || ev.call !== this.#call) return;
+    if (ev.channel) this.#channel = ev.channel;
+    const inband = (ev.flags & PRI_F_INBAND) !== 0 || (ev.progress & PROG_INBAND) !== 0;
+    switch (ev.kind) {
+      case 'pri.proceeding':
+      case 'pri.setup-ack':
+        if (this.direction !== 'outbound' || this.state !== 'calling') return;
+        this.setState('proceeding');
+        if (inband) this.#earlyMedia(false);
+        return;
+      case 'pri.ringing':
+        if (this.direction !== 'outbound' || this.state === 'answered') return;
+        this.setState(inband ? 'early' : 'proceeding');
+        this.emit('progress', { ringing: true } satisfies ProgressInfo);
+        if (inband) this.emit('early-media', {} satisfies MediaDescription);
+        return;
+      case 'pri.progress':
+        if (this.direction !== 'outbound' || this.state === 'answered' || !inband) return;
+        this.#earlyMedia(true);
+        return;
+      case 'pri.answer':
+        if (this.direction !== 'outbound' || this.state === 'answered') return;
+        this.setState('answered');
+        // TODO(next): the B-channel's RTP endpoint as SDP (tdm-media).
+        this.emit('answer', undefined);
+        return;
+      case 'pri.digits':
+        for (const d of ev.digits.toUpperCase()) {
+          if (isDtmfDigit(d)) this.emit('dtmf', { digit: d, durationMs: 0, source: 'info' });
+        }
+        return;
+      case 'pri.hangup':
+        this.#end(ev.cause || Cause.NORMAL_UNSPECIFIED, this.#hangupSent || (ev.flags & PRI_F_LOCAL) !== 0 ? 'local' : 'remote');
+        return;
+      default:
+        return;
+    }
+  }
+
+  #earlyMedia(emitProgress: boolean): void {
+    if (emitProgress) this.emit('progress', { ringing: false } satisfies ProgressInfo);
+    this.setState('early');
+    this.emit('early-media', {} satisfies MediaDescription);
+  }
+
+  #end(cause: number, by: 'local' | 'remote', detail?: string): void {
+    if (this.#hangupTimer) clearTimeout(this.#hangupTimer);
+    this.#hangupTimer = undefined;
+    if (this.#call !== 0) this.#host.detach(this.#call);
+    this.ended({ cause, by, detail: detail ?? causeText(cause) });
+  }
+
+  #inboundOpen(what: string): void {
+    if (this.direction !== 'inbound') throw new SignalingError(`${what} on an outbound PRI leg`, { q850Cause: Cause.INTERWORKING });
+    if (this.isEnded) throw new ClosedError(`leg ${this.id} has ended`);
+  }
+
+  #cmd(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw new SignalingError(`PRI call ${this.#call} on span ${this.#spanId}: ${(e as Error).message}`, {
+        q850Cause: Cause.TEMPORARY_FAILURE, cause: e,
+      });
+    }
+  }
+}

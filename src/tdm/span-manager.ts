@@ -1,0 +1,406 @@
+// SpanManager: the TDM daemon subsystem. Opens the configured spans and their PRI at start
+// (once per process: libpri cannot free a controller, so `tdm.spans` is restart-required),
+// tracks D-channel, alarm and channel state, turns incoming calls into PriLegs, hands out
+// outbound PriLegs per trunk, and exposes `show.spans` and per-span metrics.
+import { EventEmitter } from 'node:events';
+import type { AdminRegistry } from '../admin/index.js';
+import { Cause } from '../call/causes.js';
+import type { SpangateConfig } from '../config/index.js';
+import { normalizeSpans, type TdmSpan } from '../config/schema/tdm.js';
+import type { HealthStatus, Subsystem, SubsystemHealth } from '../daemon/subsystem.js';
+import { SignalingError } from '../errors.js';
+import type { NativeEvent } from '../ffi/events.js';
+import { decodeTdmEvent, type PriApi, type PriEvent, type PriOpenOptions, type PriStatusValues } from '../ffi/pri.js';
+import { alarmNames, type SpanEvent, type SpanOpenOptions, type SpanStatsValues } from '../ffi/span.js';
+import type { Metrics } from '../metrics/index.js';
+import { PriLeg, type PriLegHost } from './pri-leg.js';
+
+/** The native functions the manager uses (SpanBinding + PriBinding; fakes in unit tests). */
+export interface TdmNative {
+  span: {
+    open(o: SpanOpenOptions): number;
+    close(span: number): void;
+    stats(span: number): SpanStatsValues;
+  };
+  pri: PriApi & {
+    spanOpen(span: number, o: PriOpenOptions): void;
+    spanClose(span: number): void;
+    restart(span: number, channel?: number): void;
+    status(span: number): PriStatusValues;
+  };
+  /** The native event stream ('event' with NativeEvent records). */
+  events: {
+    on(event: 'event', fn: (e: NativeEvent) => void): unknown;
+    off(event: 'event', fn: (e: NativeEvent) => void): unknown;
+  };
+}
+
+/** The slice of a pino logger the manager uses (src/log provides the real one). */
+export interface TdmLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SpanManagerOptions {
+  config: SpangateConfig['tdm'];
+  /** Loads the native side on start (only when spans are configured). */
+  native: () => TdmNative;
+  admin: AdminRegistry;
+  metrics?: Metrics;
+  log: TdmLogger;
+}
+
+interface SpanState {
+  cfg: TdmSpan;
+  handle: number;
+  dchanUp: boolean;
+  alarms: number;
+  alarmsRaised: number;
+  restarts: number;
+}
+
+export interface SpanView {
+  id: string;
+  trunk: string;
+  type: 'e1' | 't1';
+  side: 'network' | 'user';
+  switchtype: string;
+  local: string;
+  remote: string;
+  handle: number;
+  dchannel: 'up' | 'down';
+  alarms: string[];
+  channels: number;
+  inUse: number;
+  outOfService: number;
+  calls: { leg: string; call: number; channel: number; direction: string; state: string; calling: string; called: string }[];
+  counters: Record<string, number>;
+  lastError: string;
+}
+
+export interface SpanManagerEvents {
+  /** An incoming PRI call: the listener routes it (answer/reject/hangup). Unheard calls are refused. */
+  incoming: [leg: PriLeg];
+  /** Span state changes, for tests and logs. */
+  span: [ev: SpanEvent | PriEvent];
+}
+
+const RECONCILE_MS = 1000;
+
+export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subsystem {
+  readonly name = 'tdm';
+  readonly #o: SpanManagerOptions;
+  readonly #cfgs: TdmSpan[];
+  readonly #spans = new Map<number, SpanState>();
+  readonly #legs = new Map<number, PriLeg>();
+  #native: TdmNative | undefined;
+  #draining = false;
+  #seq = 0;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  readonly #onEvent = (e: NativeEvent): void => this.#dispatch(e);
+  readonly #host: PriLegHost;
+
+  constructor(o: SpanManagerOptions) {
+    super();
+    this.#o = o;
+    this.#cfgs = normalizeSpans(o.config.spans);
+    const self = this;
+    this.#host = {
+      get api() { return self.#n().pri; },
+      attach: (call, leg) => { this.#legs.set(call, leg); },
+      detach: (call) => { this.#legs.delete(call); },
+      pickSpan: (trunk) => this.#pickSpan(trunk),
+    };
+    o.admin.register('show.spans', 'TDM spans: D-channel, alarms, channels and calls, line counters.', () => this.show());
+    if (o.metrics) this.#registerMetrics(o.metrics);
+  }
+
+  async start(): Promise<void> {
+    if (this.#cfgs.length === 0) return;
+    const n = (this.#native = this.#o.native());
+    // Subscribe before opening: the first alarm and D-channel events follow at once.
+    n.events.on('event', this.#onEvent);
+    try {
+      for (const cfg of this.#cfgs) this.#open(n, cfg);
+    } catch (e) {
+      // Start-up fails as a whole: close what opened, so the ports are free again.
+      for (const s of this.#spans.values()) {
+        try { n.pri.spanClose(s.handle); n.span.close(s.handle); } catch { /* best effort */ }
+      }
+      this.#spans.clear();
+      n.events.off('event', this.#onEvent);
+      throw e;
+    }
+    // The event socket drops records when its reader falls behind: the state is also read back
+    // once a second. The timer also keeps the process alive while spans are open.
+    this.#reconcileTimer = setInterval(() => this.#reconcile(), RECONCILE_MS);
+  }
+
+  #open(n: TdmNative, cfg: TdmSpan): void {
+    const handle = n.span.open({
+      kind: cfg.type, role: cfg.side, localAddr: cfg.localAddress, localPort: cfg.localPort,
+      remoteAddr: cfg.remoteAddress, remotePort: cfg.remotePort, framesPerPacket: cfg.framesPerPacket,
+      jitterPackets: cfg.jitterPackets, losMs: cfg.losMs, clearMs: cfg.clearMs,
+    });
+    try {
+      n.pri.spanOpen(handle, { switchtype: cfg.switchtype, side: cfg.side, overlap: cfg.overlap, digitTimeoutMs: cfg.digitTimeoutMs });
+    } catch (e) {
+      n.span.close(handle);
+      throw e;
+    }
+    const st = n.span.stats(handle);
+    this.#spans.set(handle, { cfg, handle, dchanUp: false, alarms: st.alarms, alarmsRaised: 0, restarts: 0 });
+    this.#o.log.info({ span: cfg.id, handle, local: `${cfg.localAddress}:${st.localPort}`, switchtype: cfg.switchtype, side: cfg.side }, 'span opened');
+  }
+
+  reload(_config: SpangateConfig): void {
+    // tdm.spans is restart-required (libpri controllers live as long as the process).
+  }
+
+  async drain(deadline: number): Promise<void> {
+    this.#draining = true;
+    while (this.#legs.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, Math.min(200, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  /**
+   * Hangs up what is left (DISCONNECT with cause 31) and closes the spans. With
+   * `{ signal: false }` the spans close first, so the far end sees only the line go silent
+   * (the simulator's pulled cable); the legs then end here with cause 38.
+   */
+  async stop(opts: { signal?: boolean } = {}): Promise<void> {
+    this.#draining = true;
+    if (this.#reconcileTimer) clearInterval(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
+    const legs = (): PriLeg[] => [...new Set(this.#legs.values())];
+    if (opts.signal !== false) await Promise.all(legs().map((l) => l.hangup(Cause.NORMAL_UNSPECIFIED).catch(() => undefined)));
+    const n = this.#native;
+    if (!n) return;
+    for (const s of this.#spans.values()) {
+      try {
+        n.pri.spanClose(s.handle);
+        n.span.close(s.handle);
+      } catch (err) {
+        this.#o.log.warn({ err, span: s.cfg.id }, 'closing span failed');
+      }
+    }
+    this.#spans.clear();
+    n.events.off('event', this.#onEvent);
+    await Promise.all(legs().map((l) => l.hangup(Cause.NETWORK_OUT_OF_ORDER).catch(() => undefined)));
+  }
+
+  health(): SubsystemHealth {
+    if (this.#cfgs.length === 0) return { status: 'ok', detail: 'no spans configured' };
+    const up = [...this.#spans.values()].filter((s) => s.dchanUp && s.alarms === 0).length;
+    const status: HealthStatus = up === this.#cfgs.length ? 'ok' : up === 0 ? 'down' : 'degraded';
+    return { status, detail: `${up} of ${this.#cfgs.length} spans up` };
+  }
+
+  /** Resolves once every span has its D-channel up and no alarm (rejects after timeoutMs). */
+  waitAllUp(timeoutMs = 30_000): Promise<void> {
+    const up = (): boolean => this.#spans.size > 0 && [...this.#spans.values()].every((x) => x.dchanUp && x.alarms === 0);
+    if (up()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('span', on);
+        reject(new SignalingError(`spans not up within ${timeoutMs} ms`, { q850Cause: Cause.NETWORK_OUT_OF_ORDER }));
+      }, timeoutMs);
+      const on = (): void => {
+        if (!up()) return;
+        clearTimeout(timer);
+        this.off('span', on);
+        resolve();
+      };
+      this.on('span', on);
+    });
+  }
+
+  activeWork(): number {
+    return this.#legs.size;
+  }
+
+  /** An outbound leg on a span of `trunk` (the span is chosen when it originates). */
+  createLeg(trunk: string): PriLeg {
+    return PriLeg.outbound({ id: this.#legId(), trunk, host: this.#host });
+  }
+
+  /** Trunks (span groups) with at least one configured span. */
+  trunks(): string[] {
+    return [...new Set(this.#cfgs.map((c) => c.trunk))];
+  }
+
+  /** Sends RESTART for one B-channel or (0) all of a span; its calls clear with cause 41. */
+  restart(spanId: string, channel = 0): void {
+    const s = this.#byId(spanId);
+    this.#n().pri.restart(s.handle, channel);
+  }
+
+  /** The `show.spans` answer. */
+  show(): SpanView[] {
+    const n = this.#native;
+    return [...this.#spans.values()].map((s) => {
+      const st = n?.span.stats(s.handle);
+      const pri = n?.pri.status(s.handle);
+      const calls = [...this.#legs.entries()].filter(([, l]) => l.span === s.handle).map(([call, l]) => ({
+        leg: l.id, call, channel: l.channel, direction: l.direction, state: l.state, calling: l.calling, called: l.called,
+      }));
+      return {
+        id: s.cfg.id, trunk: s.cfg.trunk, type: s.cfg.type, side: s.cfg.side, switchtype: s.cfg.switchtype,
+        local: `${s.cfg.localAddress}:${st?.localPort ?? s.cfg.localPort}`,
+        remote: s.cfg.remotePort ? `${s.cfg.remoteAddress}:${s.cfg.remotePort}` : '(learnt)',
+        handle: s.handle, dchannel: s.dchanUp ? 'up' : 'down', alarms: alarmNames(st?.alarms ?? s.alarms),
+        channels: pri?.channels ?? 0, inUse: pri?.calls ?? 0, outOfService: pri?.outOfService ?? 0, calls,
+        counters: {
+          txPackets: st?.tx_packets ?? 0, rxPackets: st?.rx_packets ?? 0, rxLost: st?.rx_lost ?? 0, slips: st?.slips ?? 0,
+          rxMalformed: st?.rx_malformed ?? 0, hdlcCrcErrors: st?.hdlc_crc_errors ?? 0, alarmsRaised: st?.alarm_count ?? s.alarmsRaised,
+          protocolErrors: pri?.protocolErrors ?? 0, callsIn: pri?.callsIn ?? 0, callsOut: pri?.callsOut ?? 0,
+          rejected: pri?.rejected ?? 0, restarts: s.restarts,
+        },
+        lastError: pri?.lastError ?? '',
+      };
+    });
+  }
+
+  #n(): TdmNative {
+    if (!this.#native) throw new SignalingError('no TDM spans are open', { q850Cause: Cause.NETWORK_OUT_OF_ORDER });
+    return this.#native;
+  }
+
+  #byId(id: string): SpanState {
+    const s = [...this.#spans.values()].find((x) => x.cfg.id === id);
+    if (!s) throw new SignalingError(`no span ${id}`, { q850Cause: Cause.NO_ROUTE_DESTINATION });
+    return s;
+  }
+
+  #legId(): string {
+    this.#seq += 1;
+    return `pri-${process.pid.toString(36)}-${this.#seq}`;
+  }
+
+  #pickSpan(trunk: string): { span: number; id: string } {
+    if (this.#draining) throw new SignalingError('TDM is draining', { q850Cause: Cause.TEMPORARY_FAILURE });
+    const group = [...this.#spans.values()].filter((s) => s.cfg.trunk === trunk);
+    if (group.length === 0) throw new SignalingError(`no span on trunk ${trunk}`, { q850Cause: Cause.NO_ROUTE_DESTINATION });
+    const usable = group.filter((s) => s.dchanUp && s.alarms === 0);
+    if (usable.length === 0) throw new SignalingError(`every span of trunk ${trunk} is down`, { q850Cause: Cause.NETWORK_OUT_OF_ORDER });
+    const n = this.#n();
+    let best: { s: SpanState; free: number } | undefined;
+    for (const s of usable) {
+      const p = n.pri.status(s.handle);
+      const free = p.channels - p.outOfService - p.calls;
+      if (free > 0 && (!best || free > best.free)) best = { s, free };
+    }
+    if (!best) throw new SignalingError(`no free B-channel on trunk ${trunk}`, { q850Cause: Cause.NO_CIRCUIT_AVAILABLE });
+    return { span: best.s.handle, id: best.s.cfg.id };
+  }
+
+  #reconcile(): void {
+    const n = this.#native;
+    if (!n) return;
+    for (const s of this.#spans.values()) {
+      try {
+        const p = n.pri.status(s.handle);
+        if (p.dchanUp !== s.dchanUp) {
+          this.#o.log.debug({ span: s.cfg.id, dchannel: p.dchanUp ? 'up' : 'down' }, 'D-channel state read back');
+          s.dchanUp = p.dchanUp;
+        }
+        const alarms = n.span.stats(s.handle).alarms;
+        if (alarms !== s.alarms) {
+          this.#o.log.debug({ span: s.cfg.id, alarms: alarmNames(alarms) }, 'span alarms read back');
+          s.alarms = alarms;
+        }
+      } catch (err) {
+        this.#o.log.warn({ err, span: s.cfg.id }, 'reading span state failed');
+      }
+    }
+  }
+
+  #dispatch(raw: NativeEvent): void {
+    const ev = decodeTdmEvent(raw);
+    if (!ev) return;
+    const s = this.#spans.get(ev.span);
+    // The event stream is process-wide: other managers' spans (tests, the simulator) are not ours.
+    if (!s) return;
+    if ('call' in ev) {
+      if (ev.kind === 'pri.ring') this.#ring(ev);
+      else this.#legs.get(ev.call)?.handleEvent(ev);
+      return;
+    }
+    const log = this.#o.log;
+    switch (ev.kind) {
+      case 'pri.dchan-up':
+        s.dchanUp = true;
+        log.info({ span: s.cfg.id }, 'D-channel up');
+        break;
+      case 'pri.dchan-down':
+        s.dchanUp = false;
+        log.warn({ span: s.cfg.id }, 'D-channel down');
+        break;
+      case 'span.alarm':
+        if (ev.alarms !== 0 && (ev.alarms & ~ev.previous) !== 0) s.alarmsRaised += 1;
+        s.alarms = ev.alarms;
+        if (ev.alarms === 0) log.info({ span: s.cfg.id, previous: alarmNames(ev.previous) }, 'span alarm cleared');
+        else log.warn({ span: s.cfg.id, alarms: alarmNames(ev.alarms), rxLost: ev.rxLost, slips: ev.slips }, 'span alarm');
+        break;
+      case 'pri.restart':
+        s.restarts += 1;
+        log.warn({ span: s.cfg.id, channel: ev.channel || 'all', by: ev.ours ? 'us' : 'far end' }, 'RESTART');
+        break;
+      case 'pri.service':
+        log.info({ span: s.cfg.id, channel: ev.channel, inService: ev.inService }, 'far end changed channel service state');
+        break;
+      default:
+        break;
+    }
+    this.emit('span', ev);
+  }
+
+  #ring(ev: Extract<PriEvent, { kind: 'pri.ring' }>): void {
+    const s = this.#spans.get(ev.span);
+    const n = this.#n();
+    if (!s || this.#draining || this.listenerCount('incoming') === 0) {
+      const cause = this.#draining ? Cause.TEMPORARY_FAILURE : Cause.NO_ROUTE_DESTINATION;
+      this.#o.log.info({ span: s?.cfg.id ?? ev.span, called: ev.called, cause }, 'incoming PRI call refused');
+      try { n.pri.hangup(ev.call, cause); } catch { /* already gone */ }
+      return;
+    }
+    let info;
+    try {
+      info = n.pri.callInfo(ev.call);
+    } catch (err) {
+      this.#o.log.warn({ err, span: s.cfg.id }, 'incoming call vanished before it was read');
+      return;
+    }
+    const leg = PriLeg.inbound({ id: this.#legId(), trunk: s.cfg.trunk, host: this.#host }, ev.call, s.cfg.id, info);
+    this.#o.log.info({ span: s.cfg.id, leg: leg.id, channel: leg.channel, calling: leg.calling, called: leg.called }, 'incoming PRI call');
+    this.emit('incoming', leg);
+  }
+
+  #registerMetrics(m: Metrics): void {
+    const each = (f: (s: SpanState, st: SpanStatsValues, p: PriStatusValues) => void): void => {
+      const n = this.#native;
+      if (!n) return;
+      for (const s of this.#spans.values()) {
+        try {
+          f(s, n.span.stats(s.handle), n.pri.status(s.handle));
+        } catch { /* the span closed during the scrape */ }
+      }
+    };
+    m.gauge('spangate_tdm_span_channels_in_use', 'B-channels holding a call, per span.', ['span'], (g) =>
+      each((s, _st, p) => g.set({ span: s.cfg.id }, p.calls)));
+    m.gauge('spangate_tdm_span_dchannel_up', '1 while the span\'s D-channel (Q.921) is up.', ['span'], (g) =>
+      each((s, _st, p) => g.set({ span: s.cfg.id }, p.dchanUp ? 1 : 0)));
+    m.gauge('spangate_tdm_span_alarm', '1 while the span has this alarm (los red, ais blue, rai yellow).', ['span', 'alarm'], (g) =>
+      each((s, st) => { for (const a of ['los', 'ais', 'rai']) g.set({ span: s.cfg.id, alarm: a }, alarmNames(st.alarms).includes(a) ? 1 : 0); }));
+    m.gauge('spangate_tdm_span_alarms_raised', 'Alarms raised on the span since it opened (native counter).', ['span'], (g) =>
+      each((s, st) => g.set({ span: s.cfg.id }, st.alarm_count)));
+    m.gauge('spangate_tdm_span_slips', 'Controlled slips on the span since it opened (native counter).', ['span'], (g) =>
+      each((s, st) => g.set({ span: s.cfg.id }, st.slips)));
+    m.gauge('spangate_tdm_span_rx_lost_packets', 'CESoPSN packets lost on the span since it opened (native counter).', ['span'], (g) =>
+      each((s, st) => g.set({ span: s.cfg.id }, st.rx_lost)));
+    m.gauge('spangate_tdm_span_protocol_errors', 'libpri errors (malformed Q.921/Q.931) on the span since it opened.', ['span'], (g) =>
+      each((s, _st, p) => g.set({ span: s.cfg.id }, p.protocolErrors)));
+  }
+}
