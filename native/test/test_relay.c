@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sg_test.h"
+#include "relay_fixture.h"
 #include "core/events.h"
 #include "rtp/packet.h"
 #include "rtp/rtcp.h"
@@ -33,29 +34,12 @@ static int start_engine(void)
 
 static int peer_socket(uint16_t *port)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct timeval tv = { .tv_sec = 5, .tv_usec = 0 };
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, LOOP, &a.sin_addr);
-    bind(fd, (struct sockaddr *)&a, sizeof(a));
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    *port = ntohs(a.sin_port);
-    return fd;
+    return rf_udp_socket(LOOP, port);
 }
 
 static void send_to(int fd, uint16_t port, const uint8_t *buf, size_t len)
 {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, LOOP, &a.sin_addr);
-    (void)sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a));
+    rf_send(fd, LOOP, port, buf, len);
 }
 
 static void send_rtp(int fd, uint16_t port, uint8_t pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc,
@@ -97,16 +81,7 @@ static int wait_event(uint16_t subsys, uint16_t type, uint32_t handle, sg_event_
 
 static void base_cfg(sg_rtp_config_t *c, uint16_t remote_port)
 {
-    memset(c, 0, sizeof(*c));
-    c->struct_size = sizeof(*c);
-    strcpy(c->local_addr, LOOP);
-    if (remote_port) {
-        strcpy(c->remote_addr, LOOP);
-        c->remote_port = remote_port;
-    }
-    c->payload_type = 0;
-    c->flags = SG_RTP_F_NO_RTCP;
-    strcpy(c->codec, "PCMU");
+    rf_rtp_cfg(c, LOOP, remote_port);
 }
 
 SG_TEST(relay_passthrough_rewrite_dtmf_and_source_change)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sg_test.h"
+#include "relay_fixture.h"
 #include "core/engine.h"
 #include "core/events.h"
 #include "rtp/packet.h"
@@ -36,47 +37,25 @@ static void hold_tick(media_thread *mt, void *ctx, uint64_t now)
 
 static int peer_socket(uint16_t *port)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0), rcv = 1 << 20;
-    struct timeval tv = { .tv_sec = 5, .tv_usec = 0 };
+    int fd = rf_udp_socket(LOOP, port), rcv = 1 << 20;
 
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, LOOP, &a.sin_addr);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
-        return -1;
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-    *port = ntohs(a.sin_port);
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
     return fd;
 }
 
 static void send_rtp(int fd, uint16_t port, uint16_t seq)
 {
-    struct sockaddr_in a;
     uint8_t b[12 + 160];
 
     rtp_write_header(b, 0, seq == 0, seq, 160u * seq, 0x5eed5eedu);
     memset(b + 12, (int)(seq & 0xff), 160);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, LOOP, &a.sin_addr);
-    (void)sendto(fd, b, sizeof(b), 0, (struct sockaddr *)&a, sizeof(a));
+    rf_send(fd, LOOP, port, b, sizeof(b));
 }
 
 static void ep_cfg(sg_rtp_config_t *c, uint16_t remote_port)
 {
-    memset(c, 0, sizeof(*c));
-    c->struct_size = sizeof(*c);
-    strcpy(c->local_addr, LOOP);
-    strcpy(c->remote_addr, LOOP);
-    c->remote_port = remote_port;
-    c->payload_type = 0;
-    c->flags = SG_RTP_F_NO_RTCP;
-    strcpy(c->codec, "PCMU");
+    rf_rtp_cfg(c, LOOP, remote_port);
 }
 
 SG_TEST(relay_burst_beyond_one_wakeups_read_limit)

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "sg_test.h"
+#include "relay_fixture.h"
 #include "codec/codec.h"
 #include "rtp/packet.h"
 #include "spangate/engine.h"
@@ -15,42 +16,20 @@
 
 static int xsock(uint16_t *port)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct timeval tv = { .tv_sec = 5, .tv_usec = 0 };
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    inet_pton(AF_INET, LOOP, &a.sin_addr);
-    bind(fd, (struct sockaddr *)&a, sizeof(a));
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    *port = ntohs(a.sin_port);
-    return fd;
+    return rf_udp_socket(LOOP, port);
 }
 
 static void xsend(int fd, int port, const uint8_t *b, size_t n)
 {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    inet_pton(AF_INET, LOOP, &a.sin_addr);
-    (void)sendto(fd, b, n, 0, (struct sockaddr *)&a, sizeof(a));
+    rf_send(fd, LOOP, (uint16_t)port, b, n);
 }
 
 static void cfg(sg_rtp_config_t *c, uint16_t rport, const char *codec, uint8_t pt, uint32_t clock, uint8_t dtmf)
 {
-    memset(c, 0, sizeof(*c));
-    c->struct_size = sizeof(*c);
-    strcpy(c->local_addr, LOOP);
-    strcpy(c->remote_addr, LOOP);
-    c->remote_port = rport;
+    rf_rtp_cfg(c, LOOP, rport);
     c->payload_type = pt;
     c->clock_rate = clock;
     c->dtmf_pt = dtmf;
-    c->flags = SG_RTP_F_NO_RTCP;
     strcpy(c->codec, codec);
 }
 

@@ -3,7 +3,7 @@
 // by the server transaction; sipp then ACKs and BYEs. Also: our UAC retransmits to a sipp UAS
 // that answers late.
 import t from 'tap';
-import { MiniUas, runSipp } from '../unit/sip/edge/transaction/mini-uas.js';
+import { MiniUas, runSipp, uacCallScenario } from '../unit/sip/edge/transaction/mini-uas.js';
 import { SipTransport } from '../../src/sip/edge/transport/index.js';
 import { parseUri, SipRequest, type SipResponse } from '../../src/sip/edge/message/index.js';
 import { TransactionLayer, newTag, type ClientTransactionHandler } from '../../src/sip/edge/transaction/index.js';
@@ -11,60 +11,7 @@ import { TransactionLayer, newTag, type ClientTransactionHandler } from '../../s
 const UAS_ADDR = '127.0.2.1';
 const SIPP_ADDR = '127.0.2.10';
 
-const UAC_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uac with retransmission">
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:edge@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: edge <sip:edge@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:sipp@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-    ]]>
-  </send>
-  <recv response="180" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send>
-    <![CDATA[
-      ACK sip:edge@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: edge <sip:edge@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-      BYE sip:edge@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: edge <sip:edge@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200" crlf="true"/>
-</scenario>
-`;
+const UAC_SCENARIO = uacCallScenario('uac with retransmission', 500);
 
 t.test('sipp UAC over UDP: INVITE retransmitted, absorbed, answered, ACK, BYE', async (t) => {
   const uas = new MiniUas({ protocol: 'udp', address: UAS_ADDR, answerAfterCopies: 2 });

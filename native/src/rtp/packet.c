@@ -1,19 +1,9 @@
 /* RTP header parse/build and RFC 3550 receive statistics. */
 #include <string.h>
+#include "rtp/be.h"
 #include "rtp/packet.h"
 
 #define RTP_JITTER_CAP 0x03ffffffu
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
 
 int rtp_parse(const uint8_t *buf, size_t len, rtp_header *h)
 {

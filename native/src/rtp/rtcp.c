@@ -1,17 +1,7 @@
 /* RTCP SR/RR/SDES/BYE parse and build (RFC 3550 6.4-6.6, A.2 validity checks). */
 #include <string.h>
+#include "rtp/be.h"
 #include "rtp/rtcp.h"
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static uint32_t rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
 
 static void parse_blocks(const uint8_t *p, unsigned count, size_t avail, uint32_t our_ssrc, rtcp_info *out)
 {
