@@ -4,7 +4,8 @@
 # in the same run under the same sipp load. Run by hand (not part of the test command):
 #
 #   bash bench/sip/run.sh            # ROUNDS=2, RATES="100 200 300 400", STEP_S=20
-#   ROUNDS=1 RATES="300" STEP_S=10 HOLD_CALLS=1000 bash bench/sip/run.sh
+#   ROUNDS=1 RATES="300" STEP_S=10 HOLD_CALLS=1000 TARGETS=edge bash bench/sip/run.sh
+#   EDGE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the edge process
 #
 # Needs: dist/ built (bash scripts/setup.sh), sipp (sip-tester), kamailio. Addresses: loopback
 # block 127.0.13.0/24, ports 30000-31999. Every process started here is stopped on exit; each
@@ -73,7 +74,7 @@ cat >"$OUT/edge.json" <<JSON
   "control": {"host":"$EDGE_IP","port":$CTRL_PORT,"secret":"$SECRET"},
   "version": "v1.0.0-spangate" }
 JSON
-node --expose-gc "$HERE/edge.mjs" "$REPO/dist" "$OUT/edge.json" >"$OUT/logs/edge.log" 2>&1 &
+node --expose-gc ${EDGE_NODE_FLAGS:-} "$HERE/edge.mjs" "$REPO/dist" "$OUT/edge.json" >"$OUT/logs/edge.log" 2>&1 &
 EDGE_PID=$!; PIDS+=($EDGE_PID)
 wait_for "$OUT/logs/edge.log" 'sip-edge ready' 20 || { cat "$OUT/logs/edge.log"; die "edge did not start"; }
 node --expose-gc "$HERE/b2bua.mjs" "$EDGE_IP" "$CTRL_PORT" "$SECRET" "sip:bench@$UAS_IP:$UAS_PORT" >"$OUT/logs/b2bua.log" 2>&1 &
