@@ -3,7 +3,7 @@
 # a minimal drachtio-srf B2BUA, with Kamailio (stateful tm+rr, and stateless forward) measured
 # in the same run under the same sipp load. Run by hand (not part of the test command):
 #
-#   bash bench/sip/run.sh            # ROUNDS=2, RATES="100 200 300 400", STEP_S=20
+#   bash bench/sip/run.sh            # WARMUP_S=5 ROUNDS=2, RATES="100 200 300 400", STEP_S=20
 #   ROUNDS=1 RATES="300" STEP_S=10 HOLD_CALLS=1000 TARGETS=edge bash bench/sip/run.sh
 #   EDGE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the edge process
 #
@@ -21,6 +21,7 @@ STEP_S=${STEP_S:-20}
 HOLD_CALLS=${HOLD_CALLS:-2000}
 TARGETS=${TARGETS:-"edge kam-stateful kam-stateless"}
 BENCH_MAX_S=${BENCH_MAX_S:-1500}
+WARMUP_S=${WARMUP_S:-5}
 
 NET=127.0.13
 EDGE_IP=$NET.1 EDGE_PORT=30060 CTRL_PORT=30061
@@ -181,6 +182,13 @@ step() { # target rate round
   sleep 3 # let the UAS and the servers drain between steps
 }
 
+# Warm-up (not recorded): V8 compiles the edge's and srf's hot paths during the first seconds;
+# Kamailio needs none. WARMUP_S=0 skips it.
+if [ "$WARMUP_S" -gt 0 ]; then
+  (cd "$OUT/logs" && timeout $((WARMUP_S + 30)) sipp "$EDGE_IP:$EDGE_PORT" -sf "$HERE/uac.xml" -s bench -i "$UAC_IP" -p "$UAC_PORT" \
+    -r 100 -m $((100 * WARMUP_S)) -d 0 -recv_timeout 8000 -timeout $((WARMUP_S + 20))s -nostdin >warmup.log 2>&1)
+  sleep 3
+fi
 echo "bench: rounds=$ROUNDS rates=[$RATES] step=${STEP_S}s targets=[$TARGETS] out=$OUT"
 for round in $(seq 1 "$ROUNDS"); do
   for rate in $RATES; do
