@@ -70,6 +70,11 @@ interface Listener {
   server?: net.Server | tls.Server;
 }
 
+// SO_RCVBUF/SO_SNDBUF asked for each UDP listener (the kernel caps it at net.core.rmem_max /
+// wmem_max). The 208 KiB default holds ~400 INVITEs: when the process is off-CPU for a few tens
+// of ms on a loaded host, bursts overflow it and every lost datagram costs a 500 ms retransmission.
+const UDP_SOCKET_BUFFER = 4 * 1024 * 1024;
+
 const key = (p: TransportProtocol, address: string, port: number): string => p + '|' + address + '|' + port;
 
 export class SipTransport extends EventEmitter<SipTransportEvents> implements ConnectionOwner {
@@ -348,7 +353,11 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       hostPort: spec.advertisedPort ?? port,
     });
     if (spec.protocol === 'udp') {
-      const sock = dgram.createSocket({ type: net.isIPv6(spec.address) ? 'udp6' : 'udp4' });
+      const sock = dgram.createSocket({
+        type: net.isIPv6(spec.address) ? 'udp6' : 'udp4',
+        recvBufferSize: UDP_SOCKET_BUFFER,
+        sendBufferSize: UDP_SOCKET_BUFFER,
+      });
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);
         sock.bind(spec.port, spec.address, () => {
