@@ -14,6 +14,7 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
@@ -87,16 +88,23 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const routing = new RoutingSubsystem({ config, log: logs.child('routing'), admin: methods });
   const registry = new CallRegistry();
   registry.onEnded((r) => cdr.record(r));
-  const calls = new CallsSubsystem({ config, log: logs.child('calls'), metrics, admin: methods, registry });
+  // SIP trunks: addresses, ACL, digest auth, OPTIONS keepalive. `show trunks` reads its health.
+  // TODO(next): the SIP subsystem (src/sip/subsystem.ts) owns the drachtio-srf connection; pass
+  // its srf here (`srf: () => sip.srf`) and the directory to the SIP call flows. Until then no
+  // OPTIONS is sent and SIP trunk health stays unknown with that reason.
+  const trunks = createTrunkDirectory({ config, srf: () => undefined, log: logs.child('trunks'), metrics });
+  const calls = new CallsSubsystem({
+    config, log: logs.child('calls'), metrics, admin: methods, registry, trunkHealth: (id) => trunks.health(id),
+  });
   // TODO(next): the SIP edge and legs (src/sip) and TDM legs take `registry`, `routing`,
-  // `media.relay` and `calls.accepting` here, and report trunk health to `calls`.
+  // `media.relay` and `calls.accepting` here.
 
   daemon = new Daemon({
     config,
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, calls, tdm],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, new TrunksSubsystem(trunks), calls, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,
