@@ -33,7 +33,8 @@ export interface InboundRequestView {
   method: string;
   uri: string;
   source_address: string;
-  source_port: number;
+  /** drachtio-srf types it as a string. */
+  source_port: number | string;
   protocol: string;
   get(header: string): string | undefined;
   has(header: string): boolean;
