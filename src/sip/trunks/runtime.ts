@@ -15,6 +15,12 @@ import { hopKey, resolveTrunkAddresses, uriHost, type ResolvedHop, type TrunkRes
 
 export interface Hop {
   key: string;
+  /**
+   * Hops probed together: a TLS hop resolved from a name is probed by that name (the edge then
+   * verifies the peer's certificate against it), so all addresses of one name and port share
+   * one probe and its outcome. Any other hop is its own group.
+   */
+  group: string;
   /** `host:port/transport`, for logs, metrics and `show trunks`. */
   label: string;
   r: ResolvedHop;
@@ -89,7 +95,7 @@ export class TrunkRuntime {
     this.settings = settings;
     if (!this.#running) return;
     if (readdress) void this.resolve();
-    else if (repace) for (const h of this.hops) this.#schedule(h, true);
+    else if (repace) for (const h of this.hops) if (this.#leads(h)) this.#schedule(h, true);
   }
 
   /** Resolves when the first resolution has finished (starting one if none ran yet). */
@@ -144,7 +150,8 @@ export class TrunkRuntime {
       }
       let health = this.#health.get(key);
       if (!health) this.#health.set(key, (health = new TargetHealth()));
-      return { key, label: `${uriHost(r.ip)}:${r.port}/${r.transport}`, r, health, timer: undefined, probing: false };
+      const group = r.transport === 'tls' && r.name !== undefined ? `tls:${r.name}:${r.port}` : key;
+      return { key, group, label: `${uriHost(r.ip)}:${r.port}/${r.transport}`, r, health, timer: undefined, probing: false };
     });
     for (const gone of old.values()) {
       this.#unschedule(gone);
@@ -153,7 +160,12 @@ export class TrunkRuntime {
     const changed = next.length !== this.hops.length || next.some((h, i) => h !== this.hops[i]);
     this.hops = next;
     if (changed) this.#deps.log.info({ trunk: this.id, targets: next.map((h) => h.label) }, 'trunk targets resolved');
-    if (this.#running) for (const h of next) if (h.timer === undefined && !h.probing) this.#schedule(h, true);
+    if (this.#running) {
+      for (const h of next) {
+        if (!this.#leads(h)) this.#unschedule(h);
+        else if (h.timer === undefined && !h.probing) this.#schedule(h, true);
+      }
+    }
     if (changed) this.#deps.onChange(this, undefined);
   }
 
@@ -193,6 +205,11 @@ export class TrunkRuntime {
     return summarize(this.hops.map((h) => ({ label: h.label, health: h.health })), notes.length ? notes.join('; ') : undefined);
   }
 
+  /** The hop that probes for its group (the first of the group in order). */
+  #leads(h: Hop): boolean {
+    return this.hops.find((x) => x.group === h.group) === h;
+  }
+
   #unschedule(h: Hop): void {
     this.#deps.clock.clearTimeout(h.timer);
     h.timer = undefined;
@@ -229,7 +246,8 @@ export class TrunkRuntime {
     else {
       h.probing = true;
       const s = this.settings;
-      const t = { host: uriHost(h.r.ip), port: h.r.port, transport: h.r.transport };
+      const host = h.group === h.key ? uriHost(h.r.ip) : (h.r.name as string);
+      const t = { host, port: h.r.port, transport: h.r.transport };
       try {
         result = await probe(srf, t, { contact: contactFor(t, s.contactFqdn, this.#deps.localPort?.(t.transport)), timeoutMs: s.options.timeoutMs, clock: this.#deps.clock });
       } finally {
@@ -238,10 +256,12 @@ export class TrunkRuntime {
     }
     if (!this.hops.includes(h)) return; // re-resolved away meanwhile
     this.#localNote = result.kind === 'local' ? result.detail : undefined;
-    if (result.kind === 'alive') this.record(h, true, `OPTIONS answered ${result.status}`, result.rttMs);
-    else if (result.kind === 'failed') this.record(h, false, result.detail);
-    else this.#deps.log.debug({ trunk: this.id, target: h.label, reason: result.detail }, 'OPTIONS not sent');
+    for (const m of this.hops.filter((x) => x.group === h.group)) {
+      if (result.kind === 'alive') this.record(m, true, `OPTIONS answered ${result.status}`, result.rttMs);
+      else if (result.kind === 'failed') this.record(m, false, result.detail);
+    }
+    if (result.kind === 'local') this.#deps.log.debug({ trunk: this.id, target: h.label, reason: result.detail }, 'OPTIONS not sent');
     this.#deps.onProbe(this, h, result);
-    if (this.#running && h.timer === undefined) this.#schedule(h, false);
+    if (this.#running && h.timer === undefined && this.#leads(h)) this.#schedule(h, false);
   }
 }

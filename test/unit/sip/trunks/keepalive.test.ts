@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { TrunkHealth } from '../../../../src/calls-subsystem/subsystem.js';
 import { TargetHealth } from '../../../../src/sip/trunks/health.js';
-import { FakeClock, FakeSrf, makeDirectory } from './fakes.js';
+import { FakeClock, FakeSrf, fakeDns, makeDirectory } from './fakes.js';
 
 const P = 'sip:192.0.2.1:5060;transport=udp';
 const S = 'sip:192.0.2.2:5060;transport=udp';
@@ -133,4 +133,20 @@ t.test('no srf yet: nothing sent, health says why; contactFqdn in Contact; jitte
   t.equal(fake.sent.length, 3, 'and no later than interval +10%');
   dir.stop();
   t.equal(clock.pending, 0, 'no timer left after stop()');
+});
+
+t.test('TLS by name: one probe per name and port (certificate checked against the name), outcome shared by its addresses', async (t) => {
+  const dns = fakeDns({ 'uc.example': ['192.0.2.21', '192.0.2.22'] });
+  const { dir, clock, srf } = makeDirectory({ uc: { transport: 'tls', port: 5061, addresses: ['uc.example', '192.0.2.30'], options: { intervalS: 10, downAfter: 1, upAfter: 1 } } }, { resolver: dns });
+  dir.start();
+  t.teardown(() => dir.stop());
+  await dir.ready();
+  await clock.advance(2000);
+  t.same(srf.sent.map((x) => x.uri).sort(), ['sip:192.0.2.30:5061;transport=tls', 'sip:uc.example:5061;transport=tls']);
+  srf.answers.set('sip:uc.example:5061;transport=tls', 'silent');
+  await clock.advance(12_000 + 2000);
+  t.same((await dir.targets('uc')).map((x) => [x.host, x.healthy, x.name]), [
+    ['192.0.2.30', true, undefined], ['192.0.2.21', false, 'uc.example'], ['192.0.2.22', false, 'uc.example'],
+  ]);
+  t.equal(srf.sent.filter((x) => x.uri.includes('uc.example')).length, 2, 'not one probe per address');
 });
