@@ -29,6 +29,14 @@ t.test('national format, OCS stripPlus, transport and contactFqdn, History-Info,
   t.equal(a.headers['X-Spangate-Via'], 'gw1');
 });
 
+t.test('a target resolved from a name: the name in Request-URI and To, the address as proxy', async (t) => {
+  const a = outboundAddressing({ called: '+4930555200', calling: '+4930555100', target: { ...tls, host: '52.114.0.1', name: 'sip.pstnhub.example' }, settings: resolveTrunk('x', {}), plan });
+  t.equal(a.requestUri, 'sip:+4930555200@sip.pstnhub.example:5061;transport=tls');
+  t.equal(a.headers.To, '<sip:+4930555200@sip.pstnhub.example;user=phone>');
+  t.equal(a.proxy, 'sip:52.114.0.1:5061;transport=tls');
+  t.equal(outboundAddressing({ called: '1', calling: '2', target: udp, settings: resolveTrunk('x', {}), plan }).proxy, undefined);
+});
+
 t.test('restricted presentation: anonymous From, PAI and Privacy: id', async (t) => {
   const a = outboundAddressing({ called: '+4930555200', calling: '+4930555100', callingPresentation: 'restricted', target: udp, settings: resolveTrunk('x', {}), plan });
   t.equal(a.headers.From, '"Anonymous" <sip:anonymous@anonymous.invalid>');
