@@ -1,5 +1,6 @@
 // The composition root: the one place that builds the daemon's parts from the config and
 // hands each its dependencies through its constructor.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
@@ -17,6 +18,7 @@ import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
 import { SipSubsystem } from './sip/subsystem.js';
+import { asSrfServer, attachSipGateway } from './sip/gateway.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
@@ -126,10 +128,21 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
     log: logs.child('calls'),
   });
-  // TODO(next): the SIP gateway (src/sip/gateway.ts: attachSipGateway with `sip` for srf,
-  // onReady and accepting, and `trunks` as its TrunkDirectory) and the span manager (src/tdm) register as leg providers here
-  // (`dispatcher.addProvider`) and hand inbound legs to `dispatcher.inbound`.
-  void dispatcher;
+  // The SIP side: INVITEs from every (re)connected srf become inbound legs; SIP trunks are a
+  // leg provider. TODO(next): the span manager (src/tdm) registers the same way.
+  const sipGateway = attachSipGateway({
+    dispatcher,
+    directory: trunks,
+    plan: () => currentConfig().routing.plan,
+    log: logs.child('sip'),
+    accepting: () => sip.accepting && calls.accepting,
+    retryAfterS: () => sip.retryAfterS,
+    invites: metrics.counter('spangate_sip_invites_total', 'INVITEs received, by outcome.', ['result']),
+    instanceId: `sg-${randomBytes(4).toString('hex')}`,
+    localPorts: () => Object.fromEntries(sip.listeners.map((l) => [l.proto, l.port])),
+  });
+  sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
+  sip.on('down', () => sipGateway.detach());
 
   daemon = new Daemon({
     config,
