@@ -25,7 +25,7 @@
 #include "spangate/span.h"
 #include "spangate/tdm.h"
 
-#define ADDR "127.0.9.20"
+#define ADDR "127.0.26.20"
 #define MAXCH 31 * 16
 
 static double now_s(void)
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     if (nspans < 1 || nspans > 16)
         nspans = 8;
     raw = raw_cost_us();
-    printf("raw DSP per channel (G.711 decode + EC 64 ms + NLP + DTMF detect + G.711 encode): %.1f us per 20 ms "
+    printf("raw DSP per channel (G.711 decode + EC 64 ms + line NLP + tone disabler + DTMF detect + G.711 encode): %.1f us per 20 ms "
            "frame = %.2f%% of a core; %.0f channels per core\n", raw, raw / 200.0, 20000.0 / raw);
 
     sink_fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -188,8 +188,8 @@ int main(int argc, char **argv)
     ec.struct_size = sizeof(ec);
     ec.media_threads = 1;
     ec.max_endpoints = 1024;
-    ec.port_min = 61000;
-    ec.port_max = 61999;
+    ec.port_min = 26000;
+    ec.port_max = 26999;
     if (sg_engine_start(&ec) != SG_OK)
         return 1;
     for (s = 0; s < nspans; s++) {

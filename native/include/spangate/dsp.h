@@ -50,9 +50,15 @@ SG_API int sg_tone_info(uint32_t id, sg_tone_info_t *out, uint32_t size);
  * Zero means "default" for every field. */
 typedef struct sg_ec_opts_t {
     uint16_t tail_ms;           /* echo tail covered: 0 = 64 ms; 16..256 ms */
-    uint8_t nlp;                /* residual echo suppression: 0 = default (on), 1 = on, 2 = off */
+    uint8_t nlp;                /* non-linear processor after the linear canceller:
+                                 * 0 = default (1), 1 = line NLP (G.168 style: the residual is
+                                 * attenuated by suppress_db while the far end talks, the
+                                 * residual is more than 12 dB under it and the near end is
+                                 * silent; cheap), 2 = off, 3 = speexdsp residual echo
+                                 * suppressor (acoustic style; about doubles the EC's cost) */
     int8_t suppress_db;         /* residual echo attenuation, far end alone: 0 = -40 dB */
-    int8_t suppress_active_db;  /* residual echo attenuation in double talk: 0 = -15 dB */
+    int8_t suppress_active_db;  /* nlp 3 only: residual echo attenuation in double talk:
+                                 * 0 = -15 dB (the line NLP passes double talk untouched) */
     uint8_t tone_disable;       /* G.165/G.168 tone disabler: 2100 Hz answer tone with phase
                                  * reversals (V.25 ANS/PR, V.8 ANSam/PR) in either direction
                                  * bypasses the canceller until 250 ms of silence:

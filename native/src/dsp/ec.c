@@ -1,7 +1,13 @@
 /* Line echo canceller on speexdsp (see ec.h). spandsp 0.0.6's echo_can is not used: it prints
  * on every sample and diverged on G.168 paths (shared/research/native.md §2.1).
- * Residual echo suppression uses speex_preprocess, whose echo suppressor only runs with its
- * noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
+ * The default non-linear processor is a line NLP in the G.168 manner: per 20 ms block it
+ * compares the canceller's residual with the far-end level over the echo tail; while the far
+ * end talks, the residual is more than NLP_MARGIN below it and no near-end speech was heard in
+ * the last NLP_HANG_BLOCKS, the residual is attenuated by suppress_db (ramped over a block, so
+ * no click). A few operations per sample, against speex_preprocess's FFT, filter bank and
+ * noise estimator per block, which cost as much as the canceller (bench/TDM.md).
+ * Option nlp 3 keeps speexdsp's residual echo suppression (speex_preprocess), whose echo
+ * suppressor only runs with its noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
  * that line noise and low-level near-end audio are barely touched. Its VAD is left at the
  * default (off): setting it at all prints a warning from speexdsp.
  * The tone disabler listens to both directions with spandsp's answer-tone detector. */
@@ -17,11 +23,25 @@
 #define NS_DB (-3)
 /* Tone disabler release (the G.164/G.165 hold-off): both directions below -36 dBm0 for 250 ms. */
 #define RELEASE_DBM0 (-36.0)
-#define RELEASE_BLOCKS (250 / 10)
+#define RELEASE_BLOCKS (250 / 20)
+/* Line NLP: residual at least 12 dB (amplitude 1/4) under the far-end level over the tail;
+ * 60 ms of hangover after near-end speech; far end counts as talking above -45 dBm0 (mean
+ * absolute value of a sine at that level). */
+#define NLP_MARGIN 0.25f
+#define NLP_HANG_BLOCKS 3
+#define NLP_FAR_MIN 82.0f
+#define NLP_TAIL_BLOCKS (DSP_EC_TAIL_MAX_MS / 20u + 2u)
 
 struct dsp_ec {
     SpeexEchoState *echo;
-    SpeexPreprocessState *pp;   /* NULL when the NLP is off */
+    SpeexPreprocessState *pp;   /* nlp 3 only */
+    int line_nlp;               /* nlp 1 */
+    float nlp_sup;              /* linear gain applied to suppressed residual */
+    float nlp_gain;             /* gain at the end of the last block */
+    float rin_level[NLP_TAIL_BLOCKS];   /* mean |rin| of the last blocks (ring) */
+    unsigned rin_blocks;        /* blocks of the tail (+1) kept in rin_level */
+    unsigned rin_pos;
+    int nlp_hang;               /* blocks left of near-end hangover */
     modem_connect_tones_rx_state_t *ans_rin;   /* NULL when the tone disabler is off */
     modem_connect_tones_rx_state_t *ans_sin;
     int bypass;                 /* set by the caller */
@@ -66,7 +86,7 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
     tail_ms = opts->tail_ms != 0 ? opts->tail_ms : DSP_EC_TAIL_DEFAULT_MS;
     sup = opts->suppress_db != 0 ? opts->suppress_db : -40;
     sup_active = opts->suppress_active_db != 0 ? opts->suppress_active_db : -15;
-    if (tail_ms < DSP_EC_TAIL_MIN_MS || tail_ms > DSP_EC_TAIL_MAX_MS || opts->nlp > 2 || sup > 0 ||
+    if (tail_ms < DSP_EC_TAIL_MIN_MS || tail_ms > DSP_EC_TAIL_MAX_MS || opts->nlp > 3 || sup > 0 ||
         sup_active > 0 || opts->tone_disable > 2)
         return NULL;
     e = calloc(1, sizeof(*e));
@@ -84,7 +104,12 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
     if (e->echo == NULL)
         goto fail;
     speex_echo_ctl(e->echo, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
-    if (opts->nlp != 2) {
+    if (opts->nlp == 0 || opts->nlp == 1) {
+        e->line_nlp = 1;
+        e->nlp_sup = (float)pow(10.0, sup / 20.0);
+        e->nlp_gain = 1.0f;
+        e->rin_blocks = (tail_ms + 19u) / 20u + 1u;
+    } else if (opts->nlp == 3) {
         e->pp = speex_preprocess_state_init((int)DSP_EC_FRAME, EC_RATE);
         if (e->pp == NULL)
             goto fail;
@@ -115,6 +140,43 @@ void dsp_ec_destroy(dsp_ec *e)
     if (e->echo != NULL)
         speex_echo_state_destroy(e->echo);
     free(e);
+}
+
+static float mean_abs(const int16_t *x)
+{
+    int32_t s = 0;
+
+    for (size_t i = 0; i < DSP_EC_FRAME; i++)
+        s += x[i] < 0 ? -x[i] : x[i];
+    return (float)s / (float)DSP_EC_FRAME;
+}
+
+/* Line NLP on one block of residual (see the top of the file). */
+static void line_nlp(dsp_ec *e, const int16_t *rin, int16_t *res)
+{
+    float far = 0.0f, resid = mean_abs(res), target, g, step;
+
+    e->rin_level[e->rin_pos] = mean_abs(rin);
+    e->rin_pos = (e->rin_pos + 1) % e->rin_blocks;
+    for (unsigned k = 0; k < e->rin_blocks; k++)
+        far = e->rin_level[k] > far ? e->rin_level[k] : far;
+    if (resid > far * NLP_MARGIN)
+        e->nlp_hang = NLP_HANG_BLOCKS;          /* near-end speech (or an unconverged path) */
+    else if (e->nlp_hang > 0)
+        e->nlp_hang--;
+    target = far > NLP_FAR_MIN && e->nlp_hang == 0 ? e->nlp_sup : 1.0f;
+    if (target >= 1.0f) {
+        /* release at once: the first syllable of near-end speech must not be faded */
+        e->nlp_gain = 1.0f;
+        return;
+    }
+    g = e->nlp_gain;
+    step = (target - g) / (float)DSP_EC_FRAME;
+    for (size_t i = 0; i < DSP_EC_FRAME; i++) {
+        g += step;
+        res[i] = (int16_t)lrintf((float)res[i] * g);
+    }
+    e->nlp_gain = target;
 }
 
 static double block_energy(const int16_t *x)
@@ -156,7 +218,9 @@ int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *s
         }
         /* sout may alias sin: cancel into a scratch block first */
         speex_echo_cancellation(e->echo, sin + i, rin + i, e->tmp);
-        if (e->pp != NULL)
+        if (e->line_nlp)
+            line_nlp(e, rin + i, e->tmp);
+        else if (e->pp != NULL)
             speex_preprocess_run(e->pp, e->tmp);
         memcpy(sout + i, e->tmp, sizeof(e->tmp));
     }
@@ -175,6 +239,9 @@ void dsp_ec_reset(dsp_ec *e)
     speex_echo_state_reset(e->echo);
     e->tone_disabled = 0;
     e->quiet_blocks = 0;
+    e->nlp_gain = 1.0f;
+    e->nlp_hang = 0;
+    memset(e->rin_level, 0, sizeof(e->rin_level));
 }
 
 void dsp_ec_bypass(dsp_ec *e, int on)
