@@ -77,8 +77,31 @@ typedef struct sg_dtmf_opts_t {
 /* Events the DSP posts under SG_SUBSYS_DSP (see spangate.h sg_event_t). */
 typedef enum sg_dsp_event_type {
     SG_DSP_EV_DTMF_BEGIN = 1,   /* a digit started; payload sg_dsp_dtmf_payload_t */
-    SG_DSP_EV_DTMF_END = 2      /* the digit ended; duration_ms is filled */
+    SG_DSP_EV_DTMF_END = 2,     /* the digit ended; duration_ms is filled */
+    SG_DSP_EV_AUDIO = 3,        /* one monitor window (SG_TDM_F_MONITOR); sg_dsp_audio_payload_t */
+    SG_DSP_EV_PLAY_END = 4      /* a clip of sg_tdm_play finished; sg_dsp_play_payload_t */
 } sg_dsp_event_type;
+
+/* What arrived from the line in one monitor window (1024 samples, 128 ms). Levels in dBm0
+ * (a full-scale sine is +3.14 dBm0), hundredths; -9900 = digital silence. The dominant
+ * frequency comes from a Hann-windowed FFT with parabolic interpolation of the peak
+ * (accurate to well under 1 Hz for a steady tone; meaningless for speech or silence: look at
+ * tonality). */
+typedef struct sg_dsp_audio_payload_t {
+    uint32_t sample;            /* channel line sample counter at the end of the window */
+    uint16_t window;            /* samples analysed */
+    int16_t level_db100;        /* total level of the window */
+    uint32_t freq_mhz;          /* dominant frequency, millihertz (0 when silent) */
+    int16_t peak_db100;         /* level of the dominant component (peak bin +-2) */
+    uint16_t tonality;          /* share of the window's energy in that component, 0..1000 */
+} sg_dsp_audio_payload_t;
+
+typedef struct sg_dsp_play_payload_t {
+    uint32_t id;                /* the caller's id of the clip */
+    uint32_t played;            /* samples played */
+    uint8_t stopped;            /* 1 = replaced or stopped before its end */
+    uint8_t reserved[3];
+} sg_dsp_play_payload_t;
 
 typedef struct sg_dsp_dtmf_payload_t {
     char digit;                 /* '0'-'9', '*', '#', 'A'-'D' */
