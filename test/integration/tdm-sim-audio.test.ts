@@ -67,7 +67,7 @@ t.test('tone, DTMF and speech both ways between two simulators', async (t) => {
     if (first === 'answer') out = id;
   }
   t.ok(out, 'the call was answered');
-  const inc = (await connected).leg as string;
+  const inc = (await connected)?.leg as string;
 
   const dirs: Array<[string, PstnSim, string, PstnSim, string]> = [
     ['PSTN -> PBX', pstn, out, pbx, inc],
