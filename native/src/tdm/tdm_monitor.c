@@ -13,6 +13,11 @@
 #include "core/events.h"
 #include "tdm/tdm_int.h"
 
+_Static_assert(sizeof(sg_dsp_audio_payload_t) == 16 && sizeof(sg_dsp_audio_payload_t) <= SG_EVENT_PAYLOAD,
+               "sg_dsp_audio_payload_t layout changed: bump SG_ABI_VERSION");
+_Static_assert(sizeof(sg_dsp_play_payload_t) == 12 && sizeof(sg_dsp_play_payload_t) <= SG_EVENT_PAYLOAD,
+               "sg_dsp_play_payload_t layout changed: bump SG_ABI_VERSION");
+
 #define N TDM_MON_N
 #define LOG2N 10
 #define RATE 8000.0
