@@ -1,12 +1,14 @@
 /* TDM media bench (run by hand: bash bench/tdm/run.sh): PRI B-channels <-> RTP with the echo
  * canceller and G.711 on one media thread, and the raw per-channel DSP cost beside it.
- *   raw:  G.711 decode + echo canceller (64 ms tail, residual echo suppression) + DTMF detector
+ *   raw:  G.711 decode + echo canceller (the tail given, line NLP, tone disabler) + DTMF detector
  *         + G.711 encode per 20 ms frame, in a tight loop on one core (no I/O);
  *   full: N E1 vspan pairs on loopback (gateway network side <-> far user side), a TDM channel
  *         on every B-channel joined to a PCMU jitter-buffer endpoint, a sender thread feeding
  *         every endpoint 50 packets/s, the endpoints sending to a discard socket. CPU of the
  *         media thread from /proc/self/task/<tid>/stat over the run.
- * Usage: bench_tdm [spans=8] [seconds=10] */
+ * Usage: bench_tdm [spans=8] [seconds=10] [tail_ms=128]  (128: the tdm.spans echoTailMs default)
+ *        bench_tdm raw [tail_ms=128]   the raw loop only (for callgrind: instruction counts do not
+ *                                      depend on the machine's load) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -92,15 +94,18 @@ static double cpu_now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double raw_cost_us(void)
+#define RAW_FRAMES 5000
+
+static double raw_cost_us(unsigned tail_ms)
 {
-    dsp_ec *ec = dsp_ec_create(NULL);
+    sg_ec_opts_t o = { .tail_ms = (uint16_t)tail_ms };
+    dsp_ec *ec = dsp_ec_create(&o);
     dsp_dtmf_rx *drx = dsp_dtmf_rx_create(NULL);
     int16_t rin[160], sin_[160], sout[160];
     uint8_t law[160];
     dsp_dtmf_event ev[4];
     uint32_t seed = 1;
-    int frames = 5000, i, k;
+    int frames = RAW_FRAMES, i, k;
     double t0, t;
 
     for (i = 0; i < frames; i++) {
@@ -186,8 +191,15 @@ static uint64_t sum_frames(const int *chans)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "raw") == 0) {
+        int t = argc > 2 ? atoi(argv[2]) : 128;
+        double us = raw_cost_us((unsigned)(t >= 16 && t <= 256 ? t : 128));
+        printf("raw DSP per channel, EC %d ms: %.1f us per 20 ms frame (%d frames)\n", t, us, RAW_FRAMES);
+        return 0;
+    }
     int nspans = argc > 1 ? atoi(argv[1]) : 8;
     int secs = argc > 2 ? atoi(argv[2]) : 10;
+    int tail = argc > 3 ? atoi(argv[3]) : 128;
     int net[16], user[16], eps[MAXCH], chans[MAXCH], s, ts, tid, span_tid, sink_fd;
     sg_engine_config_t ec;
     sg_span_config_t sc;
@@ -202,9 +214,11 @@ int main(int argc, char **argv)
 
     if (nspans < 1 || nspans > 16)
         nspans = 8;
-    raw = raw_cost_us();
-    printf("raw DSP per channel (G.711 decode + EC 64 ms + line NLP + tone disabler + DTMF detect + G.711 encode): %.1f us per 20 ms "
-           "frame = %.2f%% of a core; %.0f channels per core\n", raw, raw / 200.0, 20000.0 / raw);
+    if (tail < 16 || tail > 256)
+        tail = 128;
+    raw = raw_cost_us((unsigned)tail);
+    printf("raw DSP per channel (G.711 decode + EC %d ms + line NLP + tone disabler + DTMF detect + G.711 encode): %.1f us per 20 ms "
+           "frame = %.2f%% of a core; %.0f channels per core\n", tail, raw, raw / 200.0, 20000.0 / raw);
 
     sink_fd = socket(AF_INET, SOCK_DGRAM, 0);
     memset(&sa, 0, sizeof(sa));
@@ -258,6 +272,7 @@ int main(int argc, char **argv)
             tc.span = net[s];
             tc.timeslot = ts;
             tc.rtp = (uint32_t)eps[nch];
+            tc.ec.tail_ms = (uint16_t)tail;
             chans[nch] = sg_tdm_create(&tc);
             if (chans[nch] <= 0) {
                 fprintf(stderr, "tdm create %d\n", chans[nch]);
@@ -299,11 +314,11 @@ int main(int argc, char **argv)
     cpu = (c1 - c0) / (t1 - t0);
     /* Per channel from the work actually done: CPU per frame processed, at 50 frames/s. */
     per_ch = frames_run > 0 ? (c1 - c0) / (double)frames_run * 50.0 : 0;
-    printf("full path, %d E1 spans = %d channels (PCMU, EC on, DTMF detect on), 1 media thread, %d s: "
+    printf("full path, %d E1 spans = %d channels (PCMU, EC %d ms on, DTMF detect on), 1 media thread, %d s: "
            "media thread %.1f%% of a core for %.0f%% of the frames due (the span emulation on this VM delivers "
            "what it can); per channel at full rate %.3f%% of a core = %.0f channels per core; 240 channels "
            "would need %.0f%% of a core (target under 50%%: %s)\n",
-           nspans, nch, secs, cpu * 100, 100.0 * (double)frames_run / (nch * (t1 - t0) * 50.0), per_ch * 100,
+           nspans, nch, tail, secs, cpu * 100, 100.0 * (double)frames_run / (nch * (t1 - t0) * 50.0), per_ch * 100,
            per_ch > 0 ? 1.0 / per_ch : 0, per_ch * 240 * 100, per_ch * 240 < 0.5 ? "met" : "NOT met");
     printf("  frames %llu (expected about %.0f), network underruns %llu, line slips %llu, tick overruns %llu, "
            "rtp rx %llu tx %llu\n", (unsigned long long)frames, nch * (t1 - t0 + 2) * 50, (unsigned long long)under,
