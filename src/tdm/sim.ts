@@ -154,7 +154,7 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
     return this.#audio;
   }
 
-  /** The call's B-channel audio, once it is connected and has a channel. */
+  /** The call's B-channel audio, once the call has a channel (idempotent). */
   #attachAudio(leg: PriLeg): void {
     const span = this.manager.show()[0]?.handle;
     if (!this.#audio || leg.isEnded || !leg.channel || span === undefined) return;
@@ -245,8 +245,16 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
 
   #track(leg: PriLeg): void {
     this.#legs.set(leg.id, leg);
-    leg.on('progress', (p) => this.#report({ event: p.ringing ? 'ringing' : 'progress', leg: leg.id, channel: leg.channel }));
-    leg.on('early-media', () => this.#report({ event: 'early-media', leg: leg.id, channel: leg.channel }));
+    // Audio from the moment the B-channel is known: ringback or announcements sent in-band
+    // before the answer are reported too.
+    leg.on('progress', (p) => {
+      this.#attachAudio(leg);
+      this.#report({ event: p.ringing ? 'ringing' : 'progress', leg: leg.id, channel: leg.channel });
+    });
+    leg.on('early-media', () => {
+      this.#attachAudio(leg);
+      this.#report({ event: 'early-media', leg: leg.id, channel: leg.channel });
+    });
     leg.on('answer', () => {
       this.#attachAudio(leg);
       this.#report({ event: 'answer', leg: leg.id, channel: leg.channel });
@@ -268,6 +276,7 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
       calledTon: leg.calledParty?.ton,
     });
     const p = this.#policy;
+    if (p.action !== 'reject') this.#attachAudio(leg);
     const act = async (): Promise<void> => {
       if (p.action === 'reject') await leg.reject(p.cause);
       else if (p.action === 'answer') {

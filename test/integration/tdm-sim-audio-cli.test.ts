@@ -29,6 +29,8 @@ t.test('sim pstn --send-tone --send-dtmf --say --report-audio', async (t) => {
     BIN, 'sim', 'pstn', '--local', '127.0.26.21:26120', '--remote', '127.0.26.22:26121', '--side', 'network',
     '--type', 'e1', '--switchtype', 'euroisdn', '--call', '4000', '--send-tone', '1004@-10:1500', '--send-dtmf', '123#',
     '--say', 'Testing one two three.', '--report-audio', '--hangup-after', '500', '--once',
+    // the user side's layer 2 can come up after the network side reports the D-channel up
+    '--call-delay', '3000',
   ], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   t.teardown(async () => {
@@ -43,7 +45,7 @@ t.test('sim pstn --send-tone --send-dtmf --say --report-audio', async (t) => {
   const timer = setTimeout(() => child.kill('SIGTERM'), WAIT);
   const code = await exited;
   clearTimeout(timer);
-  t.equal(code, 0, `exit code (stderr: ${stderr})`);
+  t.equal(code, 0, `exit code (stderr: ${stderr}; stdout: ${out})`);
   const lines = out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Line);
 
   t.ok(lines.some((l) => l.event === 'answer'), 'the call was answered');
