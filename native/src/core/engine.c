@@ -364,8 +364,9 @@ static void *media_main(void *arg)
      * the two ~0.4 us syscall entries; the next real step is in-kernel forwarding (rtpengine-style
      * module or an XDP/tc program) for pass-through streams. */
     while (!mt->stopping) {
-        int n = epoll_wait(mt->epfd, evs, 64, -1), i, tick;
+        int n = epoll_wait(mt->epfd, evs, 64, -1), i;
         uint64_t now;
+        int tick;
 
         if (n < 0) {
             if (errno == EINTR)
