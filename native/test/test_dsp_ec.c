@@ -332,6 +332,45 @@ SG_TEST(ec_tone_disabler)
     }
 }
 
+/* The answer-tone detectors only run while their direction carries 2100 Hz (dsp/ec.c): ANS/PR
+ * from the network side (rin) while the near end talks, and from the line (sin) mixed with
+ * near-end speech 24 dB under it while the far end talks, still switch the canceller off within
+ * 2 s, as fast as with the detectors always running (spandsp's detector itself misses the tone
+ * with speech only 12 dB under it, gated or not). */
+SG_TEST(ec_tone_disabler_under_speech)
+{
+    static int16_t rin[EC_LEN], sin_[EC_LEN], out[EC_LEN], talk[EC_LEN];
+
+    for (int side = 0; side < 2; side++) {
+        dsp_ec *e = dsp_ec_create(NULL);
+        size_t first_off = 0;
+        SG_CHECK(e != NULL);
+        if (e == NULL)
+            return;
+        memset(rin, 0, sizeof(rin));
+        memset(sin_, 0, sizeof(sin_));
+        sig_speech(talk, EC_LEN, 8000.0, -16.0, 7);
+        if (side == 0) {
+            answer_tone(rin, EC_SEC, 1);
+            memcpy(sin_, talk, sizeof(talk));
+        } else {
+            sig_speech(rin, EC_LEN, 8000.0, -12.0, 11);
+            answer_tone(sin_, EC_SEC, 1);
+            for (size_t i = 0; i < EC_LEN; i++)
+                sin_[i] = sig_sat16((double)sin_[i] + talk[i] / 16);  /* near-end speech 24 dB under the tone */
+        }
+        for (size_t i = 0; i < EC_LEN && first_off == 0; i += 160) {
+            dsp_ec_process(e, rin + i, sin_ + i, out + i, 160);
+            if (dsp_ec_tone_disabled(e))
+                first_off = i + 160;
+        }
+        printf("  tone disabler, ANS/PR from 1.000 s on %s: canceller off at %.3f s\n",
+               side == 0 ? "rin during near-end speech" : "sin with speech both ways", (double)first_off / EC_SEC);
+        SG_CHECK(first_off > EC_SEC && first_off < 3 * EC_SEC);
+        dsp_ec_destroy(e);
+    }
+}
+
 /* In-band signalling survives the canceller: the near end dials all 16 DTMF digits while the
  * far end talks (echo on path d3, ERL 10 dB); a DTMF receiver after the canceller (default
  * settings, residual echo suppression on) still gets every digit, in order. */

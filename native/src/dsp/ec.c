@@ -10,7 +10,12 @@
  * suppressor only runs with its noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
  * that line noise and low-level near-end audio are barely touched. Its VAD is left at the
  * default (off): setting it at all prints a warning from speexdsp.
- * The tone disabler listens to both directions with spandsp's answer-tone detector. */
+ * The tone disabler listens to both directions with spandsp's answer-tone detector. A detector
+ * only runs while its direction carries a 2100 Hz component (a Goertzel filter per block, a few
+ * hundred instructions against the detector's ~14 k per block): it wakes on a block with at
+ * least ANS_SHARE of its energy at 2100 Hz and, once ANS_IDLE_BLOCKS in a row have less, is
+ * reset and sleeps again. A phase reversal in mid-block cancels that block's 2100 Hz sum, which
+ * the idle count rides over. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,9 @@
 /* Line NLP: residual at least 12 dB (amplitude 1/4) under the far-end level over the tail;
  * 60 ms of hangover after near-end speech; far end counts as talking above -45 dBm0 (mean
  * absolute value of a sine at that level). */
+/* Answer-tone detector gating (see the top of the file). */
+#define ANS_SHARE 0.25f
+#define ANS_IDLE_BLOCKS 5
 #define NLP_MARGIN 0.25f
 #define NLP_HANG_BLOCKS 3
 #define NLP_FAR_MIN 82.0f
@@ -44,6 +52,8 @@ struct dsp_ec {
     int nlp_hang;               /* blocks left of near-end hangover */
     modem_connect_tones_rx_state_t *ans_rin;   /* NULL when the tone disabler is off */
     modem_connect_tones_rx_state_t *ans_sin;
+    int ans_idle[2];            /* per direction (rin, sin): low-share blocks in a row, or
+                                 * ANS_IDLE_BLOCKS while the detector sleeps */
     int bypass;                 /* set by the caller */
     int tone_disabled;          /* set by the tone disabler */
     int quiet_blocks;           /* consecutive quiet blocks while tone-disabled */
@@ -99,6 +109,7 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
         e->ans_sin = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_ANS_PR, ans_report, e);
         if (e->ans_rin == NULL || e->ans_sin == NULL)
             goto fail;
+        e->ans_idle[0] = e->ans_idle[1] = ANS_IDLE_BLOCKS;
     }
     e->echo = speex_echo_state_init((int)DSP_EC_FRAME, (int)(tail_ms * (EC_RATE / 1000)));
     if (e->echo == NULL)
@@ -140,6 +151,41 @@ void dsp_ec_destroy(dsp_ec *e)
     if (e->echo != NULL)
         speex_echo_state_destroy(e->echo);
     free(e);
+}
+
+/* Share of the block's energy in the 2100 Hz bin (Goertzel; 2100 Hz is bin 42 of 160 samples
+ * at 8 kHz, so a steady tone reads ~1, one 15 Hz off still ~0.86). */
+static float share_2100(const int16_t *x)
+{
+    const float coeff = -0.15691819f;   /* 2 cos(2 pi 2100 / 8000) */
+    float s1 = 0.0f, s2 = 0.0f, en = 0.0f, pw;
+
+    for (size_t i = 0; i < DSP_EC_FRAME; i++) {
+        float v = (float)x[i], s0 = v + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+        en += v * v;
+    }
+    pw = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    return en > 0.0f ? pw / (en * (float)DSP_EC_FRAME * 0.5f) : 0.0f;
+}
+
+/* Runs direction `d`'s answer-tone detector on one block when the block (or the last few)
+ * carry 2100 Hz; resets it when they stop. */
+static void ans_feed(dsp_ec *e, int d, modem_connect_tones_rx_state_t *det, const int16_t *x)
+{
+    if (share_2100(x) >= ANS_SHARE) {
+        e->ans_idle[d] = 0;
+    } else if (e->ans_idle[d] < ANS_IDLE_BLOCKS) {
+        if (++e->ans_idle[d] == ANS_IDLE_BLOCKS) {
+            /* no allocation: re-initialises the state in place */
+            (void)modem_connect_tones_rx_init(det, MODEM_CONNECT_TONES_ANS_PR, ans_report, e);
+            return;
+        }
+    } else {
+        return;                             /* asleep */
+    }
+    modem_connect_tones_rx(det, x, (int)DSP_EC_FRAME);
 }
 
 static float mean_abs(const int16_t *x)
@@ -199,8 +245,8 @@ int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *s
     }
     for (size_t i = 0; i < n; i += DSP_EC_FRAME) {
         if (e->ans_rin != NULL) {
-            modem_connect_tones_rx(e->ans_rin, rin + i, (int)DSP_EC_FRAME);
-            modem_connect_tones_rx(e->ans_sin, sin + i, (int)DSP_EC_FRAME);
+            ans_feed(e, 0, e->ans_rin, rin + i);
+            ans_feed(e, 1, e->ans_sin, sin + i);
         }
         if (e->tone_disabled) {
             if (block_energy(rin + i) < e->release_energy && block_energy(sin + i) < e->release_energy) {
