@@ -235,10 +235,12 @@ static void on_tick(media_thread *mt, uint64_t now)
     if (expirations > 1)
         mt->c.tick_overruns += expirations - 1;
     /* A late tick owes the ticks it missed. Endpoints that feed a PCM consumer (a TDM channel:
-     * its line takes a frame every 20 ms whatever this thread does) play out one frame per
-     * missed tick too, up to MT_CATCHUP_TICKS; with one playout per tick the channel wrote
-     * silence for the missed frames and the jitter buffer overflowed later. Not while an
-     * RFC 4733 event is being sent (ep_tick_fast also paces those packets). */
+     * its line takes a frame every 20 ms whatever this thread does) play out one more frame per
+     * missed tick, up to MT_CATCHUP_TICKS, while their jitter buffer holds more than its target
+     * (the frames that arrived meanwhile: a catch-up pull never conceals a frame that is merely
+     * late); with one playout per tick the channel wrote silence for the missed frames and the
+     * jitter buffer overflowed later. Not while an RFC 4733 event is being sent (ep_tick_fast
+     * also paces those packets). */
     extra = expirations > 1 ? expirations - 1 : 0;
     if (extra > MT_CATCHUP_TICKS)
         extra = MT_CATCHUP_TICKS;
@@ -249,7 +251,8 @@ static void on_tick(media_thread *mt, uint64_t now)
             fast_remove(mt, ep);
             continue;
         }
-        for (uint64_t k = 0; k < extra && ep->sink != NULL && ep->jbuf != NULL && !dtmf_tx_busy(&ep->dtx); k++)
+        for (uint64_t k = 0; k < extra && ep->sink != NULL && ep->jbuf != NULL && !dtmf_tx_busy(&ep->dtx) &&
+                             ep->jbuf->playing && jb_depth(ep->jbuf) > ep->jbuf->target_units; k++)
             (void)ep_tick_fast(mt, ep, now);
     }
     /* Housekeeping: a slice of all endpoints per tick, every endpoint once per MT_HOUSE_TICKS. */
