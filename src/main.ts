@@ -1,12 +1,15 @@
 // The composition root: the one place that builds the daemon's parts from the config and
 // hands each its dependencies through its constructor.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
 import { CallRegistry } from './call/registry.js';
+import { AdmissionControl } from './call/admission.js';
+import { CallDispatcher } from './call/dispatcher.js';
 import { CallsSubsystem } from './calls-subsystem/subsystem.js';
 import { CdrSubsystem } from './cdr/subsystem.js';
-import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
+import { loadConfig, loadConfigObject, resolveConfigFile, type SpangateConfig } from './config/index.js';
 import { Daemon, PidLock } from './daemon/index.js';
 import { ConfigError } from './errors.js';
 import { loadNative } from './ffi/native.js';
@@ -14,6 +17,9 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { SipSubsystem } from './sip/subsystem.js';
+import { asSrfServer, attachSipGateway } from './sip/gateway.js';
+import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
@@ -23,6 +29,11 @@ export interface StartOptions {
   configFile?: string;
   /** Ignore config files: embedded defaults plus environment overrides (the demo). */
   defaultsOnly?: boolean;
+  /**
+   * With defaultsOnly: values laid over the defaults before the environment applies (the demo
+   * listens for SIP on loopback ephemeral ports, so it runs where 5060 is taken).
+   */
+  baseConfig?: Record<string, unknown>;
   /** Log destination (default stdout). */
   logDestination?: LogDestination;
   /** Install SIGHUP/SIGTERM/SIGINT handlers on the process (default true; tests say false). */
@@ -37,6 +48,8 @@ export interface RunningDaemon {
   adminSocket: string;
   /** The metrics URL base (http://addr:port), undefined when metrics are disabled. */
   metricsUrl: string | undefined;
+  /** SIP: the Srf for call flows, the listeners, accepting. */
+  sip: SipSubsystem;
 }
 
 /** Builds and starts the daemon. Throws ConfigError, DaemonError or NativeError. */
@@ -45,6 +58,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const readConfig = (): { config: SpangateConfig; file: string | undefined } => {
     const named = opts.configFile === undefined ? undefined : resolve(opts.configFile);
     const file = opts.defaultsOnly ? undefined : resolveConfigFile(named);
+    if (file === undefined && opts.baseConfig) return { config: loadConfigObject(opts.baseConfig), file };
     return { config: loadConfig(file), file };
   };
   const { config, file: configFile } = readConfig();
@@ -88,30 +102,65 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const routing = new RoutingSubsystem({ config, log: logs.child('routing'), admin: methods });
   const registry = new CallRegistry();
   registry.onEnded((r) => cdr.record(r));
-  // SIP trunks: addresses, ACL, digest auth, OPTIONS keepalive. `show trunks` reads its health.
-  // TODO(next): the SIP subsystem (src/sip/subsystem.ts) owns the drachtio-srf connection; pass
-  // its srf here (`srf: () => sip.srf`) and the directory to the SIP call flows. Until then no
-  // OPTIONS is sent and SIP trunk health stays unknown with that reason.
-  const trunks = createTrunkDirectory({ config, srf: () => undefined, log: logs.child('trunks'), metrics });
+  // SIP always runs: the gateway answers OPTIONS even with no trunk configured.
+  const sip = new SipSubsystem({ config, log: logs.child('sip'), metrics, admin: methods });
+  // SIP trunks: addresses, ACL, digest auth, OPTIONS keepalive (through the SIP subsystem's srf
+  // once it is connected). `show trunks` reads its health.
+  const trunks = createTrunkDirectory({ config, srf: () => (sip.connected ? sip.srf : undefined), log: logs.child('trunks'), metrics });
   const calls = new CallsSubsystem({
     config, log: logs.child('calls'), metrics, admin: methods, registry, trunkHealth: (id) => trunks.health(id),
   });
-  // TODO(next): the SIP edge and legs (src/sip) and TDM legs take `registry`, `routing`,
-  // `media.relay` and `calls.accepting` here.
+  const currentConfig = (): SpangateConfig => daemon?.config ?? config;
+  // Every call, from SIP or PRI, is routed and started by the dispatcher; the SIP gateway and
+  // the span manager add themselves as leg providers for their trunks.
+  const admission = new AdmissionControl((trunk) => {
+    const t = (currentConfig().sip.trunks as Record<string, TrunkInput>)[trunk];
+    if (!t) return undefined;
+    const s = resolveTrunk(trunk, t);
+    return { maxCalls: s.maxCalls, maxCps: s.maxCps };
+  });
+  const dispatcher = new CallDispatcher({
+    registry,
+    router: routing,
+    relay: () => media.relay,
+    admission,
+    accepting: () => calls.accepting,
+    ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
+    log: logs.child('calls'),
+  });
+  // The SIP side: INVITEs from every (re)connected srf become inbound legs; SIP trunks are a
+  // leg provider. TODO(next): the span manager (src/tdm) registers the same way.
+  const sipGateway = attachSipGateway({
+    dispatcher,
+    directory: trunks,
+    plan: () => currentConfig().routing.plan,
+    log: logs.child('sip'),
+    accepting: () => sip.accepting && calls.accepting,
+    retryAfterS: () => sip.retryAfterS,
+    invites: metrics.counter('spangate_sip_invites_total', 'INVITEs received, by outcome.', ['result']),
+    instanceId: `sg-${randomBytes(4).toString('hex')}`,
+    localPorts: () => Object.fromEntries(sip.listeners.map((l) => [l.proto, l.port])),
+  });
+  sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
+  sip.on('down', () => sipGateway.detach());
 
   daemon = new Daemon({
     config,
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, new TrunksSubsystem(trunks), calls, tdm],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, sip, new TrunksSubsystem(trunks), calls, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,
     version: VERSION,
-    describe: () => ({ adminSocket: admin.socketPath, metricsUrl: metricsUrl() ?? null }),
+    describe: () => ({
+      adminSocket: admin.socketPath,
+      metricsUrl: metricsUrl() ?? null,
+      sipListeners: sip.listeners.map((l) => `${l.proto}/${l.host}:${l.port}`),
+    }),
   });
   await daemon.start();
   if (opts.signals !== false) daemon.installSignalHandlers();
-  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl() };
+  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl(), sip };
 }
