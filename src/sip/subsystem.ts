@@ -106,6 +106,7 @@ export class SipSubsystem implements Subsystem {
   #downReason = '';
   #restarts = 0;
   #reconnects = 0;
+  #connectedOnce = false;
   readonly #options: OptionsHandler[] = [];
   // Edge counters: totals of edges that died, the last snapshot of the running one.
   readonly #base: Record<string, number> = {};
@@ -376,6 +377,8 @@ export class SipSubsystem implements Subsystem {
     this.#conn = conn;
     conn.onGone((why) => this.#onSrfGone(conn, why));
     this.#state = 'connected';
+    if (this.#connectedOnce) this.#reconnects++;
+    this.#connectedOnce = true;
     this.#downReason = '';
     this.#retryDelay = FIRST_RETRY_MS;
     this.#log.info({ event: 'sip-connected', mode: e.mode, control: `${target.host}:${target.port}`, hostport: conn.hostport }, 'drachtio-srf connected');
@@ -437,10 +440,7 @@ export class SipSubsystem implements Subsystem {
         this.#restarts++;
       }
       if (this.#state === 'stopping' || this.#state === 'stopped') return;
-      if (!this.#conn) {
-        await this.#connectSrf();
-        this.#reconnects++;
-      }
+      if (!this.#conn) await this.#connectSrf();
     } catch (err) {
       if (this.#state === 'stopping' || this.#state === 'stopped') return;
       const reason = (err as Error).message;
