@@ -176,12 +176,23 @@ try {
   const ready = await expect(/SPANGATE-READY[^\r\n]*(?=\r?\n)/, BOOT_TIMEOUT_MS, 'ready marker');
   const bootS = ((Date.now() - t0) / 1000).toFixed(1);
   ok(`ready marker after ${bootS} s: ${ready[0]}`);
-  check(/ spangate=active /.test(ready[0]), 'spangate.service active at boot (started with the packaged config)', ready[0]);
+  const activeAtBoot = / spangate=active /.test(ready[0]);
+  check(activeAtBoot, 'spangate.service active at boot (started with the packaged config)', ready[0]);
   check(/ rtpengine=active /.test(ready[0]), 'rtpengine-daemon active at boot (through the spangate drop-in)', ready[0]);
   check(ready[0].includes(`instance=${first[1]}`), 'ready marker carries the first-boot instance id', ready[0]);
   check(/ addr=\d+\.\d+\.\d+\.\d+\//.test(ready[0]), 'uplink got an address by DHCP (systemd-networkd)', ready[0]);
 
   // --- from the host, through the forwarded port -------------------------------------------------
+  if (!activeAtBoot) {
+    // Not active yet (a slow first start on a loaded host): the host checks wait for /health.
+    const until = Date.now() + BOOT_TIMEOUT_MS;
+    for (;;) {
+      const h = await httpGet('/health').catch(() => undefined);
+      if (h?.status === 200 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    console.log(`# /health answered ${((Date.now() - t0) / 1000).toFixed(1)} s after qemu started`);
+  }
   try {
     const h = await httpGet('/health');
     check(h.status === 200, `GET /health answers 200 through hostfwd (${h.body.slice(0, 80).trim()})`, h.body);
@@ -215,6 +226,10 @@ try {
   // --- the CLI over the admin socket, inside the appliance ---------------------------------------
   let r = await sh('spangate status');
   check(r.rc === 0 && /running/.test(r.out), 'spangate status answers over the admin socket', r.out);
+  if (r.rc !== 0 || !activeAtBoot) {
+    const why = await sh('systemctl status spangate --no-pager -n 0 | head -n 8; journalctl -b -u spangate -o short-monotonic --no-pager | grep -v "^ *$" | tail -n 40');
+    console.log(why.out.split('\n').map((l) => `  # ${l}`).join('\n'));
+  }
   r = await sh('spangate show sip');
   check(r.rc === 0 && /srf connected/.test(r.out) && /listen udp 0\.0\.0\.0:5060/.test(r.out) && /listen tcp 0\.0\.0\.0:5060/.test(r.out),
     'spangate show sip: embedded edge on udp+tcp 0.0.0.0:5060, srf connected', r.out);

@@ -43,7 +43,10 @@ export interface SipSubsystemOptions {
   makeEdge?: (o: EdgeHostOptions) => EdgeHostLike;
   /** Connects drachtio-srf (default: connectSrf). */
   connect?: (o: SrfConnectOptions) => Promise<SrfConnection>;
-  /** Edge start and srf connect time limits (default 30 s and 10 s). */
+  /**
+   * Edge start and srf connect time limits (default 90 s and 30 s: a worker loads the edge's
+   * modules in a fresh isolate, which on a loaded or emulated box at boot took over 30 s).
+   */
   edgeStartTimeoutMs?: number;
   connectTimeoutMs?: number;
 }
@@ -118,8 +121,8 @@ export class SipSubsystem implements Subsystem {
     this.#log = o.log;
     this.#makeEdge = o.makeEdge ?? ((opts) => new SipEdgeHost(opts));
     this.#connect = o.connect ?? connectSrf;
-    this.#edgeTimeoutMs = o.edgeStartTimeoutMs ?? 30_000;
-    this.#connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+    this.#edgeTimeoutMs = o.edgeStartTimeoutMs ?? 90_000;
+    this.#connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
     registerSipMetrics(o.metrics, this);
     o.admin.register('show.sip', 'SIP edge: mode, listeners with bound ports, srf connection, counters.', () => this.show());
   }
