@@ -243,6 +243,8 @@ try {
   check(r.rc === 0 && r.out.includes('/etc/spangate/rtpengine.conf'), 'rtpengine runs on /etc/spangate/rtpengine.conf', r.out);
   r = await sh('journalctl -u spangate -o cat --no-pager | grep -c "daemon ready"');
   check(r.rc === 0 && Number(r.out.split('\n').pop()) >= 1, 'spangate logs go to the journal', r.out);
+  r = await sh('journalctl -b -u spangate -o short-monotonic --no-pager | grep -E "Started|Failed|exited|metrics-listening|sip-edge-started|sip-connected|daemon ready" | cut -c1-160');
+  console.log(`# spangate start timeline (guest monotonic clock):\n${r.out.split('\n').map((l) => `#   ${l}`).join('\n')}`);
   r = await sh('systemctl is-system-running --wait; systemctl --failed --no-legend --plain');
   check(/^running$/m.test(r.out), 'system state "running" (no failed units)', r.out);
 
@@ -250,7 +252,7 @@ try {
   r = await sh('systemctl stop spangate; systemctl show -p ExecMainCode -p ExecMainStatus -p Result spangate; journalctl -u spangate -o cat --no-pager | grep -c "\\"event\\":\\"draining\\""');
   check(r.rc === 0 && /ExecMainStatus=0/.test(r.out) && /Result=success/.test(r.out), 'systemctl stop drains and spangate exits 0', r.out);
   check(Number(r.out.split('\n').pop()) >= 1, 'the drain is logged in the journal', r.out);
-  r = await sh('systemctl start spangate; systemctl is-active spangate');
+  r = await sh('systemctl start spangate; systemctl is-active spangate', BOOT_TIMEOUT_MS);
   check(r.rc === 0 && /^active$/m.test(r.out), 'systemctl start brings it back (ready again)', r.out);
   try {
     const h = await httpGet('/health');
