@@ -8,7 +8,7 @@
 #   EDGE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the edge process
 #
 # Needs: dist/ built (bash scripts/setup.sh), sipp (sip-tester), kamailio. Addresses: loopback
-# block 127.0.13.0/24, ports 30000-31999. Every process started here is stopped on exit; each
+# block 127.0.13.0/24, ports 30060-30100 (BENCH_NET=127.0.28 BENCH_PORT_BASE=28000 to move them). Every process started here is stopped on exit; each
 # sipp run is bounded by `timeout`, and the whole script by BENCH_MAX_S (default 1500 s).
 # Output: $OUT/results.jsonl (one line per step) and $OUT/memory.json; summary on stdout.
 set -u
@@ -23,12 +23,15 @@ TARGETS=${TARGETS:-"edge kam-stateful kam-stateless"}
 BENCH_MAX_S=${BENCH_MAX_S:-1500}
 WARMUP_S=${WARMUP_S:-5}
 
-NET=127.0.13
-EDGE_IP=$NET.1 EDGE_PORT=30060 CTRL_PORT=30061
-UAS_IP=$NET.2 UAS_PORT=30070
-UAC_IP=$NET.3 UAC_PORT=30100
-KSF_IP=$NET.4 KSF_PORT=30080
-KSL_IP=$NET.5 KSL_PORT=30090
+# BENCH_NET (a /24 prefix) and BENCH_PORT_BASE move the whole bench to another address/port
+# block, so engineers sharing the machine do not collide (the bench uses base+60 .. base+100).
+NET=${BENCH_NET:-127.0.13}
+PB=${BENCH_PORT_BASE:-30000}
+EDGE_IP=$NET.1 EDGE_PORT=$((PB + 60)) CTRL_PORT=$((PB + 61))
+UAS_IP=$NET.2 UAS_PORT=$((PB + 70))
+UAC_IP=$NET.3 UAC_PORT=$((PB + 100))
+KSF_IP=$NET.4 KSF_PORT=$((PB + 80))
+KSL_IP=$NET.5 KSL_PORT=$((PB + 90))
 SECRET=bench
 
 PIDS=()

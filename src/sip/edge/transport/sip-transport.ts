@@ -190,12 +190,17 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
    * Sends a response to a request received as `inbound`: over its connection while that is
    * open, else to the top Via's received/rport address (RFC 3261 §18.2.2, RFC 3581).
    */
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void {
+  sendResponse(
+    res: SipResponse,
+    inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener },
+    onError?: SendErrorHandler,
+    wire?: Buffer,
+  ): void {
     if (inbound.connectionId !== undefined) {
       const c = this.conns.get(inbound.connectionId);
       if (c?.isOpen) {
         this.stats.messagesOut++;
-        c.write(serializeMessage(res), onError === undefined ? undefined : (err) => this.sendFailed(onError, err));
+        c.write(wire ?? serializeMessage(res), onError === undefined ? undefined : (err) => this.sendFailed(onError, err));
         return;
       }
     }
@@ -203,7 +208,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     const dest = top ? responseDestination(top) : undefined;
     if (dest === undefined) return this.sendFailed(onError, new Error('response has no usable Via'));
     // UDP responses leave from the socket the request came in on (RFC 3581 §4)
-    this.send(res, dest, onError, { local: inbound.local });
+    this.send(wire ?? res, dest, onError, { local: inbound.local });
   }
 
   // --- ConnectionOwner -------------------------------------------------------------

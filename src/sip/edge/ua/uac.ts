@@ -48,7 +48,8 @@ export class Uac {
     // drachtio quirk: a Call-ID of an existing dialog sends the request inside it.
     const callId = app.callId;
     if (callId && method !== 'INVITE' && method !== 'ACK') {
-      for (const d of this.ua.dialogs.values()) if (d.callId === callId && d.role === 'uac' && fromTagOf(app) === d.localTag) return this.inDialog(conn, msgId, d, app);
+      const d = this.ua.dialogByKey.get(`${callId}|${fromTagOf(app)}`);
+      if (d !== undefined && d.role === 'uac') return this.inDialog(conn, msgId, d, app);
     }
     const targets = await this.ua.resolveTargets(routeUri || app.uri);
     const dest = targets[0];
@@ -95,9 +96,10 @@ export class Uac {
     const wire = toWireRequest(req);
     const txn: ClientTxn = {
       id: this.ua.newTxnId(), method: req.method, req, raw: '', dest: targets[0], local: this.ua.net.pickListener(targets[0].proto, targets[0].address) as Listener,
-      conn, dialog, dialogId, provisional: false, finalStatus: 0, cancelSent: false, timers: new Set(), internal, ct: undefined,
+      conn, dialog, dialogId, provisional: false, finalStatus: 0, cancelSent: false, timers: this.ua.timerSet(), internal, ct: undefined,
     };
     this.ua.clientById.set(txn.id, txn);
+    if (dialog !== undefined && req.method === 'INVITE') dialog.pendingUacInvite = txn;
     const synth = (status: number, reason: string): void => {
       const r = SipMsg.response(status, reason);
       for (const n of ['via', 'from', 'to', 'call-id', 'cseq']) for (const v of txn.req.getAll(n)) r.add(n === 'call-id' ? 'Call-ID' : n === 'cseq' ? 'CSeq' : n[0].toUpperCase() + n.slice(1), v);
@@ -119,10 +121,10 @@ export class Uac {
   }
 
   private finish(txn: ClientTxn): void {
-    for (const t of txn.timers) clearTimeout(t);
     txn.timers.clear();
+    if (txn.dialog?.pendingUacInvite === txn) txn.dialog.pendingUacInvite = undefined;
     // Keep it a while: the app may still name it (CANCEL), 2xx retransmissions re-ACKed.
-    this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => {
+    txn.timers.after(64 * this.ua.timers.t1, () => {
       if (this.ua.clientById.get(txn.id) === txn) this.ua.clientById.delete(txn.id);
       if (txn.dialogId && this.ua.earlyUac.get(txn.dialogId) === txn) this.ua.earlyUac.delete(txn.dialogId);
     });
@@ -213,6 +215,7 @@ export class Uac {
       localTag: fromTagOf(req), remoteTag: toTagOf(m) ?? '', localAddr: req.get('from') ?? '', remoteAddr: m.get('to') ?? '',
       remoteTarget: addrUri(m.get('contact') ?? `<${req.uri}>`), routeSet: Dialog.routeSetFrom(m, true),
       localSeq: req.cseq.seq, remoteSeq: 0, conn: txn.conn, peer: txn.dest, local: txn.local,
+      timers: [this.ua.timerSet(), this.ua.timerSet()],
     });
     this.ua.addDialog(d);
     return d;
@@ -225,7 +228,7 @@ export class Uac {
     const ct = this.ua.net.layer.sendCancel(inv.ct, { onResponse: () => undefined, onTimeout: () => undefined, onTransportError: () => undefined }, headers);
     const rec: ClientTxn = {
       id: this.ua.newTxnId(), method: 'CANCEL', req: fromWire(ct.request), raw: wireText(ct.request), dest: inv.dest, local: inv.local,
-      conn: undefined, dialog: undefined, dialogId: '', provisional: false, finalStatus: 0, cancelSent: false, timers: new Set(), internal: true, ct,
+      conn: undefined, dialog: undefined, dialogId: '', provisional: false, finalStatus: 0, cancelSent: false, timers: this.ua.timerSet(), internal: true, ct,
     };
     return rec;
   }
@@ -273,9 +276,8 @@ export class Uac {
     const dest = await this.dialogDest(d);
     if (method === 'BYE') {
       // A re-INVITE of ours still ringing is CANCELled before the BYE (drachtio does the same).
-      for (const c of this.ua.clientById.values()) {
-        if (c.dialog === d && c.method === 'INVITE' && c.finalStatus === 0) this.cancelInternal(c);
-      }
+      const ringing = d.pendingUacInvite;
+      if (ringing !== undefined && ringing.finalStatus === 0) this.cancelInternal(ringing);
       d.clearTimers();
       this.ua.cdr('stop', 'application', 'normal-release', req.toString());
     }
