@@ -10,7 +10,9 @@ const tagOf = (m: string): string | undefined => /^To:.*;tag=([^;\s>]+)/im.exec(
 const has = (id: string, code: number, method = 'INVITE') => (m: string): boolean =>
   m.includes(`Call-ID: ${id}`) && status(m) === code && m.includes(` ${method}\r\n`);
 
-async function setup(t: Tap.Test, host: string, peerHost: string, app = true) {
+type TapTest = { teardown(fn: () => unknown): void };
+
+async function setup(t: TapTest, host: string, peerHost: string, app = true) {
   const clock = new ManualClock();
   const edge = new SipEdge({ sip: [{ proto: 'udp', host, port: 0 }], control: { host: '127.0.0.1', port: 0, secret: 'st' }, clock });
   const addr = await edge.start();
