@@ -14,6 +14,6 @@ console.log(`sip-edge ready ${JSON.stringify(await edge.start())}`);
 process.on('SIGUSR2', () => {
   if (global.gc) global.gc();
   const m = process.memoryUsage();
-  console.log(JSON.stringify({ edge: { rss: m.rss, heapUsed: m.heapUsed, ...edge.stats() } }));
+  console.log(JSON.stringify({ edge: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, ...edge.stats() } }));
 });
 process.on('SIGTERM', () => { void edge.stop().finally(() => process.exit(0)); });

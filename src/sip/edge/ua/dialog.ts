@@ -48,6 +48,8 @@ export class Dialog {
   pendingUacInvite: ClientTxn | undefined;
   /** The running RFC 4028 timer (refresh or expiry). */
   sessionTimer: unknown;
+  /** The next hop of in-dialog requests as last resolved (reused while the URI is the same). */
+  resolvedHop: { uri: string; peer: Peer } | undefined;
   /** Our last SDP in this dialog (for refresh re-INVITEs). */
   localSdp = '';
   /** Methods the peer allows (from its Allow header). */

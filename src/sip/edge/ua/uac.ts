@@ -289,7 +289,12 @@ export class Uac {
 
   private async dialogDest(d: Dialog): Promise<Peer> {
     if (d.role === 'uas' && d.routeSet.length === 0 && d.peer.proto === 'udp') return d.peer; // NAT: reply to the source
-    return this.ua.resolveUri(d.nextHopUri());
+    const uri = d.nextHopUri();
+    // ACK and BYE go where the last request went while the target is unchanged (no re-resolving per request)
+    if (d.resolvedHop?.uri === uri) return d.resolvedHop.peer;
+    const peer = await this.ua.resolveUri(uri);
+    d.resolvedHop = { uri, peer };
+    return peer;
   }
 
   private async ack(conn: ControlConnection, msgId: string, d: Dialog, app: SipMsg): Promise<void> {
