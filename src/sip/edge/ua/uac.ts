@@ -114,8 +114,17 @@ export class Uac {
       onTimeout: () => synth(408, 'Request Timeout'),
       onTransportError: () => synth(503, 'Service Unavailable'),
     });
-    txn.req = fromWire(txn.ct.request);
-    txn.raw = wireText(txn.ct.request);
+    const sent = txn.ct.wire;
+    const via = txn.ct.request.get('via');
+    if (sent !== undefined && via !== undefined) {
+      // the layer only put its Via in place of ours: patch our copy instead of converting back
+      const i = req.headers.findIndex(([n]) => canonName(n) === 'via');
+      if (i >= 0) req.headers[i] = [req.headers[i][0], via];
+      txn.raw = sent.toString('utf8');
+    } else {
+      txn.req = fromWire(txn.ct.request);
+      txn.raw = wireText(txn.ct.request);
+    }
     txn.dest = { proto: txn.ct.target.protocol, address: txn.ct.target.address, port: txn.ct.target.port };
     return txn;
   }
