@@ -11,7 +11,7 @@
 /** Parse a datagram or a framed stream message; throws SipParseError (typed, with sipStatus). */
 export { parseMessage, type ParseOptions } from './parser.js';
 /** Wire bytes of a message; Content-Length always recomputed in bytes. */
-export { serializeMessage, startLine, ownedBytes, type SerializeOptions } from './serializer.js';
+export { serializeMessage, startLine, type SerializeOptions } from './serializer.js';
 /** Message model: ordered header fields plus cached parsed views (vias, from, to, cseq, contacts). */
 export { SipMessage, SipRequest, SipResponse, CSeq, parseCSeq, type AnySipMessage } from './message.js';
 /** Header names: compact forms, canonical keys, list splitting. */

@@ -8,17 +8,6 @@ export interface SerializeOptions {
   compact?: boolean;
 }
 
-/**
- * UTF-8 bytes of a string in their own allocation, not a slice of Node's shared 8 KiB pool:
- * for messages a transaction keeps (a kept slice pins its whole slab).
- */
-export function ownedBytes(text: string): Buffer {
-  const n = Buffer.byteLength(text, 'utf8');
-  const out = Buffer.allocUnsafeSlow(n);
-  out.write(text, 0, n, 'utf8');
-  return out;
-}
-
 /** The start line without CRLF (`INVITE sip:b@x SIP/2.0`, `SIP/2.0 200 OK`). */
 export function startLine(msg: AnySipMessage): string {
   return msg.isRequest ? msg.method + ' ' + msg.uri.toString() + ' SIP/2.0' : 'SIP/2.0 ' + msg.status + ' ' + msg.reason;
@@ -41,9 +30,7 @@ export function serializeMessage(msg: AnySipMessage, opts: SerializeOptions = {}
   if (!wroteLength) head += (compact ? 'l' : 'Content-Length') + ': ' + msg.body.length + '\r\n';
   head += '\r\n';
   const hlen = Buffer.byteLength(head);
-  // Not from Node's shared 8 KiB pool: transactions keep these bytes for up to 64·T1, and one
-  // retained slice pins its whole pool slab (after a burst that held tens of MB for nothing).
-  const out = Buffer.allocUnsafeSlow(hlen + msg.body.length);
+  const out = Buffer.allocUnsafe(hlen + msg.body.length);
   out.write(head, 0, hlen, 'utf8');
   msg.body.copy(out, hlen);
   return out;

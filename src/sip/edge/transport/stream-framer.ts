@@ -97,10 +97,7 @@ export class StreamFramer {
         return out;
       }
       // copy so the message does not pin a large shared buffer
-      // own allocation (not the shared pool): the message may be kept by a transaction for 64·T1
-      const bytes = Buffer.allocUnsafeSlow(total);
-      b.copy(bytes, 0, 0, total);
-      out.push({ kind: 'message', bytes });
+      out.push({ kind: 'message', bytes: Buffer.from(b.subarray(0, total)) });
       this.buf = b.subarray(total);
       this.scanned = 0;
       if (this.buf.length === 0) this.buf = Buffer.alloc(0);

@@ -6,7 +6,7 @@ import {
   SipResolver, SipTransport, type BoundListener, type InboundMessage, type ParseErrorEvent, type TlsOptions,
 } from '../transport/index.js';
 import {
-  SipResponse, headerKey, ownedBytes, parseMessage, serializeMessage, parseUri as parseWireUri, type AnySipMessage, type SipRequest,
+  SipResponse, headerKey, parseMessage, serializeMessage, parseUri as parseWireUri, type AnySipMessage, type SipRequest,
 } from '../message/index.js';
 import { TransactionLayer, type Clock, type ServerTransaction } from '../transaction/index.js';
 import type { EdgeLogger } from '../logger.js';
@@ -203,7 +203,7 @@ export class SipNet {
  * dropped here; any Via lines below it (a proxied request) are kept.
  */
 export function toWireRequest(m: SipMsg): SipRequest {
-  const parsed = parseMessage(ownedBytes(m.toString()));
+  const parsed = parseMessage(Buffer.from(m.toString(), 'utf8'));
   if (!parsed.isRequest) throw new Error('not a request');
   const below = m.getAll('via').slice(1);
   parsed.remove('Via');
@@ -220,6 +220,6 @@ export function wireText(m: AnySipMessage): string {
 export function toWireResponse(m: SipMsg): SipResponse {
   const res = new SipResponse(m.status, m.reason);
   for (const [name, value] of m.headers) res.headers.push({ name, key: headerKey(name), value });
-  if (m.body !== '') res.body = ownedBytes(m.body);
+  if (m.body !== '') res.body = Buffer.from(m.body, 'utf8');
   return res;
 }
