@@ -8,8 +8,9 @@
 #   EDGE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the edge process
 #
 # Needs: dist/ built (bash scripts/setup.sh), sipp (sip-tester), kamailio. Addresses: loopback
-# block 127.0.13.0/24, ports 30060-30100 (BENCH_NET=127.0.28 BENCH_PORT_BASE=28000 to move them). Every process started here is stopped on exit; each
-# sipp run is bounded by `timeout`, and the whole script by BENCH_MAX_S (default 1500 s).
+# block 127.0.13.0/24, ports 30060-30100 (BENCH_NET=127.0.28 BENCH_PORT_BASE=28000 move them).
+# EDGE_DIST=<dir> benches another build of the edge (A/B). Every process started here is
+# stopped on exit; each sipp run is bounded by `timeout`, the whole script by BENCH_MAX_S (1500 s).
 # Output: $OUT/results.jsonl (one line per step) and $OUT/memory.json; summary on stdout.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
