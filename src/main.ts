@@ -38,6 +38,11 @@ export interface StartOptions {
   logDestination?: LogDestination;
   /** Install SIGHUP/SIGTERM/SIGINT handlers on the process (default true; tests say false). */
   signals?: boolean;
+  /**
+   * Attach the SIP call flows to the SIP subsystem's srf (default true). Tests of the SIP
+   * subsystem alone say false and register their own INVITE handler.
+   */
+  sipGateway?: boolean;
 }
 
 export interface RunningDaemon {
@@ -145,8 +150,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     instanceId: `sg-${randomBytes(4).toString('hex')}`,
     localPorts: () => Object.fromEntries(sip.listeners.map((l) => [l.proto, l.port])),
   });
-  sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
-  sip.on('down', () => sipGateway.detach());
+  if (opts.sipGateway !== false) {
+    sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
+    sip.on('down', () => sipGateway.detach());
+  }
 
   daemon = new Daemon({
     config,

@@ -3,7 +3,7 @@
 // drain ends when the edge holds no dialog, and the daemon stops.
 // The daemon runs in this process (startDaemon, the same code `spangate run` runs) because the
 // dialog needs an INVITE handler on the daemon's Srf: here a minimal UAS registered through
-// SipSubsystem.onReady, as the call flows (src/sip/gateway.ts) register theirs. sipp's call
+// SipSubsystem.onReady (the daemon's own call flows are left out: sipGateway false). sipp's call
 // leg uses a fixed port (21911): our in-dialog INFO goes to its Contact.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -105,7 +105,7 @@ t.test('drain: new INVITEs and OPTIONS get 503, the dialog goes on, then the dae
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   const running = await startDaemon({
-    configFile: file, signals: false,
+    configFile: file, signals: false, sipGateway: false,
     logDestination: { write: (l) => { lines.push(JSON.parse(l) as Record<string, unknown>); for (const w of [...waiters]) w(); } },
   });
   t.teardown(() => running.daemon.shutdown('teardown'));
