@@ -3,9 +3,10 @@ import { NativeEventReader } from '../ffi/events.js';
 import { loadNative } from '../ffi/native.js';
 import { PriBinding } from '../ffi/pri.js';
 import { SpanBinding } from '../ffi/span.js';
+import { TdmBinding } from '../ffi/tdm.js';
 import type { TdmNative } from './span-manager.js';
 
 export function loadTdmNative(): TdmNative {
   const native = loadNative();
-  return { span: new SpanBinding(native), pri: new PriBinding(native), events: NativeEventReader.open(native) };
+  return { span: new SpanBinding(native), pri: new PriBinding(native), tdm: new TdmBinding(native), events: NativeEventReader.open(native) };
 }
