@@ -17,7 +17,7 @@ import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
-import { SpanManager, loadTdmNative } from './tdm/index.js';
+import { SpanManager, TdmProvider, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
 export interface StartOptions {
@@ -78,9 +78,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     if (!a) return undefined;
     return a.address.includes(':') ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
   };
-  // TODO(next): route SpanManager 'incoming' legs and TDM targets through the call core once the
-  // SIP agent and router are wired here; until then incoming PRI calls are refused with cause 3.
-  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm') });
+  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm'), media: true });
   const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
 
   // The call core and the subsystems around it. Started in this order, stopped in reverse:
@@ -109,9 +107,13 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
     log: logs.child('calls'),
   });
-  // TODO(next): the SIP gateway (src/sip) and the span manager (src/tdm) register as leg
-  // providers here (`dispatcher.addProvider`) and hand inbound legs to `dispatcher.inbound`.
-  void dispatcher;
+  // The span manager: its incoming PRI calls go to the dispatcher, and it places the outbound
+  // legs on TDM span groups.
+  dispatcher.addProvider(new TdmProvider({
+    manager: tdm, inbound: (leg) => dispatcher.inbound(leg), plan: () => currentConfig().routing.plan, log: logs.child('tdm'),
+  }));
+  // TODO(next): the SIP gateway (src/sip) registers as a leg provider here
+  // (`dispatcher.addProvider`) and hands inbound legs to `dispatcher.inbound`.
 
   daemon = new Daemon({
     config,
