@@ -1,5 +1,6 @@
 // The composition root: the one place that builds the daemon's parts from the config and
 // hands each its dependencies through its constructor.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
@@ -8,7 +9,7 @@ import { AdmissionControl } from './call/admission.js';
 import { CallDispatcher } from './call/dispatcher.js';
 import { CallsSubsystem } from './calls-subsystem/subsystem.js';
 import { CdrSubsystem } from './cdr/subsystem.js';
-import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
+import { loadConfig, loadConfigObject, resolveConfigFile, type SpangateConfig } from './config/index.js';
 import { Daemon, PidLock } from './daemon/index.js';
 import { ConfigError } from './errors.js';
 import { loadNative } from './ffi/native.js';
@@ -16,7 +17,10 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { SipSubsystem } from './sip/subsystem.js';
+import { asSrfServer, attachSipGateway } from './sip/gateway.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
+import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, TdmProvider, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
@@ -25,6 +29,11 @@ export interface StartOptions {
   configFile?: string;
   /** Ignore config files: embedded defaults plus environment overrides (the demo). */
   defaultsOnly?: boolean;
+  /**
+   * With defaultsOnly: values laid over the defaults before the environment applies (the demo
+   * listens for SIP on loopback ephemeral ports, so it runs where 5060 is taken).
+   */
+  baseConfig?: Record<string, unknown>;
   /** Log destination (default stdout). */
   logDestination?: LogDestination;
   /** Install SIGHUP/SIGTERM/SIGINT handlers on the process (default true; tests say false). */
@@ -39,6 +48,8 @@ export interface RunningDaemon {
   adminSocket: string;
   /** The metrics URL base (http://addr:port), undefined when metrics are disabled. */
   metricsUrl: string | undefined;
+  /** SIP: the Srf for call flows, the listeners, accepting. */
+  sip: SipSubsystem;
 }
 
 /** Builds and starts the daemon. Throws ConfigError, DaemonError or NativeError. */
@@ -47,6 +58,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const readConfig = (): { config: SpangateConfig; file: string | undefined } => {
     const named = opts.configFile === undefined ? undefined : resolve(opts.configFile);
     const file = opts.defaultsOnly ? undefined : resolveConfigFile(named);
+    if (file === undefined && opts.baseConfig) return { config: loadConfigObject(opts.baseConfig), file };
     return { config: loadConfig(file), file };
   };
   const { config, file: configFile } = readConfig();
@@ -88,7 +100,14 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const routing = new RoutingSubsystem({ config, log: logs.child('routing'), admin: methods });
   const registry = new CallRegistry();
   registry.onEnded((r) => cdr.record(r));
-  const calls = new CallsSubsystem({ config, log: logs.child('calls'), metrics, admin: methods, registry });
+  // SIP always runs: the gateway answers OPTIONS even with no trunk configured.
+  const sip = new SipSubsystem({ config, log: logs.child('sip'), metrics, admin: methods });
+  // SIP trunks: addresses, ACL, digest auth, OPTIONS keepalive (through the SIP subsystem's srf
+  // once it is connected). `show trunks` reads its health.
+  const trunks = createTrunkDirectory({ config, srf: () => (sip.connected ? sip.srf : undefined), log: logs.child('trunks'), metrics });
+  const calls = new CallsSubsystem({
+    config, log: logs.child('calls'), metrics, admin: methods, registry, trunkHealth: (id) => trunks.health(id),
+  });
   const currentConfig = (): SpangateConfig => daemon?.config ?? config;
   // Every call, from SIP or PRI, is routed and started by the dispatcher; the SIP gateway and
   // the span manager add themselves as leg providers for their trunks.
@@ -107,27 +126,44 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
     log: logs.child('calls'),
   });
+  // The SIP side: INVITEs from every (re)connected srf become inbound legs; SIP trunks are a
+  // leg provider.
+  const sipGateway = attachSipGateway({
+    dispatcher,
+    directory: trunks,
+    plan: () => currentConfig().routing.plan,
+    log: logs.child('sip'),
+    accepting: () => sip.accepting && calls.accepting,
+    retryAfterS: () => sip.retryAfterS,
+    invites: metrics.counter('spangate_sip_invites_total', 'INVITEs received, by outcome.', ['result']),
+    instanceId: `sg-${randomBytes(4).toString('hex')}`,
+    localPorts: () => Object.fromEntries(sip.listeners.map((l) => [l.proto, l.port])),
+  });
+  sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
+  sip.on('down', () => sipGateway.detach());
   // The span manager: its incoming PRI calls go to the dispatcher, and it places the outbound
   // legs on TDM span groups.
   dispatcher.addProvider(new TdmProvider({
     manager: tdm, inbound: (leg) => dispatcher.inbound(leg), plan: () => currentConfig().routing.plan, log: logs.child('tdm'),
   }));
-  // TODO(next): the SIP gateway (src/sip) registers as a leg provider here
-  // (`dispatcher.addProvider`) and hands inbound legs to `dispatcher.inbound`.
 
   daemon = new Daemon({
     config,
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, calls, tdm],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, sip, new TrunksSubsystem(trunks), calls, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,
     version: VERSION,
-    describe: () => ({ adminSocket: admin.socketPath, metricsUrl: metricsUrl() ?? null }),
+    describe: () => ({
+      adminSocket: admin.socketPath,
+      metricsUrl: metricsUrl() ?? null,
+      sipListeners: sip.listeners.map((l) => `${l.proto}/${l.host}:${l.port}`),
+    }),
   });
   await daemon.start();
   if (opts.signals !== false) daemon.installSignalHandlers();
-  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl() };
+  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl(), sip };
 }

@@ -1,12 +1,70 @@
-// The real native side of the SpanManager: the span and PRI bindings and the shared event reader.
+// The real native side of the SpanManager: the span and PRI bindings and the shared event reader;
+// and of the simulator's B-channel audio: the TDM channel binding on a running media engine.
+import { NativeError } from '../errors.js';
+import { NativeEngine } from '../ffi/engine.js';
 import { NativeEventReader } from '../ffi/events.js';
 import { loadNative } from '../ffi/native.js';
 import { PriBinding } from '../ffi/pri.js';
 import { SpanBinding } from '../ffi/span.js';
 import { TdmBinding } from '../ffi/tdm.js';
+import type { SimMedia } from './sim-audio.js';
 import type { TdmNative } from './span-manager.js';
+
+const SG_ESTATE = -6;
 
 export function loadTdmNative(): TdmNative {
   const native = loadNative();
-  return { span: new SpanBinding(native), pri: new PriBinding(native), tdm: new TdmBinding(native), events: NativeEventReader.open(native) };
+  const tdm = Object.assign(new TdmBinding(native), { ensureEngine: () => ensureEngine(native) });
+  return { span: new SpanBinding(native), pri: new PriBinding(native), tdm, events: NativeEventReader.open(native) };
+}
+
+let daemonEngine = false;
+
+/**
+ * The daemon's B-channel media needs the media engine: started on the first call that needs
+ * it unless the process already runs one (a native relay, a simulator); it then runs for the
+ * life of the process.
+ */
+function ensureEngine(native: ReturnType<typeof loadNative>): void {
+  if (daemonEngine || engine) return;
+  try {
+    NativeEngine.start(native, { mediaThreads: 1 });
+  } catch (e) {
+    if (!(e instanceof NativeError && e.errno === SG_ESTATE)) throw e;
+  }
+  daemonEngine = true;
+}
+
+let engine: NativeEngine | undefined;
+let users = 0;
+
+/**
+ * B-channel media for simulators: TDM channels need the media engine. The first user starts
+ * one (one media thread) unless the process already runs one (the daemon's); the last
+ * release stops the one started here.
+ */
+export function loadSimMedia(): SimMedia {
+  const native = loadNative();
+  if (users === 0) {
+    try {
+      engine = NativeEngine.start(native, { mediaThreads: 1 });
+    } catch (e) {
+      if (!(e instanceof NativeError && e.errno === SG_ESTATE)) throw e;
+      engine = undefined;                     // someone else's engine: use it, never stop it
+    }
+  }
+  users++;
+  let released = false;
+  return {
+    tdm: new TdmBinding(native),
+    events: NativeEventReader.open(native),
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--users === 0 && engine) {
+        engine.stop();
+        engine = undefined;
+      }
+    },
+  };
 }

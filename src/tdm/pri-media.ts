@@ -11,7 +11,7 @@ export interface TdmApi {
   destroy(h: number): void;
   bridge(a: number, b: number): void;
   unbridge(h: number): void;
-  tone(h: number, kind: ToneKind | undefined): void;
+  tone(h: number, kind: ToneKind | null): void;
   sendDtmf(h: number, digits: string, onMs?: number, offMs?: number): void;
   stats(h: number): TdmStatsValues;
 }
@@ -30,7 +30,10 @@ export class PriMedia {
   #tone: ToneKind | undefined;
 
   constructor(private readonly api: TdmApi, span: number, timeslot: number, s: PriMediaSettings) {
-    this.handle = api.create({ span, timeslot, echoTailMs: s.echoTailMs, country: s.tonePlan });
+    this.handle = api.create({
+      span, timeslot, echoCanceller: s.echoTailMs > 0, ecTailMs: s.echoTailMs > 0 ? Math.min(256, Math.max(16, s.echoTailMs)) : 0,
+      country: s.tonePlan,
+    });
   }
 
   get released(): boolean { return this.#released; }
@@ -50,7 +53,7 @@ export class PriMedia {
   /** Plays a call-progress tone toward the line (undefined stops it). */
   playTone(kind: ToneKind | undefined): void {
     if (this.#released || this.#tone === kind) return;
-    this.api.tone(this.handle, kind);
+    this.api.tone(this.handle, kind ?? null);
     this.#tone = kind;
   }
 

@@ -390,7 +390,7 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
   #dispatch(raw: NativeEvent): void {
     const dtmf = decodeDspEvent(raw);
     if (dtmf) {
-      if (dtmf.kind === 'dsp.dtmf-end') this.#mediaLegs.get(dtmf.channel)?.handleInbandDtmf(dtmf.digit, dtmf.durationMs);
+      if (dtmf.kind === 'dtmf-end') this.#mediaLegs.get(dtmf.channel)?.handleInbandDtmf(dtmf.digit, dtmf.durationMs);
       return;
     }
     const ev = decodeTdmEvent(raw);

@@ -88,7 +88,7 @@ t.test('PSTN → gateway → PBX over two PRI spans: routed, bridged, causes map
     const timer = setTimeout(() => { n.events.off('event', on); reject(new Error(`no in-band ${digit} on channel ${ch}`)); }, WAIT);
     const on = (e: NativeEvent): void => {
       const d = decodeDspEvent(e);
-      if (d?.kind !== 'dsp.dtmf-end' || d.channel !== ch || d.digit !== digit) return;
+      if (d?.kind !== 'dtmf-end' || d.channel !== ch || d.digit !== digit) return;
       clearTimeout(timer);
       n.events.off('event', on);
       resolve();
