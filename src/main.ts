@@ -21,7 +21,7 @@ import { SipSubsystem } from './sip/subsystem.js';
 import { asSrfServer, attachSipGateway } from './sip/gateway.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
-import { SpanManager, loadTdmNative } from './tdm/index.js';
+import { SpanManager, TdmProvider, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
 export interface StartOptions {
@@ -95,9 +95,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     if (!a) return undefined;
     return a.address.includes(':') ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
   };
-  // TODO(next): route SpanManager 'incoming' legs and TDM targets through the call core once the
-  // SIP agent and router are wired here; until then incoming PRI calls are refused with cause 3.
-  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm') });
+  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm'), media: true });
   const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
 
   // The call core and the subsystems around it. Started in this order, stopped in reverse:
@@ -138,7 +136,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     log: logs.child('calls'),
   });
   // The SIP side: INVITEs from every (re)connected srf become inbound legs; SIP trunks are a
-  // leg provider. TODO(next): the span manager (src/tdm) registers the same way.
+  // leg provider.
   const sipGateway = attachSipGateway({
     dispatcher,
     directory: trunks,
@@ -154,6 +152,11 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
     sip.on('down', () => sipGateway.detach());
   }
+  // The span manager: its incoming PRI calls go to the dispatcher, and it places the outbound
+  // legs on TDM span groups.
+  dispatcher.addProvider(new TdmProvider({
+    manager: tdm, inbound: (leg) => dispatcher.inbound(leg), plan: () => currentConfig().routing.plan, log: logs.child('tdm'),
+  }));
 
   daemon = new Daemon({
     config,

@@ -214,6 +214,34 @@ SG_TEST(pri_alarm_clears_calls_and_recovers)
     hp_close(&p);
 }
 
+/* A line outage shorter than the red-alarm integration time (alarm_clear_ms, 2.5 s by
+ * default) raises and clears LOS but costs no call: the call is still active and clears
+ * normally afterwards. */
+SG_TEST(pri_short_outage_keeps_calls)
+{
+    h_pair p;
+    uint32_t out, in;
+    int ch;
+    sg_pri_ev_t ev;
+    sg_pri_call_info_t ci;
+
+    SG_CHECK_EQ_INT(hp_open(&p, SG_SPAN_E1, SG_PRI_SW_EUROISDN, 0), 0);
+    SG_CHECK(connect_call(&p, p.user, p.net, &out, &in, &ch));
+    h_proxy_drop(p.proxy, H_DROP_TO_NET | H_DROP_TO_USER);
+    SG_CHECK(wait_span_ev(SG_PRI_EV_ALARM, p.net, -1, SG_SPAN_ALARM_LOS, &ev));
+    h_proxy_drop(p.proxy, 0);
+    SG_CHECK(h_wait_alarms(p.net, 0, H_WAIT_MS));
+    SG_CHECK(h_wait_alarms(p.user, 0, H_WAIT_MS));
+    memset(&ci, 0, sizeof(ci));
+    SG_CHECK_EQ_INT(sg_pri_call_info(out, &ci, sizeof(ci)), SG_OK);
+    SG_CHECK_EQ_INT(ci.state, SG_PRI_CS_ACTIVE);
+    memset(&ci, 0, sizeof(ci));
+    SG_CHECK_EQ_INT(sg_pri_call_info(in, &ci, sizeof(ci)), SG_OK);
+    SG_CHECK_EQ_INT(ci.state, SG_PRI_CS_ACTIVE);
+    SG_CHECK(clear_call(out, in));
+    hp_close(&p);
+}
+
 SG_TEST(pri_garbage_and_malformed_frames_are_counted)
 {
     h_pair p;

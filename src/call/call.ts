@@ -57,6 +57,9 @@ export interface LegSummary {
   trunk: string;
   calling: string;
   called: string;
+  /** TDM legs: the span (config id) and B-channel the call ran on. */
+  span?: string;
+  channel?: number;
 }
 
 /** Everything about a finished call, for CDRs and metrics. */
@@ -91,7 +94,12 @@ export interface CallEvents {
 const noopLog: CallLogger = { debug() {}, info() {}, warn() {} };
 
 function summary(l: Leg): LegSummary {
-  return { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
+  const s: LegSummary = { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
+  if (l.circuit && l.circuit.channel > 0) {
+    s.span = l.circuit.span;
+    s.channel = l.circuit.channel;
+  }
+  return s;
 }
 
 function errorCause(e: unknown): number {

@@ -100,6 +100,8 @@ export interface Leg {
   readonly called: string;
   /** The far end's last media description: the offer for inbound legs, the answer for outbound ones. */
   readonly remoteMedia: MediaDescription | undefined;
+  /** TDM legs: the span (config id) and B-channel the call holds (channel 0 while none). */
+  readonly circuit?: { span: string; channel: number };
 
   on<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;
   once<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;

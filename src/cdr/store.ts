@@ -10,7 +10,9 @@ import type { CallRecord, Disposition } from '../call/call.js';
 import type { StreamStats } from '../media/relay.js';
 import { ConfigError } from '../errors.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+/** Columns added by schema 2 (TDM legs: span id and B-channel), appended to version-1 tables. */
+const V2_COLUMNS = ['a_span TEXT', 'a_channel INTEGER', 'b_span TEXT', 'b_channel INTEGER'];
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS calls (
@@ -39,7 +41,9 @@ CREATE TABLE IF NOT EXISTS calls (
   a_packets_in  INTEGER, a_packets_out INTEGER, a_bytes_in INTEGER, a_bytes_out INTEGER, a_packets_lost INTEGER,
   b_packets_in  INTEGER, b_packets_out INTEGER, b_bytes_in INTEGER, b_bytes_out INTEGER, b_packets_lost INTEGER,
   attempts      TEXT NOT NULL,
-  route         TEXT NOT NULL
+  route         TEXT NOT NULL,
+  a_span        TEXT, a_channel INTEGER,
+  b_span        TEXT, b_channel INTEGER
 );
 CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
 CREATE INDEX IF NOT EXISTS calls_a_called ON calls(a_called);
@@ -58,8 +62,8 @@ export interface CdrRow {
   cause: number;
   causeText: string;
   endedBy: string;
-  a: { leg: string; kind: string; trunk: string; calling: string; called: string; codec: string | null; rtp: RtpRow | null };
-  b: { leg: string; kind: string; trunk: string; calling: string; called: string; codec: string | null; rtp: RtpRow | null } | null;
+  a: { leg: string; kind: string; trunk: string; calling: string; called: string; codec: string | null; rtp: RtpRow | null; span: string | null; channel: number | null };
+  b: { leg: string; kind: string; trunk: string; calling: string; called: string; codec: string | null; rtp: RtpRow | null; span: string | null; channel: number | null } | null;
   attempts: CallRecord['attempts'];
   route: string[];
 }
@@ -126,6 +130,10 @@ export class CdrStore {
       this.#db.close();
       throw new ConfigError(`CDR database ${path} has schema ${v}, newer than this spangate (${SCHEMA_VERSION})`, { path: 'cdr.path' });
     }
+    if (v === 1) {
+      // Schema 1 → 2: TDM span/channel columns, appended (INSERT below lists them last).
+      this.#db.transaction(() => { for (const c of V2_COLUMNS) this.#db.exec(`ALTER TABLE calls ADD COLUMN ${c}`); })();
+    }
     this.#db.exec(DDL);
     this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.#insert = this.#db.prepare(`INSERT OR REPLACE INTO calls VALUES (
@@ -134,7 +142,7 @@ export class CdrStore {
       @a_codec, @b_codec,
       @a_packets_in, @a_packets_out, @a_bytes_in, @a_bytes_out, @a_packets_lost,
       @b_packets_in, @b_packets_out, @b_bytes_in, @b_bytes_out, @b_packets_lost,
-      @attempts, @route)`);
+      @attempts, @route, @a_span, @a_channel, @b_span, @b_channel)`);
   }
 
   get journalMode(): string {
@@ -169,6 +177,8 @@ export class CdrStore {
       ...rtp(r.media?.b, 'b'),
       attempts: JSON.stringify(r.attempts),
       route: JSON.stringify(r.route),
+      a_span: r.a.span ?? null, a_channel: r.a.channel ?? null,
+      b_span: r.b?.span ?? null, b_channel: r.b?.channel ?? null,
     });
   }
 
@@ -267,10 +277,12 @@ function toRow(r: Record<string, unknown>): CdrRow {
     a: {
       leg: r['a_leg'] as string, kind: r['a_kind'] as string, trunk: r['a_trunk'] as string,
       calling: r['a_calling'] as string, called: r['a_called'] as string, codec: r['a_codec'] as string | null, rtp: rtpOf(r, 'a'),
+      span: (r['a_span'] as string | null) ?? null, channel: (r['a_channel'] as number | null) ?? null,
     },
     b: r['b_leg'] === null ? null : {
       leg: r['b_leg'] as string, kind: r['b_kind'] as string, trunk: r['b_trunk'] as string,
       calling: r['b_calling'] as string, called: r['b_called'] as string, codec: r['b_codec'] as string | null, rtp: rtpOf(r, 'b'),
+      span: (r['b_span'] as string | null) ?? null, channel: (r['b_channel'] as number | null) ?? null,
     },
     attempts: JSON.parse(r['attempts'] as string) as CallRecord['attempts'],
     route: JSON.parse(r['route'] as string) as string[],

@@ -42,6 +42,8 @@ export const PriConfig = koffi.struct('sg_pri_config_t', {
   t200_ms: 'uint32_t',
   t203_ms: 'uint32_t',
   service_messages: 'uint32_t',
+  alarm_clear_ms: 'uint32_t',
+  t309_ms: 'uint32_t',
 });
 
 export const PriParty = koffi.struct('sg_pri_party_t', {
@@ -107,7 +109,7 @@ export const PriEv = koffi.struct('sg_pri_ev_t', {
 
 /** Sizes from the C header (x86-64), used while the library's sg_struct_size() does not list them. */
 export const PRI_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType, number]> = [
-  ['sg_pri_config_t', PriConfig, 32],
+  ['sg_pri_config_t', PriConfig, 40],
   ['sg_pri_party_t', PriParty, 84],
   ['sg_pri_setup_t', PriSetup, 188],
   ['sg_pri_call_info_t', PriCallInfo, 212],
@@ -124,6 +126,10 @@ export interface PriOpenOptions {
   t200Ms?: number;
   t203Ms?: number;
   serviceMessages?: boolean;
+  /** Red-alarm integration: a span alarm must last this long before its calls clear (38); 0 = 2500. */
+  alarmClearMs?: number;
+  /** Q.931 T309: active calls survive a D-channel loss this long; 0 = libpri's 6000. */
+  t309Ms?: number;
 }
 
 export interface PriParty {
@@ -294,6 +300,7 @@ export class PriBinding implements PriApi {
       struct_size: koffi.sizeof(PriConfig), switchtype: sw + 1, side: o.side === 'user' ? 1 : 2,
       overlap: o.overlap ? 1 : 0, digit_timeout_ms: o.digitTimeoutMs ?? 0, t200_ms: o.t200Ms ?? 0,
       t203_ms: o.t203Ms ?? 0, service_messages: o.serviceMessages ? 1 : 0,
+      alarm_clear_ms: o.alarmClearMs ?? 0, t309_ms: o.t309Ms ?? 0,
     });
   }
 

@@ -152,6 +152,8 @@ export class TdmBinding {
     this.f = {
       create: l.func('int sg_tdm_create(const sg_tdm_config_t *cfg)'),
       destroy: l.func('int sg_tdm_destroy(uint32_t handle)'),
+      bridge: l.func('int sg_tdm_bridge(uint32_t a, uint32_t b)'),
+      unbridge: l.func('int sg_tdm_unbridge(uint32_t handle)'),
       play: l.func('int sg_tdm_play(uint32_t handle, const int16_t *pcm, uint32_t samples, uint32_t id)'),
       dtmf: l.func('int sg_tdm_send_dtmf(uint32_t handle, const char *digits, int on_ms, int off_ms)'),
       tone: l.func('int sg_tdm_tone(uint32_t handle, int kind)'),
@@ -181,6 +183,16 @@ export class TdmBinding {
 
   destroy(handle: number): void {
     this.run('destroy', 'sg_tdm_destroy', handle);
+  }
+
+  /** Bridges two channels' timeslots (PRI⇄PRI pass-through, no RTP); both on one media thread. */
+  bridge(a: number, b: number): void {
+    this.run('bridge', `sg_tdm_bridge(${a}, ${b})`, a, b);
+  }
+
+  /** Breaks a channel's bridge (both sides). */
+  unbridge(handle: number): void {
+    this.run('unbridge', 'sg_tdm_unbridge', handle);
   }
 
   /** Plays 8 kHz linear PCM toward the line (copied); 'play-end' with `id` follows. */
@@ -220,4 +232,13 @@ export class TdmBinding {
     r.bridged = n(o.bridged);
     return r;
   }
+}
+
+/** The native tone plan for a span's `country` (ISO 3166; the engine has us, uk, de, eu). */
+export function tonePlan(country: string, line: 'e1' | 't1'): string {
+  const c = country.toLowerCase();
+  if (c === 'us' || c === 'ca') return 'us';
+  if (c === 'gb' || c === 'uk') return 'uk';
+  if (c === 'de') return 'de';
+  return line === 't1' ? 'us' : 'eu';
 }

@@ -14,7 +14,25 @@ const SG_ESTATE = -6;
 
 export function loadTdmNative(): TdmNative {
   const native = loadNative();
-  return { span: new SpanBinding(native), pri: new PriBinding(native), events: NativeEventReader.open(native) };
+  const tdm = Object.assign(new TdmBinding(native), { ensureEngine: () => ensureEngine(native) });
+  return { span: new SpanBinding(native), pri: new PriBinding(native), tdm, events: NativeEventReader.open(native) };
+}
+
+let daemonEngine = false;
+
+/**
+ * The daemon's B-channel media needs the media engine: started on the first call that needs
+ * it unless the process already runs one (a native relay, a simulator); it then runs for the
+ * life of the process.
+ */
+function ensureEngine(native: ReturnType<typeof loadNative>): void {
+  if (daemonEngine || engine) return;
+  try {
+    NativeEngine.start(native, { mediaThreads: 1 });
+  } catch (e) {
+    if (!(e instanceof NativeError && e.errno === SG_ESTATE)) throw e;
+  }
+  daemonEngine = true;
 }
 
 let engine: NativeEngine | undefined;

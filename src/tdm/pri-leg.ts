@@ -7,6 +7,7 @@ import { Cause, causeText } from '../call/causes.js';
 import {
   LegBase, isDtmfDigit, type Leg, type LegDirection, type MediaDescription, type OriginateRequest, type ProgressInfo,
 } from '../call/leg.js';
+import type { PriMedia } from './pri-media.js';
 import {
   PRES_ALLOWED, PRES_RESTRICTED, PRI_F_INBAND, PRI_F_LOCAL, PROG_INBAND, SCREEN_USER_PASSED,
   type Npi, type PriApi, type PriCallInfo, type PriEvent, type Ton,
@@ -21,6 +22,10 @@ export interface PriLegHost {
   detach(call: number): void;
   /** Outbound: a span of the leg's trunk that can take a call now; throws SignalingError (34, 38) otherwise. */
   pickSpan(trunk: string): { span: number; id: string };
+  /** The B-channel's native media (undefined where there is none, e.g. unit tests); throws on failure. */
+  openMedia?(leg: PriLeg, span: number, channel: number): PriMedia | undefined;
+  /** Releases it (once, when the leg ends). */
+  closeMedia?(media: PriMedia): void;
 }
 
 /** An originate request with the PRI specifics a caller may set. */
@@ -83,6 +88,8 @@ export class PriLeg extends LegBase implements Leg {
   #callingParty: PriPartyView | undefined;
   #calledParty: PriPartyView | undefined;
   #hangupSent = false;
+  #media: PriMedia | undefined;
+  #mediaError = '';
   #hangupTimer: NodeJS.Timeout | undefined;
   readonly #host: PriLegHost;
   readonly #hangupTimeoutMs: number;
@@ -109,6 +116,7 @@ export class PriLeg extends LegBase implements Leg {
     leg.#called = info.called.ton === 'international' && info.called.number ? `+${info.called.number}` : info.called.number;
     leg.setState('calling');
     o.host.attach(call, leg);
+    leg.#openMedia();
     return leg;
   }
 
@@ -126,9 +134,35 @@ export class PriLeg extends LegBase implements Leg {
   get spanId(): string { return this.#spanId; }
   /** The B-channel (timeslot), 0 while none is chosen. */
   get channel(): number { return this.#channel; }
+  /** The span and B-channel, for CDRs. */
+  get circuit(): { span: string; channel: number } { return { span: this.#spanId, channel: this.#channel }; }
   /** Inbound: the calling/called party as signalled (TON, NPI, presentation, name). */
   get callingParty(): PriPartyView | undefined { return this.#callingParty; }
   get calledParty(): PriPartyView | undefined { return this.#calledParty; }
+  /**
+   * Inbound: numbers for routing from the signalled TON: national numbers get the plan's
+   * national prefix, international ones are "+E.164" already, others stay as signalled.
+   */
+  applyPlan(plan: { nationalPrefix: string }): void {
+    if (this.direction !== 'inbound') return;
+    if (this.#calledParty?.ton === 'national' && this.#called) this.#called = `${plan.nationalPrefix}${this.#called}`;
+    if (this.#callingParty?.ton === 'national' && this.#calling) this.#calling = `${plan.nationalPrefix}${this.#calling}`;
+  }
+
+  /** The B-channel's native media channel, once the call has a B-channel. */
+  get media(): PriMedia | undefined { return this.#media; }
+  /** Why the B-channel media could not be set up ('' when it was, or was not tried yet). */
+  get mediaError(): string { return this.#mediaError; }
+
+  #openMedia(): void {
+    if (this.#media || this.#mediaError || this.#channel <= 0 || this.isEnded || !this.#host.openMedia) return;
+    try {
+      this.#media = this.#host.openMedia(this, this.#span, this.#channel);
+    } catch (e) {
+      // The call goes on without in-band services; logged by the host, shown in `show spans`.
+      this.#mediaError = (e as Error).message;
+    }
+  }
 
   async originate(req: PriOriginateRequest): Promise<void> {
     if (this.direction !== 'outbound') throw new SignalingError('originate on an inbound PRI leg', { q850Cause: Cause.INTERWORKING });
@@ -164,8 +198,14 @@ export class PriLeg extends LegBase implements Leg {
     if (this.state === 'answered') return;
     // TODO(next): with tdm-media, `media` is the far side's early media bridged onto the
     // B-channel; until then in-band is signalled when the caller hands early media over.
-    const inband = media !== undefined;
+    // Alerting without the far side's early media: ringback is generated here on the B-channel
+    // (the country's tone) and signalled as in-band, so the caller hears it. Early media from
+    // the far side (a bridge or RTP) replaces the tone.
+    const localRingback = info.ringing && media === undefined && this.#media !== undefined;
+    const inband = media !== undefined || localRingback;
     this.#cmd(() => (info.ringing ? this.#host.api.alerting(this.#call, inband) : this.#host.api.progress(this.#call)));
+    if (localRingback) this.#media!.playTone('ringback');
+    else if (!info.ringing) this.#media?.playTone(undefined);
     this.setState(inband || !info.ringing ? 'early' : 'proceeding');
   }
 
@@ -173,6 +213,7 @@ export class PriLeg extends LegBase implements Leg {
     this.#inboundOpen('answer');
     if (this.state === 'answered') return;
     this.#cmd(() => this.#host.api.answer(this.#call));
+    this.#media?.playTone(undefined);
     this.setState('answered');
   }
 
@@ -215,17 +256,28 @@ export class PriLeg extends LegBase implements Leg {
     throw new SignalingError('media updates are not supported on PRI legs yet', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
   }
 
-  async sendDtmf(digit: string, _durationMs: number): Promise<void> {
+  async sendDtmf(digit: string, durationMs: number): Promise<void> {
     if (!isDtmfDigit(digit)) throw new SignalingError(`${JSON.stringify(digit)} is not a DTMF digit`, { q850Cause: Cause.INVALID_NUMBER_FORMAT });
     if (this.isEnded) throw new ClosedError(`leg ${this.id} has ended`);
-    // TODO(next): in-band DTMF generation on the B-channel comes with tdm-media.
-    throw new SignalingError('in-band DTMF on PRI legs comes with the B-channel media path', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
+    if (!this.#media) throw new SignalingError(`leg ${this.id} has no B-channel media for in-band DTMF`, { q850Cause: Cause.RESOURCE_UNAVAILABLE });
+    try {
+      this.#media.sendDtmf(digit, durationMs);
+    } catch (e) {
+      throw new SignalingError(`in-band DTMF on leg ${this.id}: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+  }
+
+  /** A digit the B-channel's DTMF receiver detected in-band (SpanManager dispatch). */
+  handleInbandDtmf(digit: string, durationMs: number): void {
+    if (this.isEnded || !isDtmfDigit(digit)) return;
+    this.emit('dtmf', { digit, durationMs, source: 'inband' });
   }
 
   /** Events of this leg's call handle (SpanManager dispatch). */
   handleEvent(ev: PriEvent): void {
     if (this.isEnded || !('call' in ev) || ev.call !== this.#call) return;
     if (ev.channel) this.#channel = ev.channel;
+    if (ev.kind !== 'pri.hangup') this.#openMedia();
     const inband = (ev.flags & PRI_F_INBAND) !== 0 || (ev.progress & PROG_INBAND) !== 0;
     switch (ev.kind) {
       case 'pri.proceeding':
@@ -273,6 +325,8 @@ export class PriLeg extends LegBase implements Leg {
     if (this.#hangupTimer) clearTimeout(this.#hangupTimer);
     this.#hangupTimer = undefined;
     if (this.#call !== 0) this.#host.detach(this.#call);
+    const m = this.#media;
+    if (m) this.#host.closeMedia?.(m);
     this.ended({ cause, by, detail: detail ?? causeText(cause) });
   }
 

@@ -8,12 +8,14 @@ import { Cause } from '../call/causes.js';
 import type { SpangateConfig } from '../config/index.js';
 import { normalizeSpans, type TdmSpan } from '../config/schema/tdm.js';
 import type { HealthStatus, Subsystem, SubsystemHealth } from '../daemon/subsystem.js';
-import { SignalingError } from '../errors.js';
+import { NativeError, SignalingError } from '../errors.js';
 import type { NativeEvent } from '../ffi/events.js';
 import { decodeTdmEvent, type PriApi, type PriEvent, type PriOpenOptions, type PriStatusValues } from '../ffi/pri.js';
 import { alarmNames, type SpanEvent, type SpanOpenOptions, type SpanStatsValues } from '../ffi/span.js';
 import type { Metrics } from '../metrics/index.js';
+import { decodeDspEvent, tonePlan } from '../ffi/tdm.js';
 import { PriLeg, type PriLegHost } from './pri-leg.js';
+import { PriMedia, type TdmApi } from './pri-media.js';
 
 /** The native functions the manager uses (SpanBinding + PriBinding; fakes in unit tests). */
 export interface TdmNative {
@@ -28,6 +30,8 @@ export interface TdmNative {
     restart(span: number, channel?: number): void;
     status(span: number): PriStatusValues;
   };
+  /** B-channel media (echo canceller, tones, DTMF, timeslot bridge); absent: calls run without. */
+  tdm?: TdmApi;
   /** The native event stream ('event' with NativeEvent records). */
   events: {
     on(event: 'event', fn: (e: NativeEvent) => void): unknown;
@@ -49,6 +53,11 @@ export interface SpanManagerOptions {
   admin: AdminRegistry;
   metrics?: Metrics;
   log: TdmLogger;
+  /**
+   * Give each call's B-channel its native media channel (echo canceller, tones, in-band DTMF,
+   * timeslot bridge). The daemon does; the simulator drives its B-channels itself.
+   */
+  media?: boolean;
 }
 
 interface SpanState {
@@ -74,7 +83,7 @@ export interface SpanView {
   channels: number;
   inUse: number;
   outOfService: number;
-  calls: { leg: string; call: number; channel: number; direction: string; state: string; calling: string; called: string }[];
+  calls: { leg: string; call: number; channel: number; direction: string; state: string; calling: string; called: string; media: string }[];
   counters: Record<string, number>;
   lastError: string;
 }
@@ -87,6 +96,28 @@ export interface SpanManagerEvents {
 }
 
 const RECONCILE_MS = 1000;
+const SG_EBUSY = -4;
+const CLOSE_WAIT_MS = 5000;
+
+/**
+ * Stops PRI on a span, then closes the line. sg_pri_span_close is queued for the signalling
+ * thread, which pins the span until it has let go: until then sg_span_close answers busy.
+ * Closing without this wait (a loaded host delays that thread) left the line open and
+ * sending, so the far end never lost signal.
+ */
+async function closeSpan(n: TdmNative, handle: number): Promise<void> {
+  try { n.pri.spanClose(handle); } catch { /* PRI never opened or already closed */ }
+  const until = Date.now() + CLOSE_WAIT_MS;
+  for (;;) {
+    try {
+      n.span.close(handle);
+      return;
+    } catch (e) {
+      if (!(e instanceof NativeError) || e.errno !== SG_EBUSY || Date.now() >= until) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subsystem {
   readonly name = 'tdm';
@@ -94,6 +125,9 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
   readonly #cfgs: TdmSpan[];
   readonly #spans = new Map<number, SpanState>();
   readonly #legs = new Map<number, PriLeg>();
+  /** Legs by their native TDM channel handle (in-band DTMF events name the channel). */
+  readonly #mediaLegs = new Map<number, PriLeg>();
+  #engineReady = false;
   #native: TdmNative | undefined;
   #draining = false;
   #seq = 0;
@@ -111,6 +145,8 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       attach: (call, leg) => { this.#legs.set(call, leg); },
       detach: (call) => { this.#legs.delete(call); },
       pickSpan: (trunk) => this.#pickSpan(trunk),
+      openMedia: (leg, span, channel) => this.#openMedia(leg, span, channel),
+      closeMedia: (m) => this.#closeMedia(m),
     };
     o.admin.register('show.spans', 'TDM spans: D-channel, alarms, channels and calls, line counters.', () => this.show());
     if (o.metrics) this.#registerMetrics(o.metrics);
@@ -125,9 +161,7 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       for (const cfg of this.#cfgs) this.#open(n, cfg);
     } catch (e) {
       // Start-up fails as a whole: close what opened, so the ports are free again.
-      for (const s of this.#spans.values()) {
-        try { n.pri.spanClose(s.handle); n.span.close(s.handle); } catch { /* best effort */ }
-      }
+      for (const s of this.#spans.values()) await closeSpan(n, s.handle).catch(() => undefined);
       this.#spans.clear();
       n.events.off('event', this.#onEvent);
       throw e;
@@ -144,7 +178,10 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       jitterPackets: cfg.jitterPackets, losMs: cfg.losMs, clearMs: cfg.clearMs,
     });
     try {
-      n.pri.spanOpen(handle, { switchtype: cfg.switchtype, side: cfg.side, overlap: cfg.overlap, digitTimeoutMs: cfg.digitTimeoutMs });
+      n.pri.spanOpen(handle, {
+        switchtype: cfg.switchtype, side: cfg.side, overlap: cfg.overlap, digitTimeoutMs: cfg.digitTimeoutMs,
+        alarmClearMs: cfg.alarmClearMs, t309Ms: cfg.t309Ms,
+      });
     } catch (e) {
       n.span.close(handle);
       throw e;
@@ -178,14 +215,13 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     if (opts.signal !== false) await Promise.all(legs().map((l) => l.hangup(Cause.NORMAL_UNSPECIFIED).catch(() => undefined)));
     const n = this.#native;
     if (!n) return;
-    for (const s of this.#spans.values()) {
+    await Promise.all([...this.#spans.values()].map(async (s) => {
       try {
-        n.pri.spanClose(s.handle);
-        n.span.close(s.handle);
+        await closeSpan(n, s.handle);
       } catch (err) {
         this.#o.log.warn({ err, span: s.cfg.id }, 'closing span failed');
       }
-    }
+    }));
     this.#spans.clear();
     n.events.off('event', this.#onEvent);
     await Promise.all(legs().map((l) => l.hangup(Cause.NETWORK_OUT_OF_ORDER).catch(() => undefined)));
@@ -226,6 +262,12 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     return PriLeg.outbound({ id: this.#legId(), trunk, host: this.#host });
   }
 
+  /** The G.711 law of a span group's B-channels (E1 A-law, T1 mu-law; the first span decides). */
+  lawOf(trunk: string): 'alaw' | 'ulaw' {
+    const c = this.#cfgs.find((x) => x.trunk === trunk);
+    return c?.type === 't1' ? 'ulaw' : 'alaw';
+  }
+
   /** Trunks (span groups) with at least one configured span. */
   trunks(): string[] {
     return [...new Set(this.#cfgs.map((c) => c.trunk))];
@@ -245,6 +287,7 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       const pri = n?.pri.status(s.handle);
       const calls = [...this.#legs.entries()].filter(([, l]) => l.span === s.handle).map(([call, l]) => ({
         leg: l.id, call, channel: l.channel, direction: l.direction, state: l.state, calling: l.calling, called: l.called,
+        media: l.media ? (l.media.bridgedTo ? 'bridged' : l.media.tone ?? 'open') : l.mediaError ? `failed: ${l.mediaError}` : 'none',
       }));
       return {
         id: s.cfg.id, trunk: s.cfg.trunk, type: s.cfg.type, side: s.cfg.side, switchtype: s.cfg.switchtype,
@@ -317,7 +360,39 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     }
   }
 
+  #openMedia(leg: PriLeg, span: number, channel: number): PriMedia | undefined {
+    const t = this.#native?.tdm;
+    const s = this.#spans.get(span);
+    if (!this.#o.media || !t || !s) return undefined;
+    try {
+      if (!this.#engineReady) {
+        t.ensureEngine();
+        this.#engineReady = true;
+      }
+      const m = new PriMedia(t, span, channel, { echoTailMs: s.cfg.echoTailMs, tonePlan: tonePlan(s.cfg.country, s.cfg.type) });
+      this.#mediaLegs.set(m.handle, leg);
+      return m;
+    } catch (err) {
+      this.#o.log.warn({ err, span: s.cfg.id, channel, leg: leg.id }, 'B-channel media could not be set up; the call goes on without it');
+      throw err;
+    }
+  }
+
+  #closeMedia(m: PriMedia): void {
+    this.#mediaLegs.delete(m.handle);
+    try {
+      m.release();
+    } catch (err) {
+      this.#o.log.warn({ err, channel: m.handle }, 'releasing B-channel media failed');
+    }
+  }
+
   #dispatch(raw: NativeEvent): void {
+    const dtmf = decodeDspEvent(raw);
+    if (dtmf) {
+      if (dtmf.kind === 'dtmf-end') this.#mediaLegs.get(dtmf.channel)?.handleInbandDtmf(dtmf.digit, dtmf.durationMs);
+      return;
+    }
     const ev = decodeTdmEvent(raw);
     if (!ev) return;
     const s = this.#spans.get(ev.span);

@@ -36,6 +36,11 @@ typedef struct sg_pri_config_t {
     uint32_t t200_ms;            /* Q.921 timers; 0 = libpri default (1000 / 10000) */
     uint32_t t203_ms;
     uint32_t service_messages;   /* 1: send/accept SERVICE (NI2, 4ESS, 5ESS only) */
+    uint32_t alarm_clear_ms;     /* red-alarm integration: a span alarm (LOS/AIS) must last this
+                                  * long before the span's calls are cleared with 38; one that
+                                  * clears sooner leaves them up. 0 = 2500 (ANSI T1.231 2.5 s) */
+    uint32_t t309_ms;            /* Q.931 T309: active calls survive a D-channel (Q.921) loss
+                                  * this long; 0 = libpri's default (6000) */
 } sg_pri_config_t;
 
 /* Type of number (high nibble of libpri's plan) and numbering plan (low nibble). */

@@ -2,6 +2,8 @@
 #include <string.h>
 #include "spangate/spangate.h"
 #include "spangate/tdm.h"
+#include "spangate/pri.h"
+#include "spangate/span.h"
 #include "core/abi_sizes.h"
 
 _Static_assert(sizeof(sg_event_t) == SG_EVENT_SIZE, "sg_event_t must be SG_EVENT_SIZE bytes");
@@ -20,6 +22,15 @@ static const struct_size_entry struct_sizes[] = {
     { "sg_event_t", (uint32_t)sizeof(sg_event_t) },
     { "sg_tdm_config_t", (uint32_t)sizeof(sg_tdm_config_t) },
     { "sg_tdm_stats_t", (uint32_t)sizeof(sg_tdm_stats_t) },
+    { "sg_span_config_t", (uint32_t)sizeof(sg_span_config_t) },
+    { "sg_span_stats_t", (uint32_t)sizeof(sg_span_stats_t) },
+    { "sg_span_ev_alarm_t", (uint32_t)sizeof(sg_span_ev_alarm_t) },
+    { "sg_pri_config_t", (uint32_t)sizeof(sg_pri_config_t) },
+    { "sg_pri_party_t", (uint32_t)sizeof(sg_pri_party_t) },
+    { "sg_pri_setup_t", (uint32_t)sizeof(sg_pri_setup_t) },
+    { "sg_pri_call_info_t", (uint32_t)sizeof(sg_pri_call_info_t) },
+    { "sg_pri_status_t", (uint32_t)sizeof(sg_pri_status_t) },
+    { "sg_pri_ev_t", (uint32_t)sizeof(sg_pri_ev_t) },
 };
 
 uint32_t sg_abi_version(void)

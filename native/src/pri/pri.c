@@ -403,6 +403,14 @@ static int next_timeout_ms(pri_span_t *const *live, int nlive)
         if (best < 0 || ms < best)
             best = ms;
     }
+    for (k = 0; k < nlive; k++) {
+        uint64_t d = live[k]->alarm_deadline_ns;
+        if (d == 0)
+            continue;
+        ms = d <= mono ? 0 : (int64_t)((d - mono + 999999) / 1000000);
+        if (best < 0 || ms < best)
+            best = ms;
+    }
     for (i = 1; i < PRI_MAX_CALLS; i++) {
         if (atomic_load(&sgpri_calls[i].handle) == 0 || sgpri_calls[i].digit_deadline_ns == 0)
             continue;
@@ -433,6 +441,21 @@ static void offer_call(pri_call_t *pc)
     atomic_fetch_add(&pc->ps->calls_in, 1);
     post(SG_PRI_EV_RING, atomic_load(&pc->handle), pc->ps, pc->info.channel, 0, flags, pc->info.progress, 0,
          pc->info.called.number);
+}
+
+/* Clears the calls of spans whose alarm outlasted its integration time. PRI thread. */
+static void check_alarm_deadlines(pri_span_t *const *live, int nlive)
+{
+    uint64_t now = now_ns();
+    int k;
+
+    for (k = 0; k < nlive; k++) {
+        pri_span_t *ps = live[k];
+        if (ps->alarm_deadline_ns != 0 && ps->alarm_deadline_ns <= now) {
+            ps->alarm_deadline_ns = 0;
+            clear_calls(ps, 0, PRI_CAUSE_NETWORK_OUT_OF_ORDER, SG_PRI_F_LOCAL);
+        }
+    }
 }
 
 static void check_digit_timeouts(void)
@@ -489,6 +512,8 @@ static void *pri_thread_main(void *arg)
         while (cmd_pop(&c))
             run_cmd(&c);
         check_digit_timeouts();
+        n = live_spans(live);
+        check_alarm_deadlines(live, n);
     }
     return NULL;
 }
@@ -803,6 +828,8 @@ static void cmd_open(pri_span_t *ps)
         pri_set_timer(ps->pri, PRI_TIMER_T200, (int)ps->cfg.t200_ms);
     if (ps->cfg.t203_ms)
         pri_set_timer(ps->pri, PRI_TIMER_T203, (int)ps->cfg.t203_ms);
+    if (ps->cfg.t309_ms)
+        pri_set_timer(ps->pri, PRI_TIMER_T309, (int)ps->cfg.t309_ms);
     if (ps->cfg.overlap)
         pri_set_overlapdial(ps->pri, 1);
     if (ps->cfg.switchtype == SG_PRI_SW_QSIG)
@@ -933,9 +960,13 @@ static void run_cmd(const pri_cmd_t *c)
         uint32_t down = SG_SPAN_ALARM_LOS | SG_SPAN_ALARM_AIS;
         ps->alarms = now;
         post(SG_PRI_EV_ALARM, (uint32_t)ps->handle, ps, 0, 0, 0, 0, now, NULL);
-        /* With the line down no message can clear the calls: drop them here. */
-        if ((now & down) && !((uint32_t)c->arg2 & down))
-            clear_calls(ps, 0, PRI_CAUSE_NETWORK_OUT_OF_ORDER, SG_PRI_F_LOCAL);
+        /* With the line down no message can clear the calls: they are dropped here once the
+         * alarm has lasted alarm_clear_ms (red-alarm integration), so a short outage of the
+         * line does not cost the calls on it. New calls fail at once meanwhile. */
+        if (!(now & down))
+            ps->alarm_deadline_ns = 0;
+        else if (ps->alarm_deadline_ns == 0)
+            ps->alarm_deadline_ns = now_ns() + (uint64_t)ps->cfg.alarm_clear_ms * 1000000ull;
         break;
     }
     default:

@@ -18,6 +18,8 @@ int sg_pri_span_open(int span, const sg_pri_config_t *cfg)
         return SG_EINVAL;
     if (sgpri_switch_to_pri(cfg->switchtype, 1) < 0 || cfg->overlap > 1 || cfg->service_messages > 1)
         return SG_EINVAL;
+    if (cfg->alarm_clear_ms > 600000 || cfg->t309_ms > 600000)
+        return SG_EINVAL;
     if (span < 1 || span > (int)SG_SPAN_MAX)
         return SG_ENOENT;
     rc = sgpri_ensure_thread();
@@ -35,6 +37,8 @@ int sg_pri_span_open(int span, const sg_pri_config_t *cfg)
     ps->cfg = *cfg;
     if (ps->cfg.digit_timeout_ms == 0)
         ps->cfg.digit_timeout_ms = 5000;
+    if (ps->cfg.alarm_clear_ms == 0)
+        ps->cfg.alarm_clear_ms = 2500;
     ps->layer1 = ps->span->kind == SG_SPAN_E1 ? PRI_LAYER_1_ALAW : PRI_LAYER_1_ULAW;
     ps->alarms = ps->span->ops->alarms(ps->span);
     atomic_init(&ps->protocol_errors, 0);

@@ -34,6 +34,7 @@ struct pri_span_s {
     atomic_int running;
     atomic_int dchan_up;
     _Atomic uint32_t alarms;
+    uint64_t alarm_deadline_ns;   /* PRI thread: calls clear at this time unless the alarm goes */
     int layer1;                   /* PRI_LAYER_1_ULAW / ALAW */
     pri_call_t *chan_call[32];    /* guarded by sgpri_tbl_lock */
     uint8_t chan_oos[32];         /* out of service; guarded by sgpri_tbl_lock */

@@ -85,6 +85,7 @@ typedef struct vspan {
     int jb_started, jb_primed;
     uint16_t play_seq, high_seq;
     uint64_t last_rx_ns, flow_since_ns;
+    uint64_t armed_ns; /* the deadline on_timer last asked for */
     uint8_t far_r, far_l;
     jb_slot jb[JB_CAP];
     hdlc_rx_state_t *hrx;
@@ -110,6 +111,9 @@ typedef struct vspan {
     _Atomic uint8_t rx_active[MAX_TS + 1];
     counters c;
 } vspan;
+
+/* A timer that fires this late means the span thread itself was not running. */
+#define STALL_NS 50000000ull
 
 #define INC(field) atomic_fetch_add_explicit(&v->c.field, 1, memory_order_relaxed)
 #define GET(field) atomic_load_explicit(&v->c.field, memory_order_relaxed)
@@ -549,9 +553,18 @@ static uint64_t vspan_on_timer(span_t *s, uint64_t now)
     vspan *v = V(s);
     uint32_t a = atomic_load(&v->alarms);
     int master = s->role == SG_SPAN_NETWORK;
-    int freerun = !master && (v->last_rx_ns == 0 || now - v->last_rx_ns >= v->freerun_ns);
+    int freerun;
     uint64_t next;
 
+    /* Our own thread stalled (descheduled on a loaded host): the far end's packets may be
+     * waiting unread, or (peer in this process) were never sent. The stall is not time the
+     * line was seen silent, so it does not count toward LOS; the frames it cost are slips. */
+    if (v->armed_ns != 0 && now > v->armed_ns + STALL_NS && v->last_rx_ns != 0) {
+        v->last_rx_ns += now - v->armed_ns;
+        if (v->last_rx_ns > now)
+            v->last_rx_ns = now;
+    }
+    freerun = !master && (v->last_rx_ns == 0 || now - v->last_rx_ns >= v->freerun_ns);
     if (!(a & SG_SPAN_ALARM_LOS) && (v->last_rx_ns == 0 || now - v->last_rx_ns >= v->los_ns)) {
         set_alarms(v, (a | SG_SPAN_ALARM_LOS) & ~(SG_SPAN_ALARM_AIS | SG_SPAN_ALARM_RAI));
         jb_reset(v);
@@ -578,6 +591,7 @@ static uint64_t vspan_on_timer(span_t *s, uint64_t now)
     }
     if (!(atomic_load(&v->alarms) & SG_SPAN_ALARM_LOS) && v->last_rx_ns + v->los_ns < next)
         next = v->last_rx_ns + v->los_ns;
+    v->armed_ns = next;
     return next;
 }
 

@@ -84,6 +84,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A leg's trunk, with span/B-channel for TDM legs ("pstn (e1a/5)"). */
+function where(r: NonNullable<CdrRow['b']>): string {
+  return r.span ? `${r.trunk} (${r.span}/${r.channel ?? '-'})` : r.trunk;
+}
+
 function rtp(r: CdrRow['a']): string {
   return r.rtp ? `${r.rtp.packetsIn}/${r.rtp.packetsOut}` : '-';
 }
@@ -97,8 +102,8 @@ export function formatCdrs(rows: CdrRow[]): string {
       `${Math.round(r.durationMs / 1000)}s`,
       r.disposition,
       String(r.cause),
-      r.a.trunk,
-      r.b?.trunk ?? '-',
+      where(r.a),
+      r.b ? where(r.b) : '-',
       r.a.calling || '(none)',
       r.a.called,
       `${r.a.codec ?? '-'}/${r.b?.codec ?? '-'}`,

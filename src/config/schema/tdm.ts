@@ -36,22 +36,27 @@ export interface TdmSpanConfig {
   jitterPackets?: number;
   losMs?: number;
   clearMs?: number;
+  /** Red-alarm integration: calls on the span clear (38) only when an alarm lasts this long. */
+  alarmClearMs?: number;
+  /** Q.931 T309: how long active calls survive a D-channel (Q.921) loss. */
+  t309Ms?: number;
 }
 
 export type TdmSpan = Required<TdmSpanConfig>;
 
 export const TDM_SPAN_DEFAULTS = {
   remoteAddress: '', country: 'us', echoTailMs: 128, overlap: false, digitTimeoutMs: 5000,
-  framesPerPacket: 8, jitterPackets: 4, losMs: 500, clearMs: 200,
+  framesPerPacket: 8, jitterPackets: 4, losMs: 500, clearMs: 200, alarmClearMs: 2500, t309Ms: 6000,
 } as const;
 
 const INT_RANGES: Record<string, [number, number]> = {
   localPort: [0, 65535], remotePort: [0, 65535], echoTailMs: [0, 256], digitTimeoutMs: [500, 60_000],
   framesPerPacket: [1, 64], jitterPackets: [1, 32], losMs: [50, 60_000], clearMs: [10, 60_000],
+  alarmClearMs: [1, 600_000], t309Ms: [1000, 600_000],
 };
 const KNOWN = new Set([
   'id', 'type', 'side', 'switchtype', 'localAddress', 'localPort', 'remoteAddress', 'remotePort', 'trunk',
-  'country', 'echoTailMs', 'overlap', 'digitTimeoutMs', 'framesPerPacket', 'jitterPackets', 'losMs', 'clearMs',
+  'country', 'echoTailMs', 'overlap', 'digitTimeoutMs', 'framesPerPacket', 'jitterPackets', 'losMs', 'clearMs', 'alarmClearMs', 't309Ms',
 ]);
 
 /** Checks one span; throws an Error whose message names the span and the field. */
@@ -107,7 +112,7 @@ FORMATS['tdm-spans'] ??= {
 
 export const tdmSchema = {
   spans: key<TdmSpanConfig[]>({
-    doc: 'E1/T1 spans (vspan: CESoPSN over UDP) with ISDN PRI: [{ "id": "pstn1", "type": "e1", "side": "user", "switchtype": "euroisdn", "localAddress": "127.0.0.1", "localPort": 62000, "remoteAddress": "127.0.0.2", "remotePort": 62000, "trunk": "pstn", "country": "de", "echoTailMs": 128 }]. Optional: overlap, digitTimeoutMs, framesPerPacket, jitterPackets, losMs, clearMs. Spans open once per process (libpri cannot free a controller).',
+    doc: 'E1/T1 spans (vspan: CESoPSN over UDP) with ISDN PRI: [{ "id": "pstn1", "type": "e1", "side": "user", "switchtype": "euroisdn", "localAddress": "127.0.0.1", "localPort": 62000, "remoteAddress": "127.0.0.2", "remotePort": 62000, "trunk": "pstn", "country": "de", "echoTailMs": 128 }]. Optional: overlap, digitTimeoutMs, framesPerPacket, jitterPackets, losMs (no packets this long: LOS), clearMs (flow this long clears it), alarmClearMs (an alarm must last this long before the span\'s calls clear with 38; default 2500, the T1/E1 red-alarm integration time), t309Ms (Q.931 T309: active calls survive a D-channel loss this long; default 6000). Spans open once per process (libpri cannot free a controller).',
     format: 'tdm-spans', default: [], env: 'SPANGATE_TDM_SPANS', reloadable: false,
   }),
 };

@@ -110,3 +110,32 @@ t.test('10,000 calls insert and query quickly enough for a branch box', async (t
   t.equal(s.summary().calls, 10_000);
   t.equal(s.query({ number: '+493011142*', limit: 10_000 }).length, 111);
 });
+
+t.test('schema 2: TDM span and channel per leg; a schema-1 database is migrated in place', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spangate-cdr-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'v1.sqlite');
+  // A version-1 file: the calls table as schema 1 had it, with one row.
+  const Database = (await import('better-sqlite3')).default;
+  const old = new Database(path);
+  old.exec(`CREATE TABLE calls (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, progress_at INTEGER, answered_at INTEGER,
+    ended_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, disposition TEXT NOT NULL, cause INTEGER NOT NULL,
+    cause_text TEXT NOT NULL, ended_by TEXT NOT NULL, a_leg TEXT NOT NULL, a_kind TEXT NOT NULL, a_trunk TEXT NOT NULL,
+    a_calling TEXT NOT NULL, a_called TEXT NOT NULL, b_leg TEXT, b_kind TEXT, b_trunk TEXT, b_calling TEXT, b_called TEXT,
+    a_codec TEXT, b_codec TEXT, a_packets_in INTEGER, a_packets_out INTEGER, a_bytes_in INTEGER, a_bytes_out INTEGER,
+    a_packets_lost INTEGER, b_packets_in INTEGER, b_packets_out INTEGER, b_bytes_in INTEGER, b_bytes_out INTEGER,
+    b_packets_lost INTEGER, attempts TEXT NOT NULL, route TEXT NOT NULL)`);
+  old.prepare(`INSERT INTO calls (id, started_at, ended_at, duration_ms, disposition, cause, cause_text, ended_by, a_leg, a_kind,
+    a_trunk, a_calling, a_called, attempts, route) VALUES ('old', 1, 2, 0, 'busy', 17, 'User busy', 'b', 'x', 'sip', 't', '1', '2', '[]', '[]')`).run();
+  old.pragma('user_version = 1');
+  old.close();
+
+  const s = new CdrStore(path);
+  t.teardown(() => s.close());
+  t.match(s.get('old'), { a: { span: null, channel: null }, disposition: 'busy' }, 'old rows read with empty TDM fields');
+  s.record(rec(1, {
+    a: { id: 'a1', kind: 'tdm', trunk: 'pstn1', calling: '+49301', called: '+4930555200', span: 'e1a', channel: 5 },
+    b: { id: 'b1', kind: 'tdm', trunk: 'pbx', calling: '+49301', called: '+4930555200', span: 'e1b', channel: 30 },
+  }));
+  t.match(s.get('call-1'), { a: { span: 'e1a', channel: 5 }, b: { span: 'e1b', channel: 30 } });
+});

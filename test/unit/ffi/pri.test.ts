@@ -7,7 +7,7 @@ import { PriBinding, PriCallInfo, PriConfig, PriEv, PriParty, PriSetup, PriStatu
 
 t.test('struct sizes and offsets match the C header (x86-64)', async (t) => {
   t.same([koffi.sizeof(PriConfig), koffi.sizeof(PriParty), koffi.sizeof(PriSetup), koffi.sizeof(PriCallInfo), koffi.sizeof(PriStatus), koffi.sizeof(PriEv)],
-    [32, 84, 188, 212, 160, 48]);
+    [40, 84, 188, 212, 160, 48]);
   t.same([koffi.offsetof(PriParty, 'name'), koffi.offsetof(PriParty, 'ton'), koffi.offsetof(PriParty, 'npi'), koffi.offsetof(PriParty, 'pres')], [32, 80, 81, 82]);
   t.same(['channel', 'exclusive', 'bearer', 'complete', 'called', 'calling'].map((f) => koffi.offsetof(PriSetup, f)), [4, 8, 12, 16, 20, 104]);
   t.same([koffi.offsetof(PriCallInfo, 'calling'), koffi.offsetof(PriCallInfo, 'called')], [44, 128]);

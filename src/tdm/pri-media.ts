@@ -1,0 +1,79 @@
+// The B-channel media of one PriLeg: a native TDM channel on the call's timeslot (echo
+// canceller on by default, in-band DTMF detection, call-progress tones, gain). PRI⇄PRI calls
+// bridge two such channels natively (timeslot bridge, no RTP). The native channel is created
+// when the call has its B-channel and destroyed exactly once when the leg ends.
+import type { ToneKind, TdmChannelOptions, TdmStatsValues } from '../ffi/tdm.js';
+
+/** What a PriMedia needs of the native TDM API (TdmBinding; a fake in unit tests). */
+export interface TdmApi {
+  ensureEngine(): void;
+  create(o: TdmChannelOptions): number;
+  destroy(h: number): void;
+  bridge(a: number, b: number): void;
+  unbridge(h: number): void;
+  tone(h: number, kind: ToneKind | null): void;
+  sendDtmf(h: number, digits: string, onMs?: number, offMs?: number): void;
+  stats(h: number): TdmStatsValues;
+}
+
+/** Per-span channel settings (from tdm.spans). */
+export interface PriMediaSettings {
+  echoTailMs: number;
+  /** Native tone plan ('us', 'uk', 'de', 'eu'). */
+  tonePlan: string;
+}
+
+export class PriMedia {
+  readonly handle: number;
+  #released = false;
+  #bridged: PriMedia | undefined;
+  #tone: ToneKind | undefined;
+
+  constructor(private readonly api: TdmApi, span: number, timeslot: number, s: PriMediaSettings) {
+    this.handle = api.create({
+      span, timeslot, echoCanceller: s.echoTailMs > 0, ecTailMs: s.echoTailMs > 0 ? Math.min(256, Math.max(16, s.echoTailMs)) : 0,
+      country: s.tonePlan,
+    });
+  }
+
+  get released(): boolean { return this.#released; }
+  get bridgedTo(): PriMedia | undefined { return this.#bridged; }
+  get tone(): ToneKind | undefined { return this.#tone; }
+
+  /** Joins this timeslot to another call's (PSTN⇄PBX pass-through); stops local tones first. */
+  bridge(other: PriMedia): void {
+    if (this.#released || other.#released || this.#bridged === other) return;
+    this.playTone(undefined);
+    other.playTone(undefined);
+    this.api.bridge(this.handle, other.handle);
+    this.#bridged = other;
+    other.#bridged = this;
+  }
+
+  /** Plays a call-progress tone toward the line (undefined stops it). */
+  playTone(kind: ToneKind | undefined): void {
+    if (this.#released || this.#tone === kind) return;
+    this.api.tone(this.handle, kind ?? null);
+    this.#tone = kind;
+  }
+
+  /** In-band DTMF toward the line (RFC 4733 / SIP INFO digits from the other leg). */
+  sendDtmf(digit: string, durationMs: number): void {
+    if (this.#released) return;
+    const on = Math.min(1000, Math.max(40, durationMs || 80));
+    this.api.sendDtmf(this.handle, digit, on, 60);
+  }
+
+  stats(): TdmStatsValues | undefined {
+    return this.#released ? undefined : this.api.stats(this.handle);
+  }
+
+  /** Destroys the native channel (breaking its bridge); idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#bridged) this.#bridged.#bridged = undefined;
+    this.#bridged = undefined;
+    this.api.destroy(this.handle);
+  }
+}
