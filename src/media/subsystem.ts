@@ -7,7 +7,7 @@
 import type { SpangateConfig } from '../config/index.js';
 import type { Subsystem, SubsystemHealth } from '../daemon/subsystem.js';
 import type { Logger } from '../log/index.js';
-import type { CounterHandle, Metrics } from '../metrics/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { MediaRelay } from './relay.js';
 import { RtpengineRelay } from './rtpengine-relay.js';
 import { optionsFromConfig, RtpengineSupervisor, type RtpengineOptions } from './rtpengine-supervisor.js';
@@ -46,22 +46,24 @@ export class MediaSubsystem implements Subsystem {
   #relay: RtpengineRelay | undefined;
   #downReason = '';
   #countedRestarts = 0;
-  readonly #restarts: CounterHandle;
+  /** Restarts of every supervisor this subsystem ran (a reload may replace the supervisor). */
+  #restartTotal = 0;
 
   constructor(o: MediaSubsystemOptions) {
     this.#cfg = o.config;
     this.#log = o.log;
     this.#make = o.makeSupervisor ?? ((opts, log) => new RtpengineSupervisor(opts, log));
-    // The gauges are computed at scrape time; the session gauge also brings the restart
-    // counter up to date, and is registered first so the scrape shows the fresh count.
+    // The gauges and the restart counter are computed at scrape time.
     o.metrics.gauge('spangate_rtpengine_up', 'rtpengine answers NG ping (1) or not (0); 0 also while it is not in use.', [], (g) => {
       g.set(this.#sup?.up ? 1 : 0);
     });
     o.metrics.gauge('spangate_rtpengine_sessions', 'Media sessions spangate holds on rtpengine.', [], (g) => {
-      this.#syncRestarts();
       g.set(this.#relay?.sessionCount ?? 0);
     });
-    this.#restarts = o.metrics.counter('spangate_rtpengine_restarts_total', 'Restarts of the managed rtpengine after it died or hung.');
+    o.metrics.counterFrom('spangate_rtpengine_restarts_total', 'Restarts of the managed rtpengine after it died or hung.', [], (c) => {
+      this.#syncRestarts();
+      c.set(this.#restartTotal);
+    });
   }
 
   /** The relay for SIP⇄SIP calls; undefined while rtpengine is not in use. */
@@ -129,6 +131,7 @@ export class MediaSubsystem implements Subsystem {
       throw err;
     }
     this.#sup = sup;
+    this.#countedRestarts = 0; // a new supervisor counts from 0; #restartTotal keeps the sum
     this.#relay = new RtpengineRelay(sup, {
       mediaCheckIntervalMs: m.checkIntervalMs,
       mediaTimeoutMs: m.timeoutMs,
@@ -141,7 +144,7 @@ export class MediaSubsystem implements Subsystem {
   #syncRestarts(): void {
     const n = this.#sup?.restarts ?? 0;
     if (n > this.#countedRestarts) {
-      this.#restarts.inc(n - this.#countedRestarts);
+      this.#restartTotal += n - this.#countedRestarts;
       this.#countedRestarts = n;
     }
   }
