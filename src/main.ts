@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
 import { CallRegistry } from './call/registry.js';
+import { AdmissionControl } from './call/admission.js';
+import { CallDispatcher } from './call/dispatcher.js';
 import { CallsSubsystem } from './calls-subsystem/subsystem.js';
 import { CdrSubsystem } from './cdr/subsystem.js';
 import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
@@ -14,6 +16,7 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
@@ -88,8 +91,27 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const registry = new CallRegistry();
   registry.onEnded((r) => cdr.record(r));
   const calls = new CallsSubsystem({ config, log: logs.child('calls'), metrics, admin: methods, registry });
-  // TODO(next): the SIP edge and legs (src/sip) and TDM legs take `registry`, `routing`,
-  // `media.relay` and `calls.accepting` here, and report trunk health to `calls`.
+  const currentConfig = (): SpangateConfig => daemon?.config ?? config;
+  // Every call, from SIP or PRI, is routed and started by the dispatcher; the SIP gateway and
+  // the span manager add themselves as leg providers for their trunks.
+  const admission = new AdmissionControl((trunk) => {
+    const t = (currentConfig().sip.trunks as Record<string, TrunkInput>)[trunk];
+    if (!t) return undefined;
+    const s = resolveTrunk(trunk, t);
+    return { maxCalls: s.maxCalls, maxCps: s.maxCps };
+  });
+  const dispatcher = new CallDispatcher({
+    registry,
+    router: routing,
+    relay: () => media.relay,
+    admission,
+    accepting: () => calls.accepting,
+    ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
+    log: logs.child('calls'),
+  });
+  // TODO(next): the SIP gateway (src/sip) and the span manager (src/tdm) register as leg
+  // providers here (`dispatcher.addProvider`) and hand inbound legs to `dispatcher.inbound`.
+  void dispatcher;
 
   daemon = new Daemon({
     config,
