@@ -51,6 +51,17 @@ export interface MediaUpdate {
   reject(cause: number): void;
 }
 
+/**
+ * The far end asks for a blind transfer (SIP REFER handled locally): the call places a new
+ * leg to `target` and, once it answers, puts it in this leg's place. `notify` reports the
+ * outcome back to the transferor (100 trying, then the new leg's final status).
+ */
+export interface TransferRequest {
+  /** The number to transfer to, as the far end gave it. */
+  target: string;
+  notify(status: number, reason: string): void;
+}
+
 export interface LegEvents {
   /** Outbound legs: the far end is proceeding or alerting. */
   progress: [info: ProgressInfo];
@@ -63,6 +74,8 @@ export interface LegEvents {
   dtmf: [event: DtmfEvent];
   /** The far end wants new media (hold, resume, codec change). */
   update: [update: MediaUpdate];
+  /** The far end asks to transfer the call elsewhere (answered calls only). */
+  transfer: [request: TransferRequest];
 }
 
 export interface OriginateRequest {

@@ -1,0 +1,211 @@
+// An answered SIP leg's dialog: BYE from the far end, re-INVITE/UPDATE offers (passed to the
+// call as `update`, session refreshes answered here), INFO (DTMF in, 415 for other bodies),
+// REFER (202 + NOTIFY sipfrag and a `transfer` event, or 603, per the trunk), and what the leg
+// sends: BYE with a Reason, re-INVITE (hold/resume/new media), INFO DTMF.
+
+import type { DtmfEvent, MediaDescription, MediaUpdate, TransferRequest } from '../call/leg.js';
+import { Cause, formatReasonQ850, parseReasonQ850, sipToQ850 } from '../call/causes.js';
+import { SignalingError } from '../errors.js';
+import { warning } from './addressing.js';
+import { infoDtmfBody, isSameSession, parseInfoDtmf, parseReferTo, sipfrag, withDirection } from './in-dialog.js';
+import { audioMedia, parseSdp } from './sdp.js';
+import { isSrfSipError, type SrfDialog, type SrfMessage, type SrfRes } from './srf-api.js';
+import type { TrunkSettings } from './trunk-profiles.js';
+
+/** The leg side of the binding (SipLeg implements it). */
+export interface DialogHost {
+  readonly id: string;
+  readonly isEnded: boolean;
+  readonly ctx: {
+    settings: TrunkSettings;
+    agent?: string;
+    log: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void };
+  };
+  remoteMedia: MediaDescription | undefined;
+  remoteEnded(cause: number, detail: string): void;
+  isAnswered(): boolean;
+  emitLeg(event: 'update' | 'dtmf' | 'transfer', arg: unknown): boolean;
+  listenerCount(event: string): number;
+}
+
+const SDP_TYPE = { 'Content-Type': 'application/sdp' };
+
+export class SipDialogBinding {
+  readonly dialog: SrfDialog;
+  readonly #host: DialogHost;
+  /** What we last sent the far end (offer or answer), and the far end's last SDP. */
+  #localSdp: string;
+  #remoteSdp: string | undefined;
+  #gone = false;
+
+  constructor(host: DialogHost, dialog: SrfDialog, localSdp: string) {
+    this.#host = host;
+    this.dialog = dialog;
+    this.#localSdp = localSdp || dialog.local.sdp;
+    this.#remoteSdp = dialog.remote.sdp || undefined;
+    dialog.on('destroy', (req) => this.#onBye(req));
+    dialog.on('modify', (req, res) => this.#onOffer(req, res, 'INVITE'));
+    dialog.on('update', (req, res) => this.#onOffer(req, res, 'UPDATE'));
+    dialog.on('info', (req, res) => this.#onInfo(req, res));
+    dialog.on('refer', (req, res) => this.#onRefer(req, res));
+  }
+
+  get #agent(): string {
+    return this.#host.ctx.agent ?? 'spangate';
+  }
+
+  #onBye(req: SrfMessage): void {
+    this.#gone = true;
+    const reason = parseReasonQ850(req.get('Reason'));
+    this.#host.remoteEnded(reason?.cause ?? Cause.NORMAL_CLEARING, 'BYE');
+  }
+
+  /** Ends the dialog from our side (BYE with a Reason). Never throws. */
+  async bye(cause: number): Promise<void> {
+    if (this.#gone) return;
+    this.#gone = true;
+    await this.dialog.destroy({ headers: { Reason: formatReasonQ850(cause) } }).catch((e: unknown) => {
+      this.#host.ctx.log.debug({ leg: this.#host.id, err: (e as Error).message }, 'BYE failed');
+    });
+  }
+
+  #onOffer(req: SrfMessage, res: SrfRes, method: 'INVITE' | 'UPDATE'): void {
+    const body = req.body ?? '';
+    if (body.trim() === '') {
+      // No offer: an INVITE gets our SDP as the offer (answer comes in the ACK), an UPDATE a bare 200.
+      res.send(200, method === 'INVITE' ? { body: this.#localSdp, headers: SDP_TYPE } : {});
+      return;
+    }
+    if (isSameSession(this.#remoteSdp, body)) {
+      // Session refresh (RFC 4028): same SDP version, answer with what we have.
+      res.send(200, { body: this.#localSdp, headers: SDP_TYPE });
+      return;
+    }
+    try {
+      const s = parseSdp(body);
+      if (!audioMedia(s)) throw new SignalingError('no audio stream in the offer', { sipStatus: 488 });
+    } catch (e) {
+      this.#host.ctx.log.info({ leg: this.#host.id, method, err: (e as Error).message }, 'mid-call offer refused');
+      res.send(488, { headers: { Warning: warning(399, this.#agent, (e as Error).message) } });
+      return;
+    }
+    if (!this.#host.isAnswered() || this.#host.listenerCount('update') === 0) {
+      res.send(488, { headers: { Reason: formatReasonQ850(Cause.TEMPORARY_FAILURE) } });
+      return;
+    }
+    let settled = false;
+    const update: MediaUpdate = {
+      media: { sdp: body },
+      accept: (answer) => {
+        if (settled) return;
+        settled = true;
+        this.#remoteSdp = body;
+        this.#host.remoteMedia = { sdp: body };
+        if (answer.sdp !== undefined) this.#localSdp = answer.sdp;
+        res.send(200, { body: this.#localSdp, headers: SDP_TYPE });
+      },
+      reject: (cause) => {
+        if (settled) return;
+        settled = true;
+        res.send(488, { headers: { Reason: formatReasonQ850(cause) } });
+      },
+    };
+    this.#host.emitLeg('update', update);
+  }
+
+  #onInfo(req: SrfMessage, res: SrfRes): void {
+    const body = req.body ?? '';
+    if (body.trim() === '') {
+      res.send(200);
+      return;
+    }
+    const d = parseInfoDtmf(req.get('Content-Type'), body);
+    if (d === undefined) {
+      res.send(415, { headers: { Accept: 'application/dtmf-relay, application/dtmf' } });
+      return;
+    }
+    if (d instanceof Error) {
+      res.send(400, { headers: { Warning: warning(399, this.#agent, d.message) } });
+      return;
+    }
+    res.send(200);
+    const ev: DtmfEvent = { digit: d.digit, durationMs: d.durationMs, source: 'info' };
+    this.#host.emitLeg('dtmf', ev);
+  }
+
+  #onRefer(req: SrfMessage, res: SrfRes): void {
+    const s = this.#host.ctx.settings;
+    const log = this.#host.ctx.log;
+    if (s.refer !== 'local') {
+      // TODO(next): refer 'pass' (hand the REFER to the other leg) is not implemented; it is refused like 'reject'.
+      log.info({ leg: this.#host.id, policy: s.refer }, 'REFER refused by trunk policy');
+      res.send(603, { headers: { Warning: warning(399, this.#agent, `transfer ${s.refer === 'pass' ? 'pass-through not supported' : 'not allowed on this trunk'}`) } });
+      return;
+    }
+    const target = parseReferTo(req.get('Refer-To'));
+    if (target instanceof Error) {
+      res.send(400, { headers: { Warning: warning(399, this.#agent, target.message) } });
+      return;
+    }
+    if (target.replaces) {
+      // TODO(next): attended transfer (Refer-To with Replaces) is not handled locally yet.
+      res.send(603, { headers: { Warning: warning(399, this.#agent, 'attended transfer (Replaces) not supported') } });
+      return;
+    }
+    if (!this.#host.isAnswered() || this.#host.listenerCount('transfer') === 0) {
+      res.send(603);
+      return;
+    }
+    res.send(202);
+    let final = false;
+    const notify = (status: number, reason: string): void => {
+      if (final || this.#gone) return;
+      if (status >= 200) final = true;
+      this.dialog.request({
+        method: 'NOTIFY',
+        headers: {
+          Event: 'refer',
+          'Subscription-State': final ? 'terminated;reason=noresource' : 'active;expires=60',
+          'Content-Type': 'message/sipfrag;version=2.0',
+        },
+        body: sipfrag(status, reason),
+      }).catch((e: unknown) => log.debug({ leg: this.#host.id, err: (e as Error).message }, 'transfer NOTIFY failed'));
+    };
+    log.info({ leg: this.#host.id, to: target.user }, 'REFER accepted: blind transfer');
+    notify(100, 'Trying');
+    const tr: TransferRequest = { target: target.user, notify };
+    this.#host.emitLeg('transfer', tr);
+  }
+
+  /** Offers new media (re-INVITE); resolves with the far end's answer. */
+  async reinvite(offer: MediaDescription): Promise<MediaDescription> {
+    if (offer.sdp === undefined) throw new SignalingError('re-INVITE without an SDP offer', { q850Cause: Cause.INTERWORKING });
+    let answer: string;
+    try {
+      answer = await this.dialog.modify(offer.sdp);
+    } catch (e) {
+      if (isSrfSipError(e)) {
+        throw new SignalingError(`re-INVITE refused: ${e.status} ${e.reason ?? ''}`.trim(), { sipStatus: e.status, q850Cause: sipToQ850(e.status), cause: e });
+      }
+      throw new SignalingError(`re-INVITE failed: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+    this.#localSdp = offer.sdp;
+    this.#remoteSdp = answer;
+    this.#host.remoteMedia = { sdp: answer };
+    return { sdp: answer };
+  }
+
+  /** Puts the far end on hold (a=sendonly) or resumes it (a=sendrecv) by re-INVITE. */
+  async hold(on: boolean): Promise<void> {
+    await this.reinvite({ sdp: withDirection(this.#localSdp, on ? 'sendonly' : 'sendrecv') });
+  }
+
+  async sendInfoDtmf(digit: string, durationMs: number): Promise<void> {
+    if (this.#gone) return;
+    await this.dialog.request({
+      method: 'INFO', headers: { 'Content-Type': 'application/dtmf-relay' }, body: infoDtmfBody(digit, durationMs),
+    }).catch((e: unknown) => {
+      throw new SignalingError(`INFO DTMF failed: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    });
+  }
+}

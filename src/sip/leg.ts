@@ -1,0 +1,382 @@
+// A SIP leg on drachtio-srf: the call core's Leg for one side of a B2BUA call.
+// Inbound legs wrap an INVITE the gateway received (UAS: 18x, 200 through createUAS, final
+// failures with a Reason header, CANCEL from the caller). Outbound legs place an INVITE on a
+// trunk (UAC: the trunk's next hops in order, failing over on timeout/transport error/503,
+// digest auth, CANCEL when hung up before answer). Once answered both kinds share the dialog
+// handling in SipDialogBinding (BYE, re-INVITE/UPDATE, INFO, REFER).
+
+import { randomUUID } from 'node:crypto';
+import {
+  LegBase, type Leg, type LegDirection, type MediaDescription, type OriginateRequest, type ProgressInfo,
+} from '../call/leg.js';
+import { causeFromSipFailure, formatReasonQ850, q850ToSip, Cause } from '../call/causes.js';
+import type { RouteTarget } from '../call/router.js';
+import { ClosedError, SignalingError } from '../errors.js';
+import type { NumberingPlan } from '../routing/numbers.js';
+import { hasOptionTag, outboundAddressing, uriUser } from './addressing.js';
+import { SipDialogBinding, type DialogHost } from './dialog-binding.js';
+import { isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfMessage, type SrfRes, type SrfSentInvite } from './srf-api.js';
+import type { SipTarget, TrunkDirectory } from './trunk-directory.js';
+import type { Transport, TrunkSettings } from './trunk-profiles.js';
+
+export interface SipLegLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** What every SIP leg needs, whichever way it goes. */
+export interface SipLegContext {
+  srf: SrfApi;
+  trunk: string;
+  settings: TrunkSettings;
+  log: SipLegLogger;
+  /** Our host as a Warning agent ("spangate" when nothing better is known). */
+  agent?: string;
+  /** The port our edge listens on per transport (for a Contact built on contactFqdn). */
+  localPorts?: Partial<Record<Transport, number>>;
+}
+
+export interface InboundSipLegOptions extends SipLegContext {
+  req: SrfInviteReq;
+  res: SrfRes;
+}
+
+export interface OutboundSipLegOptions extends SipLegContext {
+  directory: Pick<TrunkDirectory, 'targets' | 'credentials' | 'report'>;
+  plan: NumberingPlan;
+  target: RouteTarget;
+  /** Our id in X-Spangate-Via (loop detection). */
+  instanceId?: string;
+}
+
+type Failure = { status: number; cause: number; detail: string };
+
+export class SipLeg extends LegBase implements Leg, DialogHost {
+  readonly id: string;
+  readonly kind = 'sip' as const;
+  readonly direction: LegDirection;
+  readonly trunk: string;
+  readonly ctx: SipLegContext;
+  remoteMedia: MediaDescription | undefined;
+  #calling: string;
+  #called: string;
+  readonly #inbound: InboundSipLegOptions | undefined;
+  readonly #outbound: OutboundSipLegOptions | undefined;
+  #binding: SipDialogBinding | undefined;
+  /** The SDP we sent in early media (inbound): the 200 must repeat it when no new one is given. */
+  #earlySdp: string | undefined;
+  #lastEarly: string | undefined;
+  #sent: SrfSentInvite | undefined;
+  /** hangup() was called before answer: CANCEL whatever is in flight, drop a late 200. */
+  #closing = false;
+
+  private constructor(direction: LegDirection, ctx: SipLegContext, calling: string, called: string, id: string) {
+    super();
+    this.id = id;
+    this.direction = direction;
+    this.ctx = ctx;
+    this.trunk = ctx.trunk;
+    this.#calling = calling;
+    this.#called = called;
+    if (direction === 'inbound') this.#inbound = ctx as InboundSipLegOptions;
+    else this.#outbound = ctx as OutboundSipLegOptions;
+  }
+
+  /** A leg for an INVITE the gateway received and admitted. */
+  static inbound(o: InboundSipLegOptions): SipLeg {
+    const { req } = o;
+    let calling = uriUser(req.get('From'));
+    if ((calling === '' || calling.toLowerCase() === 'anonymous') && req.has('P-Asserted-Identity')) {
+      calling = uriUser(req.get('P-Asserted-Identity'));
+    }
+    if (calling.toLowerCase() === 'anonymous') calling = '';
+    const called = uriUser(req.uri) || uriUser(req.get('To'));
+    const leg = new SipLeg('inbound', o, calling, called, `sip-in-${req.get('Call-ID') ?? randomUUID()}`);
+    if (req.body && req.body.trim() !== '') leg.remoteMedia = { sdp: req.body };
+    leg.setState('proceeding');
+    req.on('cancel', (cancel: SrfMessage) => {
+      if (leg.state === 'answered') return;
+      leg.ctx.log.info({ leg: leg.id }, 'caller cancelled');
+      leg.ended({ cause: causeFromSipFailure(487, cancel.get('Reason')), sipStatus: 487, by: 'remote', detail: 'CANCEL' });
+    });
+    return leg;
+  }
+
+  /** A not yet placed leg toward a trunk target (the LegProvider's createLeg). */
+  static outbound(o: OutboundSipLegOptions): SipLeg {
+    return new SipLeg('outbound', o, o.target.calling, o.target.called, `sip-out-${randomUUID()}`);
+  }
+
+  get calling(): string {
+    return this.#calling;
+  }
+
+  get called(): string {
+    return this.#called;
+  }
+
+  get dialog(): SrfDialog | undefined {
+    return this.#binding?.dialog;
+  }
+
+  // --- DialogHost: what the dialog binding calls back into -------------------------------
+
+  remoteEnded(cause: number, detail: string): void {
+    this.ended({ cause, by: 'remote', detail });
+  }
+
+  isAnswered(): boolean {
+    return this.state === 'answered';
+  }
+
+  // --- inbound (UAS) ----------------------------------------------------------------------
+
+  async progress(info: ProgressInfo, media?: MediaDescription): Promise<void> {
+    const ib = this.#requireInbound('progress');
+    if (this.isEnded || this.state === 'answered' || ib.res.finalResponseSent) return;
+    const sdp = media?.sdp;
+    const status = sdp !== undefined ? 183 : info.sipStatus === 180 || info.sipStatus === 183 ? info.sipStatus : info.ringing ? 180 : 183;
+    const headers: Record<string, string> = {};
+    // A caller that requires 100rel gets reliable provisionals (the edge adds RSeq and waits for PRACK).
+    if (hasOptionTag(ib.req.get('Require'), '100rel')) headers.Require = '100rel';
+    this.#contactHeader(headers);
+    this.#send(ib.res, status, sdp === undefined ? { headers } : { headers, body: sdp });
+    if (sdp !== undefined) {
+      this.#earlySdp = sdp;
+      this.setState('early');
+    }
+  }
+
+  async answer(media?: MediaDescription): Promise<void> {
+    const ib = this.#requireInbound('answer');
+    if (this.isEnded || this.state === 'answered') return;
+    const sdp = media?.sdp ?? this.#earlySdp;
+    if (sdp === undefined) throw new SignalingError('cannot answer an INVITE offer without an SDP answer', { q850Cause: Cause.RESOURCE_UNAVAILABLE });
+    const headers: Record<string, string> = {};
+    this.#contactHeader(headers);
+    let dialog: SrfDialog;
+    try {
+      dialog = await this.ctx.srf.createUAS(ib.req, ib.res, { localSdp: sdp, headers });
+    } catch (e) {
+      if (this.isEnded) return; // CANCEL won the race: the cancel handler ended the leg
+      this.ended({ cause: Cause.TEMPORARY_FAILURE, by: 'local', detail: `answer failed: ${(e as Error).message}` });
+      throw new SignalingError(`200 OK could not be sent: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+    this.#bind(dialog, sdp);
+    if (this.isEnded || this.#closing) {
+      await this.#binding!.bye(Cause.NORMAL_CLEARING);
+      return;
+    }
+    this.setState('answered');
+  }
+
+  async reject(cause: number, sipStatus?: number): Promise<void> {
+    await this.rejectWith(sipStatus ?? q850ToSip(cause), cause);
+  }
+
+  /** Refuses the INVITE with this status (and extra headers such as Retry-After or Warning). */
+  async rejectWith(status: number, cause: number, extra: Record<string, string> = {}): Promise<void> {
+    if (this.direction === 'outbound') return this.hangup(cause);
+    const ib = this.#inbound!;
+    if (this.isEnded) return;
+    if (this.state === 'answered') return this.hangup(cause);
+    const st = status >= 300 && status <= 699 ? status : q850ToSip(cause);
+    if (!ib.res.finalResponseSent) this.#send(ib.res, st, { headers: { Reason: formatReasonQ850(cause), ...extra } });
+    this.ended({ cause, sipStatus: st, by: 'local' });
+  }
+
+  // --- outbound (UAC) ---------------------------------------------------------------------
+
+  async originate(req: OriginateRequest): Promise<void> {
+    const ob = this.#outbound;
+    if (!ob) throw new SignalingError('originate on an inbound SIP leg', { q850Cause: Cause.INTERWORKING });
+    if (this.state !== 'idle') throw new SignalingError('leg already placed', { q850Cause: Cause.INTERWORKING });
+    this.setState('calling');
+    let targets: SipTarget[];
+    try {
+      targets = await ob.directory.targets(this.trunk);
+    } catch (e) {
+      throw new SignalingError(`trunk ${this.trunk}: no next hop: ${(e as Error).message}`, { q850Cause: Cause.NETWORK_OUT_OF_ORDER, cause: e });
+    }
+    if (targets.length === 0) throw new SignalingError(`trunk ${this.trunk} has no reachable address`, { q850Cause: Cause.NETWORK_OUT_OF_ORDER });
+    const first = outboundAddressing({ ...this.#addressingInput(req), target: targets[0]! });
+    this.#called = first.called;
+    this.#calling = first.calling;
+    void this.#dial(targets, req).catch((e: unknown) => {
+      this.ctx.log.warn({ leg: this.id, err: (e as Error).message }, 'outbound INVITE failed');
+      this.ended({ cause: Cause.TEMPORARY_FAILURE, by: 'local', detail: (e as Error).message });
+    });
+  }
+
+  #addressingInput(req: OriginateRequest): Omit<Parameters<typeof outboundAddressing>[0], 'target'> {
+    const ob = this.#outbound!;
+    return {
+      called: req.called, calling: req.calling, settings: ob.settings, plan: ob.plan,
+      ...(req.callingPresentation ? { callingPresentation: req.callingPresentation } : {}),
+      ...(ob.instanceId ? { instanceId: ob.instanceId } : {}),
+    };
+  }
+
+  async #dial(targets: SipTarget[], req: OriginateRequest): Promise<void> {
+    const ob = this.#outbound!;
+    const auth = ob.directory.credentials(this.trunk);
+    let last: Failure | undefined;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i]!;
+      if (this.#closing || this.isEnded) return;
+      const port = this.ctx.localPorts?.[target.transport];
+      const addr = outboundAddressing({ ...this.#addressingInput(req), target, ...(port ? { localPort: port } : {}) });
+      let heard = false;
+      this.ctx.log.debug({ leg: this.id, uri: addr.requestUri }, 'sending INVITE');
+      try {
+        const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
+          headers: addr.headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : {}), ...(auth ? { auth } : {}),
+        }, {
+          cbRequest: (err, sent) => {
+            if (err) return;
+            this.#sent = sent;
+            if (this.#closing) this.#cancelSent(Cause.NORMAL_CLEARING);
+          },
+          cbProvisional: (res) => {
+            if (!heard) ob.directory.report(this.trunk, target, 'ok');
+            heard = true;
+            this.#onProvisional(res);
+          },
+        });
+        this.#sent = undefined;
+        if (!heard) ob.directory.report(this.trunk, target, 'ok');
+        if (this.#closing || this.isEnded) {
+          // A 200 crossed our CANCEL: the dialog exists, so end it with BYE.
+          await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.NORMAL_CLEARING) } }).catch(() => undefined);
+          return;
+        }
+        this.remoteMedia = dialog.remote.sdp ? { sdp: dialog.remote.sdp } : this.remoteMedia;
+        this.#bind(dialog, req.media?.sdp ?? '');
+        this.setState('answered');
+        this.emit('answer', dialog.remote.sdp ? { sdp: dialog.remote.sdp } : undefined);
+        return;
+      } catch (e) {
+        this.#sent = undefined;
+        if (this.#closing || this.isEnded) return;
+        if (isSrfSipError(e)) {
+          const st = e.status;
+          const overloaded = st === 503 || st === 408;
+          ob.directory.report(this.trunk, target, st === 408 ? 'timeout' : st === 503 ? 'overloaded' : 'ok');
+          last = { status: st, cause: causeFromSipFailure(st, e.res?.get('Reason')), detail: `${st} ${e.reason ?? ''}`.trim() };
+          if (overloaded && !heard && i < targets.length - 1) {
+            this.ctx.log.info({ leg: this.id, target: `${target.host}:${target.port}`, status: st }, 'next hop failed; trying the next one');
+            continue;
+          }
+          break;
+        }
+        ob.directory.report(this.trunk, target, 'unreachable');
+        last = { status: 503, cause: Cause.NETWORK_OUT_OF_ORDER, detail: `INVITE not sent: ${(e as Error).message}` };
+        this.ctx.log.info({ leg: this.id, target: `${target.host}:${target.port}`, err: (e as Error).message }, 'next hop unreachable');
+      }
+    }
+    const f = last ?? { status: 503, cause: Cause.NETWORK_OUT_OF_ORDER, detail: 'no next hop' };
+    this.ended({ cause: f.cause, sipStatus: f.status, by: 'remote', detail: f.detail });
+  }
+
+  #onProvisional(res: SrfMessage & { status: number }): void {
+    if (this.isEnded || this.#closing || res.status <= 100) return;
+    const body = res.body && /^\s*v=0/.test(res.body) ? res.body : undefined;
+    if (body !== undefined) {
+      if (body === this.#lastEarly) return;
+      this.#lastEarly = body;
+      this.remoteMedia = { sdp: body };
+      this.setState('early');
+      this.emit('early-media', { sdp: body });
+      return;
+    }
+    if (this.state === 'calling') this.setState('proceeding');
+    this.emit('progress', { sipStatus: res.status, ringing: res.status === 180 });
+  }
+
+  #cancelSent(cause: number): void {
+    const sent = this.#sent;
+    if (!sent) return;
+    try {
+      sent.cancel({ headers: { Reason: formatReasonQ850(cause) } }, () => undefined);
+    } catch (e) {
+      this.ctx.log.debug({ leg: this.id, err: (e as Error).message }, 'CANCEL not sent');
+    }
+  }
+
+  // --- both ------------------------------------------------------------------------------
+
+  async hangup(cause: number): Promise<void> {
+    if (this.isEnded) return;
+    if (this.#binding) {
+      this.ended({ cause, by: 'local' });
+      await this.#binding.bye(cause);
+      return;
+    }
+    if (this.direction === 'inbound') {
+      await this.rejectWith(q850ToSip(cause), cause);
+      return;
+    }
+    this.#closing = true;
+    this.#cancelSent(cause);
+    this.ended({ cause, by: 'local' });
+  }
+
+  async hold(on: boolean): Promise<void> {
+    await this.#requireDialog('hold').hold(on);
+  }
+
+  async updateMedia(offer: MediaDescription): Promise<MediaDescription> {
+    return this.#requireDialog('re-INVITE').reinvite(offer);
+  }
+
+  async sendDtmf(digit: string, durationMs: number): Promise<void> {
+    // RFC 4733 and in-band digits travel in the media relay; only INFO is signalling.
+    if (this.ctx.settings.dtmf !== 'info' || !this.#binding || this.isEnded) return;
+    await this.#binding.sendInfoDtmf(digit, durationMs);
+  }
+
+  #bind(dialog: SrfDialog, localSdp: string): void {
+    this.#binding = new SipDialogBinding(this, dialog, localSdp);
+    if (dialog.remote.sdp) this.remoteMedia = { sdp: dialog.remote.sdp };
+  }
+
+  #requireInbound(what: string): InboundSipLegOptions {
+    if (!this.#inbound) throw new SignalingError(`${what} on an outbound SIP leg`, { q850Cause: Cause.INTERWORKING });
+    return this.#inbound;
+  }
+
+  #requireDialog(what: string): SipDialogBinding {
+    if (this.isEnded) throw new ClosedError(`${what}: leg ${this.id} has ended`);
+    if (!this.#binding) throw new SignalingError(`${what}: leg ${this.id} is not answered`, { q850Cause: Cause.TEMPORARY_FAILURE });
+    return this.#binding;
+  }
+
+  #contactHeader(headers: Record<string, string>): void {
+    const fqdn = this.ctx.settings.contactFqdn;
+    if (fqdn === '') return;
+    const tr = this.ctx.settings.transport;
+    const port = this.ctx.localPorts?.[tr];
+    headers.Contact = `<sip:${fqdn}${port ? `:${port}` : ''}${tr === 'udp' ? '' : `;transport=${tr}`}>`;
+  }
+
+  /**
+   * Sends a response without waiting on it: drachtio calls back once the edge sent it (for a
+   * reliable 18x only after the PRACK), and the call must not stall on that. Errors are logged.
+   */
+  #send(res: SrfRes, status: number, opts: { headers?: Record<string, string>; body?: string }): void {
+    const fail = (e: unknown): void => {
+      this.ctx.log.warn({ leg: this.id, status, err: e instanceof Error ? e.message : String(e) }, 'response not sent');
+    };
+    try {
+      res.send(status, opts, (err: unknown) => { if (err) fail(err); });
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  /** Emits from the dialog binding (update, dtmf, transfer) go out as this leg's events. */
+  emitLeg(event: 'update' | 'dtmf' | 'transfer', arg: unknown): boolean {
+    return this.emit(event, arg);
+  }
+}

@@ -1,0 +1,42 @@
+// Whether an INVITE's SDP offer can become a call, before any call exists: malformed SDP, no
+// audio, no codec the relay can handle, or plain RTP where the trunk requires SRTP get 488 with
+// a Warning (RFC 3261 §20.43 codes 3xx, 399 for the parser's own words). Pure.
+
+import { SdpError, audioMedia, isRtpProto, parseSdp } from './sdp.js';
+import type { TrunkSettings } from './trunk-profiles.js';
+
+/** Audio encodings the media relays can receive (and transcode between). */
+const RELAY_CODECS = new Set(['pcmu', 'pcma', 'g722', 'g729', 'opus', 'gsm', 'speex']);
+
+export interface OfferProblem {
+  /** Warning code: 399 misc (parser), 302 transport, 304 media type, 305 media format. */
+  warningCode: number;
+  text: string;
+}
+
+export function checkOffer(contentType: string | undefined, body: string | undefined, settings: TrunkSettings): OfferProblem | undefined {
+  if (body === undefined || body.trim() === '') {
+    // TODO(next): late offer (INVITE without SDP, answer in the ACK) is not bridged yet.
+    return { warningCode: 399, text: 'INVITE without an SDP offer is not supported' };
+  }
+  const type = (contentType ?? 'application/sdp').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/sdp') return { warningCode: 399, text: `body type ${type} is not application/sdp` };
+  let audio;
+  try {
+    audio = audioMedia(parseSdp(body));
+  } catch (e) {
+    if (e instanceof SdpError) return { warningCode: 399, text: e.message };
+    throw e;
+  }
+  if (!audio) return { warningCode: 304, text: 'no audio stream offered' };
+  if (!isRtpProto(audio.proto)) return { warningCode: 302, text: `transport ${audio.proto} not supported` };
+  if (!audio.codecs.some((c) => RELAY_CODECS.has(c.name.toLowerCase()))) {
+    return { warningCode: 305, text: `no supported codec offered (${audio.codecs.map((c) => c.name).join(', ') || 'none'})` };
+  }
+  const srtp = /SAVP/.test(audio.proto);
+  if (settings.srtp === 'required' && !srtp) return { warningCode: 302, text: 'this trunk requires SRTP (RTP/SAVP)' };
+  if (srtp && !audio.crypto.some((c) => settings.srtpSuites.includes(c.suite))) {
+    return { warningCode: 302, text: 'no supported SRTP crypto suite offered' };
+  }
+  return undefined;
+}
