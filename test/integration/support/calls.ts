@@ -44,6 +44,9 @@ export async function twoTrunkGateway(t: T, slotNo: number, o: TwoTrunkOptions =
   return Gateway.start(t, twoTrunkSpec(slot(slotNo), o));
 }
 
+/** What the call helpers need of a gateway: its slot addresses and where sipp sends. */
+export type SipTarget = Pick<Gateway, 'addr' | 'sipTarget'>;
+
 /** Which trunk's peer calls and which answers. */
 export type Direction = 'pbx-to-uc' | 'uc-to-pbx';
 
@@ -83,7 +86,7 @@ export interface CallResult {
  * to the addresses the gateway's SDP gave them, and the call ends by the caller's BYE (or
  * as the scenarios say). Resolves when both sipps have exited.
  */
-export async function answeredCall(t: T, gw: Gateway, o: CallOptions): Promise<CallResult> {
+export async function answeredCall(t: T, gw: SipTarget, o: CallOptions): Promise<CallResult> {
   const [from, to] = o.direction === 'pbx-to-uc' ? ['pbx', 'uc'] as const : ['uc', 'pbx'] as const;
   const callerCodec = o.callerCodec ?? CODECS.PCMU;
   const calleeCodec = o.calleeCodec ?? callerCodec;
@@ -93,6 +96,7 @@ export async function answeredCall(t: T, gw: Gateway, o: CallOptions): Promise<C
     scenario: o.uas ?? 'uas-answer.xml', ip: gw.addr[to], port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port), pt: String(calleeCodec.pt), codec: calleeCodec.rtpmap },
     sets: { ring_ms: '200', ...o.calleeSets },
+    ...((o as { calleeExtra?: string[] }).calleeExtra ? { extra: (o as { calleeExtra?: string[] }).calleeExtra } : {}),
   });
   const callerSipp = await Sipp.start(t, {
     scenario: o.uac ?? 'uac-call.xml', ip: gw.addr[from], port: PORTS.uac, target: gw.sipTarget, calls: 1,
@@ -104,7 +108,8 @@ export async function answeredCall(t: T, gw: Gateway, o: CallOptions): Promise<C
   const callerMedia = await callerSipp.waitEvent('media');
   const n = o.packets ?? 50;
   const a = callerRtp.stream({ ip: callerMedia.ip, port: callerMedia.port }, callerCodec, n * 3);
-  const b = calleeRtp.stream({ ip: calleeMedia.ip, port: calleeMedia.port }, calleeCodec, n * 3);
+  // The callee answers under the payload type the gateway offered (dynamic for Opus).
+  const b = calleeRtp.stream({ ip: calleeMedia.ip, port: calleeMedia.port }, { ...calleeCodec, pt: calleeMedia.pt }, n * 3);
   if (o.during) await o.during({ callerSipp, calleeSipp, callerRtp, calleeRtp });
   const [caller, callee] = await Promise.all([callerSipp.done, calleeSipp.done]);
   a.stop();
@@ -118,7 +123,7 @@ export function sippText(r: SippResult): string {
 }
 
 /** Starts the caller side of a call that is expected to fail: uac-fail.xml, returns its final status. */
-export async function failingCall(t: T, gw: Gateway, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
+export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
   const caller = await Sipp.start(t, {
     scenario: 'uac-fail.xml', ip: gw.addr[o.from], port: o.port ?? PORTS.uac, target: gw.sipTarget, calls: 1, called: o.called,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: '23998', ...o.keys },
@@ -129,7 +134,7 @@ export async function failingCall(t: T, gw: Gateway, o: { from: keyof SlotAddres
 }
 
 /** A callee that refuses every INVITE with `status reason` (uas-reject.xml), for `calls` calls. */
-export function refusingCallee(t: T, gw: Gateway, side: 'pbx' | 'uc' | 'uc2', status: number, reason: string, calls = 1): Promise<Sipp> {
+export function refusingCallee(t: T, gw: SipTarget, side: 'pbx' | 'uc' | 'uc2', status: number, reason: string, calls = 1): Promise<Sipp> {
   return Sipp.start(t, {
     scenario: 'uas-reject.xml', ip: gw.addr[side], port: PORTS.uas, calls,
     replace: [['486 Busy Here', `${status} ${reason}`]],
