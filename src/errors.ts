@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'EADMIN'
   | 'ECLOSED'
   | 'EROUTE'
-  | 'EDAEMON';
+  | 'EDAEMON'
+  | 'ESIPDOWN';
 
 export abstract class SpangateError extends Error {
   abstract readonly code: ErrorCode;
@@ -118,5 +119,18 @@ export class RouteError extends SpangateError {
   constructor(message: string, q850Cause: number) {
     super(message);
     this.q850Cause = q850Cause;
+  }
+}
+
+/**
+ * SIP signalling is not available: drachtio-srf is not connected to the SIP edge (starting,
+ * edge restarting, reconnecting, stopped). Calls attempted now fail; retry after `ready`.
+ */
+export class SipUnavailableError extends SpangateError {
+  readonly code = 'ESIPDOWN' as const;
+  readonly reason: string;
+  constructor(message: string, reason: string) {
+    super(message);
+    this.reason = reason;
   }
 }

@@ -8,7 +8,7 @@ import { AdmissionControl } from './call/admission.js';
 import { CallDispatcher } from './call/dispatcher.js';
 import { CallsSubsystem } from './calls-subsystem/subsystem.js';
 import { CdrSubsystem } from './cdr/subsystem.js';
-import { loadConfig, resolveConfigFile, type SpangateConfig } from './config/index.js';
+import { loadConfig, loadConfigObject, resolveConfigFile, type SpangateConfig } from './config/index.js';
 import { Daemon, PidLock } from './daemon/index.js';
 import { ConfigError } from './errors.js';
 import { loadNative } from './ffi/native.js';
@@ -16,6 +16,7 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { SipSubsystem } from './sip/subsystem.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
@@ -25,6 +26,11 @@ export interface StartOptions {
   configFile?: string;
   /** Ignore config files: embedded defaults plus environment overrides (the demo). */
   defaultsOnly?: boolean;
+  /**
+   * With defaultsOnly: values laid over the defaults before the environment applies (the demo
+   * listens for SIP on loopback ephemeral ports, so it runs where 5060 is taken).
+   */
+  baseConfig?: Record<string, unknown>;
   /** Log destination (default stdout). */
   logDestination?: LogDestination;
   /** Install SIGHUP/SIGTERM/SIGINT handlers on the process (default true; tests say false). */
@@ -39,6 +45,8 @@ export interface RunningDaemon {
   adminSocket: string;
   /** The metrics URL base (http://addr:port), undefined when metrics are disabled. */
   metricsUrl: string | undefined;
+  /** SIP: the Srf for call flows, the listeners, accepting. */
+  sip: SipSubsystem;
 }
 
 /** Builds and starts the daemon. Throws ConfigError, DaemonError or NativeError. */
@@ -47,6 +55,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const readConfig = (): { config: SpangateConfig; file: string | undefined } => {
     const named = opts.configFile === undefined ? undefined : resolve(opts.configFile);
     const file = opts.defaultsOnly ? undefined : resolveConfigFile(named);
+    if (file === undefined && opts.baseConfig) return { config: loadConfigObject(opts.baseConfig), file };
     return { config: loadConfig(file), file };
   };
   const { config, file: configFile } = readConfig();
@@ -90,6 +99,8 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const routing = new RoutingSubsystem({ config, log: logs.child('routing'), admin: methods });
   const registry = new CallRegistry();
   registry.onEnded((r) => cdr.record(r));
+  // SIP always runs: the gateway answers OPTIONS even with no trunk configured.
+  const sip = new SipSubsystem({ config, log: logs.child('sip'), metrics, admin: methods });
   const calls = new CallsSubsystem({ config, log: logs.child('calls'), metrics, admin: methods, registry });
   const currentConfig = (): SpangateConfig => daemon?.config ?? config;
   // Every call, from SIP or PRI, is routed and started by the dispatcher; the SIP gateway and
@@ -118,14 +129,18 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, calls, tdm],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, sip, calls, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,
     version: VERSION,
-    describe: () => ({ adminSocket: admin.socketPath, metricsUrl: metricsUrl() ?? null }),
+    describe: () => ({
+      adminSocket: admin.socketPath,
+      metricsUrl: metricsUrl() ?? null,
+      sipListeners: sip.listeners.map((l) => `${l.proto}/${l.host}:${l.port}`),
+    }),
   });
   await daemon.start();
   if (opts.signals !== false) daemon.installSignalHandlers();
-  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl() };
+  return { daemon, logs, config, configFile, adminSocket: admin.socketPath, metricsUrl: metricsUrl(), sip };
 }

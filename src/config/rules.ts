@@ -4,6 +4,7 @@ import type { SpangateConfig } from './schema.js';
 import { dirname } from 'node:path';
 import { mediaRules } from './schema/media.js';
 import { routingRules } from './schema/routing.js';
+import { sipEdgeRules, type SipEdgeValues } from './schema/sip-edge.js';
 
 export interface Problem {
   path: string;
@@ -35,6 +36,7 @@ export function validateCrossKeys(cfg: SpangateConfig): Problem[] {
   for (const [path, reason] of [
     ...mediaRules(cfg.media),
     ...routingRules(cfg.routing as unknown as Parameters<typeof routingRules>[0]),
+    ...sipEdgeRules(cfg.sip.edge as unknown as SipEdgeValues),
   ]) {
     problems.push({ path, reason });
   }

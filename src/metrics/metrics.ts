@@ -19,6 +19,12 @@ export interface GaugeHandle {
   dec(value?: number): void;
 }
 
+/** Sets a counter read from elsewhere at scrape time (a total kept by another thread or process). */
+export interface CounterTotals {
+  set(labels: Labels, total: number): void;
+  set(total: number): void;
+}
+
 export interface HistogramHandle {
   observe(labels: Labels, value: number): void;
   observe(value: number): void;
@@ -51,11 +57,33 @@ export class Metrics {
     return this.make(name, 'counter', () => new Counter({ name, help, labelNames, registers: [this.registry] }));
   }
 
-  /** A gauge; with `collect`, its value is computed at scrape time (e.g. native counters). */
-  gauge(name: string, help: string, labelNames: string[] = [], collect?: (g: GaugeHandle) => void): GaugeHandle {
+  /**
+   * A counter whose totals are read at scrape time (`collect` may be async): each scrape sets
+   * every label set it reports; label sets it leaves out are dropped from that scrape.
+   */
+  counterFrom(name: string, help: string, labelNames: string[], collect: (c: CounterTotals) => void | Promise<void>): void {
+    this.make(name, 'counter', () => new Counter({
+      name, help, labelNames, registers: [this.registry],
+      async collect(this: Counter) {
+        const totals: [Labels | undefined, number][] = [];
+        await collect({
+          set: (a: Labels | number, b?: number) => void totals.push(typeof a === 'number' ? [undefined, a] : [a, b ?? 0]),
+        });
+        this.reset();
+        for (const [labels, v] of totals) {
+          if (!(v >= 0)) continue;
+          if (labels) this.inc(labels, v);
+          else this.inc(v);
+        }
+      },
+    }));
+  }
+
+  /** A gauge; with `collect`, its value is computed at scrape time (e.g. native counters); it may be async. */
+  gauge(name: string, help: string, labelNames: string[] = [], collect?: (g: GaugeHandle) => void | Promise<void>): GaugeHandle {
     return this.make(name, 'gauge', () => new Gauge({
       name, help, labelNames, registers: [this.registry],
-      ...(collect ? { collect(this: Gauge) { collect(this); } } : {}),
+      ...(collect ? { collect(this: Gauge) { return collect(this); } } : {}),
     }));
   }
 

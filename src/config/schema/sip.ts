@@ -4,11 +4,13 @@
 // Keys have the shape of src/config/schema/key.ts (doc, format, default, env, reloadable).
 
 import { resolveTrunk, type TrunkInput } from '../../sip/trunk-profiles.js';
+import { sipEdgeFormats, sipEdgeSchema } from './sip-edge.js';
 
 interface Key<T> { doc: string; format: string | readonly unknown[]; default: T; env: string; reloadable: boolean }
 const key = <T>(k: Key<T>): Key<T> => k;
 
 export const sipSchema = {
+  edge: sipEdgeSchema,
   trunks: key<Record<string, TrunkInput>>({
     doc: 'SIP trunks by id: { "teams": { "profile": "teams", "contactFqdn": "sbc.example.com" }, "carrier": { "addresses": ["192.0.2.10"] } }.',
     format: 'sip-trunks', default: {}, env: 'SPANGATE_SIP_TRUNKS', reloadable: true,
@@ -20,6 +22,7 @@ export const sipSchema = {
 };
 
 export const sipFormats = {
+  ...sipEdgeFormats,
   'sip-trunks': {
     check: (v: unknown): void => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('must be an object of trunks by id');

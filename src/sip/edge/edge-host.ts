@@ -19,6 +19,8 @@ export interface EdgeHostOptions {
   /** Start/stop timeout. */
   timeoutMs?: number;
   logger?: EdgeLogger;
+  /** Told when a started edge's thread or process ends without stop() asking it to. */
+  onExit?: (reason: string) => void;
 }
 
 /**
@@ -41,11 +43,34 @@ export class SipEdgeHost {
   private readonly waiting = new Map<number, (s: Record<string, number>) => void>();
   private listeners: Array<(m: EdgeToHost) => void> = [];
   private exited = false;
+  private stopping = false;
+  private readonly onExit: ((reason: string) => void) | undefined;
 
   constructor(opts: EdgeHostOptions = {}) {
     this.mode = opts.mode ?? 'worker';
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.log = opts.logger ?? nullLogger;
+    this.onExit = opts.onExit;
+  }
+
+  /** The child's pid (child mode) or undefined. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The worker's thread id (worker mode) or undefined. */
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
+  /** Whether the edge thread/process is running. */
+  get running(): boolean {
+    return (this.worker !== undefined || this.child !== undefined) && !this.exited;
+  }
+
+  /** New overload limits for the running edge (applied from its next INVITE on). */
+  setOverload(o: NonNullable<SipEdgeOptions['overload']>): void {
+    if (this.running) this.send({ type: 'overload', overload: o });
   }
 
   private send(m: HostToEdge): void {
@@ -82,9 +107,14 @@ export class SipEdgeHost {
   async start(opts: Omit<SipEdgeOptions, 'logger'>): Promise<SipEdgeAddresses> {
     if (this.worker || this.child) throw new Error('edge already started');
     const path = runnerPath();
+    this.exited = false;
+    this.stopping = false;
+    let started = false;
     const gone = (why: string): void => {
+      if (this.exited) return;
       this.exited = true;
       for (const l of [...this.listeners]) l({ type: 'failed', message: why });
+      if (started && !this.stopping) this.onExit?.(why);
     };
     if (this.mode === 'worker') {
       this.worker = new Worker(path);
@@ -94,7 +124,7 @@ export class SipEdgeHost {
     } else {
       this.child = fork(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       this.child.on('message', (m: EdgeToHost) => this.onMessage(m));
-      this.child.on('exit', (code) => gone(`sip edge process exited (${code})`));
+      this.child.on('exit', (code, signal) => gone(`sip edge process exited (${signal ?? code})`));
     }
     const ready = this.next(['ready', 'failed'], 'start');
     this.send({ type: 'start', opts });
@@ -103,6 +133,7 @@ export class SipEdgeHost {
       await this.kill();
       throw new ClosedError(m.message);
     }
+    started = true;
     return m.addr;
   }
 
@@ -126,6 +157,7 @@ export class SipEdgeHost {
   /** Stops the edge gracefully, killing it if it does not answer in time. */
   async stop(): Promise<void> {
     if (!this.worker && !this.child) return;
+    this.stopping = true;
     if (!this.exited) {
       const done = this.next(['stopped', 'failed'], 'stop');
       this.send({ type: 'stop' });

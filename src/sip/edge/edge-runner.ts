@@ -6,7 +6,11 @@ import { parentPort } from 'node:worker_threads';
 import { SipEdge, type SipEdgeOptions } from './server.js';
 import type { EdgeLogger } from './logger.js';
 
-export type HostToEdge = { type: 'start'; opts: SipEdgeOptions } | { type: 'stats'; id: number } | { type: 'stop' };
+export type HostToEdge =
+  | { type: 'start'; opts: SipEdgeOptions }
+  | { type: 'stats'; id: number }
+  | { type: 'overload'; overload: NonNullable<SipEdgeOptions['overload']> }
+  | { type: 'stop' };
 export type EdgeToHost =
   | { type: 'ready'; addr: Awaited<ReturnType<SipEdge['start']>> }
   | { type: 'failed'; message: string }
@@ -49,6 +53,9 @@ async function onMessage(m: HostToEdge): Promise<void> {
       return;
     case 'stats':
       post({ type: 'stats', id: m.id, stats: edge?.stats() ?? {} });
+      return;
+    case 'overload':
+      edge?.setOverload(m.overload);
       return;
     case 'stop':
       await edge?.stop().catch(() => undefined);

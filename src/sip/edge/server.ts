@@ -7,7 +7,7 @@ import type { EdgeLogger } from './logger.js';
 import { nullLogger } from './logger.js';
 import { UaContext, type OverloadLimits, type UaTimers } from './ua/context.js';
 import { SipNet, type Listener } from './ua/net-adapter.js';
-import type { TlsOptions } from './transport/index.js';
+import { SipTransport, type TlsOptions } from './transport/index.js';
 import { UserAgent } from './ua/user-agent.js';
 
 export interface SipEdgeOptions {
@@ -48,6 +48,8 @@ export class SipEdge {
   private readonly net: SipNet;
   private readonly control: ControlServer;
   private readonly ua: UserAgent;
+  /** The UA reads these on every new INVITE, so changing a field applies at once. */
+  private readonly overload: OverloadLimits;
   private started = false;
 
   constructor(opts: SipEdgeOptions) {
@@ -62,11 +64,12 @@ export class SipEdge {
       version: opts.version,
       logger: log,
     });
+    this.overload = { ...DEFAULT_OVERLOAD, ...opts.overload };
     const ctx = new UaContext(
       this.net,
       this.control,
       { ...DEFAULT_TIMERS, ...opts.timers },
-      { ...DEFAULT_OVERLOAD, ...opts.overload },
+      this.overload,
       log,
       opts.preserveHeaderNames ?? [],
     );
@@ -100,10 +103,19 @@ export class SipEdge {
     await this.net.stop();
   }
 
-  /** Counters for metrics (read at scrape time). */
+  /** New overload limits, in effect for the next INVITE (config reload). */
+  setOverload(o: Partial<OverloadLimits>): void {
+    Object.assign(this.overload, o);
+  }
+
+  /**
+   * Counters for metrics (read at scrape time). Besides the UA's own: the transport's
+   * (`transport.<name>`), the client transaction layer's (`txn.<name>`) and the message
+   * counters by method and status (keys of transport/traffic.ts).
+   */
   stats(): Record<string, number> {
     const c = this.ua.ctx;
-    return {
+    const out: Record<string, number> = {
       ...this.net.stats,
       ...this.ua.stats,
       dialogs: c.dialogs.size,
@@ -111,5 +123,12 @@ export class SipEdge {
       clientTransactions: c.clientById.size,
       appConnections: this.control.connections().length,
     };
+    const layer = this.net.layer;
+    for (const [k, v] of Object.entries(layer.stats)) out[`txn.${k}`] = v;
+    if (layer.transport instanceof SipTransport) {
+      for (const [k, v] of Object.entries(layer.transport.stats)) out[`transport.${k}`] = v;
+      Object.assign(out, layer.transport.traffic.snapshot());
+    }
+    return out;
   }
 }

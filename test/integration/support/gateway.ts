@@ -65,12 +65,9 @@ export interface GatewaySpec {
   extra?: Record<string, Record<string, unknown>>;
 }
 
-/**
- * The SIP edge section of the config.
- * TODO(next): the key names follow branch edge-daemon's `sip.edge.*` schema; adjust here only.
- */
-export function edgeSection(address: string, port: number): Record<string, unknown> {
-  return { listen: [{ protocol: 'udp', address, port }] };
+/** The SIP edge's listeners (sip.edge.listen): UDP on the slot's gateway address. */
+export function edgeListen(address: string, port: number): { proto: 'udp'; host: string; port: number }[] {
+  return [{ proto: 'udp', host: address, port }];
 }
 
 /** The whole config as JSON, paths under `dir`. */
@@ -105,7 +102,7 @@ export function gatewayConfig(spec: GatewaySpec, dir: string): Record<string, Re
         pingIntervalMs: 500, restartMaxMs: 2_000,
       },
     },
-    sip: { edge: edgeSection(spec.addr.gw, PORTS.sip), trunks },
+    sip: { edge: { listen: edgeListen(spec.addr.gw, PORTS.sip) }, trunks },
     routing: { trunks: roles, sites: spec.sites ?? [], routes: spec.routes },
   };
   for (const [k, v] of Object.entries(spec.extra ?? {})) base[k] = { ...base[k], ...v };
@@ -129,7 +126,10 @@ export class Gateway {
     const cfg = gatewayConfig(spec, dir);
     const configFile = join(dir, 'spangate.json');
     writeFileSync(configFile, `${JSON.stringify(cfg, null, 2)}\n`);
-    const proc = DaemonProcess.start(t, ['run', '--config', configFile]);
+    // The test fixtures put every daemon's SIP on ephemeral ports through the environment,
+    // which wins over the file: say ours there too.
+    const listen = JSON.stringify((cfg.sip as { edge: { listen: unknown } }).edge.listen);
+    const proc = DaemonProcess.start(t, ['run', '--config', configFile], { SPANGATE_SIP_LISTEN: listen });
     // Stopped gracefully first, so its rtpengine goes with it; DaemonProcess kills what is left.
     t.teardown(async () => {
       proc.kill('SIGTERM');

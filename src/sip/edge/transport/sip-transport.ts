@@ -11,6 +11,7 @@ import {
 } from '../message/index.js';
 import { StreamConnection, type ConnectionOwner } from './connection.js';
 import { FramingError } from './stream-framer.js';
+import { TrafficCounters } from './traffic.js';
 import type { BoundListener, Endpoint, InboundMessage, ListenSpec, SendErrorHandler, TlsOptions, TransportProtocol } from './types.js';
 import { responseDestination, stampVia } from './via-routing.js';
 
@@ -83,6 +84,8 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     framingErrors: 0, tlsHandshakeFailures: 0, connectionsOpened: 0, connectionsClosed: 0, sendErrors: 0,
     handlerErrors: 0, internalErrors: 0,
   };
+  /** Messages by direction and method/status, for metrics. */
+  readonly traffic = new TrafficCounters();
   private readonly opts: Required<Omit<SipTransportOptions, 'tlsClient'>> & { tlsClient: TlsOptions };
   private readonly listenersList: Listener[] = [];
   private readonly conns = new Map<number, StreamConnection>();
@@ -173,6 +176,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
   ): void {
     const data = Buffer.isBuffer(msg) ? msg : serializeMessage(msg);
     this.stats.messagesOut++;
+    this.traffic.sent(msg);
     if (dest.protocol === 'udp') {
       const l = this.udpFor(dest.address, opts.local);
       if (!l?.udp) return this.sendFailed(onError, new Error('no UDP listener for ' + dest.address));
@@ -195,6 +199,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       const c = this.conns.get(inbound.connectionId);
       if (c?.isOpen) {
         this.stats.messagesOut++;
+        this.traffic.sent(res);
         c.write(serializeMessage(res), onError === undefined ? undefined : (err) => this.sendFailed(onError, err));
         return;
       }
@@ -237,6 +242,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
       return;
     }
     this.stats.messagesIn++;
+    this.traffic.received(msg);
     try {
       if (msg.isRequest) {
         const top = stampVia(msg, source, this.opts.forceRport);
@@ -316,6 +322,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
         key: t.key,
         servername: sni !== undefined && !net.isIP(sni) ? sni : undefined,
         rejectUnauthorized: t.verifyServer ?? true,
+        minVersion: t.minVersion,
       });
     } else {
       socket = net.connect({ host: dest.address, port: dest.port, localAddress });
@@ -383,6 +390,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
         ca: t.ca,
         requestCert: t.requireClientCert === true,
         rejectUnauthorized: t.requireClientCert === true,
+        minVersion: t.minVersion,
       });
       server.on('tlsClientError', () => {
         this.stats.tlsHandshakeFailures++;

@@ -23,6 +23,8 @@ export interface TlsOptions {
   verifyServer?: boolean;
   /** Outbound: SNI / name to check; defaults to the target host name of the request. */
   servername?: string;
+  /** Lowest TLS version accepted (node's default, TLSv1.2, when unset). */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** One listening socket. */
