@@ -18,6 +18,7 @@ import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
 import { SipSubsystem } from './sip/subsystem.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
+import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
 
@@ -101,7 +102,12 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   registry.onEnded((r) => cdr.record(r));
   // SIP always runs: the gateway answers OPTIONS even with no trunk configured.
   const sip = new SipSubsystem({ config, log: logs.child('sip'), metrics, admin: methods });
-  const calls = new CallsSubsystem({ config, log: logs.child('calls'), metrics, admin: methods, registry });
+  // SIP trunks: addresses, ACL, digest auth, OPTIONS keepalive (through the SIP subsystem's srf
+  // once it is connected). `show trunks` reads its health.
+  const trunks = createTrunkDirectory({ config, srf: () => (sip.connected ? sip.srf : undefined), log: logs.child('trunks'), metrics });
+  const calls = new CallsSubsystem({
+    config, log: logs.child('calls'), metrics, admin: methods, registry, trunkHealth: (id) => trunks.health(id),
+  });
   const currentConfig = (): SpangateConfig => daemon?.config ?? config;
   // Every call, from SIP or PRI, is routed and started by the dispatcher; the SIP gateway and
   // the span manager add themselves as leg providers for their trunks.
@@ -120,8 +126,9 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
     log: logs.child('calls'),
   });
-  // TODO(next): the SIP gateway (src/sip) and the span manager (src/tdm) register as leg
-  // providers here (`dispatcher.addProvider`) and hand inbound legs to `dispatcher.inbound`.
+  // TODO(next): the SIP gateway (src/sip/gateway.ts: attachSipGateway with `sip` for srf,
+  // onReady and accepting, and `trunks` as its TrunkDirectory) and the span manager (src/tdm) register as leg providers here
+  // (`dispatcher.addProvider`) and hand inbound legs to `dispatcher.inbound`.
   void dispatcher;
 
   daemon = new Daemon({
@@ -129,7 +136,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     configFile,
     readConfig,
     onReload: (result) => reloads.inc({ result }),
-    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, sip, calls, tdm],
+    subsystems: [new LogSubsystem(logs), metricsServer, admin, cdr, media, routing, sip, new TrunksSubsystem(trunks), calls, tdm],
     lock: new PidLock(config.daemon.pidFile, log),
     admin: methods,
     log,

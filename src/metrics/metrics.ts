@@ -17,6 +17,8 @@ export interface GaugeHandle {
   inc(value?: number): void;
   dec(labels: Labels, value?: number): void;
   dec(value?: number): void;
+  /** Drops every label set (a collect callback then sets only what exists now). */
+  reset(): void;
 }
 
 /** Sets a counter read from elsewhere at scrape time (a total kept by another thread or process). */

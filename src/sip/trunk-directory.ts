@@ -21,6 +21,11 @@ export interface SipTarget {
   transport: Transport;
   /** false while OPTIONS keepalive has it down (it is then tried last, or not at all). */
   healthy: boolean;
+  /**
+   * The DNS name this address was resolved from (configured host or SRV target); absent for a
+   * configured IP. For the TLS server name and a Request-URI that must carry the peer's FQDN.
+   */
+  name?: string;
 }
 
 /** The minimum of an inbound request the directory needs (drachtio-srf's req fits). */
@@ -28,7 +33,8 @@ export interface InboundRequestView {
   method: string;
   uri: string;
   source_address: string;
-  source_port: number;
+  /** drachtio-srf types it as a string. */
+  source_port: number | string;
   protocol: string;
   get(header: string): string | undefined;
   has(header: string): boolean;

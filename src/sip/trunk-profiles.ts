@@ -44,6 +44,12 @@ export interface TrunkSettings {
   authPassword: string;
   /** Challenge this trunk's requests with digest auth (realm); empty = do not challenge. */
   inboundAuthRealm: string;
+  /**
+   * Credentials this trunk must present when challenged (inboundAuthRealm set); empty = the same
+   * as authUsername/authPassword (one shared account both ways).
+   */
+  inboundAuthUsername: string;
+  inboundAuthPassword: string;
   /** RTP encoding names in preference order. */
   codecs: string[];
   srtp: SrtpPolicy;
@@ -75,6 +81,8 @@ export const GENERIC: TrunkSettings = {
   authUsername: '',
   authPassword: '',
   inboundAuthRealm: '',
+  inboundAuthUsername: '',
+  inboundAuthPassword: '',
   codecs: ['PCMU', 'PCMA', 'G722', 'telephone-event'],
   srtp: 'off',
   srtpSuites: ['AES_CM_128_HMAC_SHA1_80'],
@@ -133,6 +141,7 @@ export function resolveTrunk(id: string, input: TrunkInput): TrunkSettings {
   if (!['udp', 'tcp', 'tls'].includes(s.transport)) bad('transport', 'transport must be udp, tcp or tls');
   if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) bad('port', `bad port ${s.port}`);
   for (const a of s.addresses) {
+    if (isIP(a) === 6) continue; // a bare IPv6 address (with a port it needs brackets)
     const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(a);
     if (!m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) bad('addresses', `bad address ${JSON.stringify(a)} (host or IP, optional :port)`);
   }
@@ -157,7 +166,20 @@ export function resolveTrunk(id: string, input: TrunkInput): TrunkSettings {
   if (!['e164', 'national', 'as-is'].includes(s.numberFormat)) bad('numberFormat', 'numberFormat must be e164, national or as-is');
   if (!['local', 'pass', 'reject'].includes(s.refer)) bad('refer', 'refer must be local, pass or reject');
   if (s.authPassword !== '' && s.authUsername === '') bad('authUsername', 'authPassword without authUsername');
+  if (s.inboundAuthPassword !== '' && s.inboundAuthUsername === '') bad('inboundAuthUsername', 'inboundAuthPassword without inboundAuthUsername');
+  if (s.inboundAuthRealm !== '') {
+    if (!/^[\x21\x23-\x5b\x5d-\x7e ]+$/.test(s.inboundAuthRealm)) bad('inboundAuthRealm', 'realm must be printable ASCII without quotes or backslashes');
+    const { username, password } = inboundCredentials(s);
+    if (username === '' || password === '') bad('inboundAuthRealm', 'challenging needs credentials: inboundAuthUsername/inboundAuthPassword (or authUsername/authPassword)');
+  }
   return s;
+}
+
+/** The account a trunk must authenticate with when we challenge it (inbound fields, else the shared ones). */
+export function inboundCredentials(s: TrunkSettings): { username: string; password: string } {
+  return s.inboundAuthUsername !== ''
+    ? { username: s.inboundAuthUsername, password: s.inboundAuthPassword }
+    : { username: s.authUsername, password: s.authPassword };
 }
 
 /** The media options the call core hands the relay for a leg on this trunk. */

@@ -87,7 +87,7 @@ t.test('daemon with managed rtpengine, routing, CDRs and the ops commands', asyn
   t.equal(trunks.code, 0, trunks.stderr);
   t.match(trunks.stdout, /carrier +sip\/udp +pstn +generic +127\.0\.11\.9/);
   t.match(trunks.stdout, /pbx +sip\/tcp +pbx/);
-  t.match(trunks.stdout, /health unknown, no OPTIONS keepalive yet/);
+  t.match(trunks.stdout, /carrier: health unknown, 0\/1 targets up; SIP edge not connected: OPTIONS not sent/);
   const calls = await runCli(['show', 'calls', '--socket', f.socket]);
   t.equal(calls.stdout.trim(), 'no calls in progress');
 

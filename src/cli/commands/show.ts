@@ -57,10 +57,13 @@ export function formatTrunks(trunks: TrunkView[]): string {
     String(t.active),
     String(t.attempts),
     t.attempts ? `${t.asr.toFixed(1)}%` : '-',
-    t.health.state,
+    t.health.rttMs !== undefined ? `${t.health.state} ${Math.round(t.health.rttMs)}ms` : t.health.state,
   ]);
   const lines = [table(['TRUNK', 'KIND', 'ROLE', 'PROFILE', 'ADDRESSES', 'CALLS/CPS', 'ACTIVE', 'ATTEMPTS', 'ASR', 'HEALTH'], rows)];
-  const notes = [...new Set(trunks.filter((t) => t.health.state === 'unknown' && t.health.detail).map((t) => `${t.kind === 'sip' ? 'SIP trunks' : 'other trunks'}: health unknown, ${t.health.detail}`))];
+  // Why a SIP trunk is not up, trunk by trunk (OPTIONS keepalive, DNS); other trunks in one line.
+  const notes = [...new Set(trunks.filter((t) => t.health.state !== 'up' && t.health.detail).map((t) => (t.kind === 'sip'
+    ? `${t.id}: health ${t.health.state}, ${t.health.detail}`
+    : `other trunks: health ${t.health.state}, ${t.health.detail}`)))];
   if (notes.length) lines.push('', ...notes);
   return lines.join('\n');
 }

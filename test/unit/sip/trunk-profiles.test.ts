@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveTrunk, legMediaOptions, GENERIC, PROFILES } from '../../../src/sip/trunk-profiles.js';
+import { resolveTrunk, legMediaOptions, inboundCredentials, GENERIC, PROFILES } from '../../../src/sip/trunk-profiles.js';
 import { ConfigError } from '../../../src/errors.js';
 
 t.test('teams profile: TLS 1.2 on 5061, OPTIONS 60 s, SDES SRTP, REFER local, History-Info', async (t) => {
@@ -52,6 +52,10 @@ t.test('bad settings name the key', async (t) => {
     ['x', { srtp: 'required' }, /srtp/],
     ['x', { dtmf: 'smoke' }, /dtmf/],
     ['x', { authPassword: 'p' }, /authUsername/],
+    ['x', { inboundAuthPassword: 'p' }, /inboundAuthUsername/],
+    ['x', { inboundAuthRealm: 'r' }, /inboundAuthRealm/],
+    ['x', { inboundAuthRealm: 'a"b', authUsername: 'u', authPassword: 'p' }, /inboundAuthRealm/],
+    ['x', { inboundAuthRealm: 'r', inboundAuthUsername: 'u' }, /inboundAuthRealm/],
     ['bad id', {}, /sip\.trunks\.bad id/],
   ];
   for (const [id, input, path] of cases) {
@@ -61,4 +65,12 @@ t.test('bad settings name the key', async (t) => {
     }
   }
   t.doesNotThrow(() => resolveTrunk('ok', { acl: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'], addresses: ['[2001:db8::1]:5061'], transport: 'tls' }));
+  t.doesNotThrow(() => resolveTrunk('ok', { addresses: ['2001:db8::1'] }), 'a bare IPv6 address');
+});
+
+t.test('inbound digest credentials: own fields, else the shared account', async (t) => {
+  const shared = resolveTrunk('a', { inboundAuthRealm: 'gw.example', authUsername: 'u', authPassword: 'p' });
+  t.same(inboundCredentials(shared), { username: 'u', password: 'p' });
+  const own = resolveTrunk('b', { inboundAuthRealm: 'gw.example', authUsername: 'u', authPassword: 'p', inboundAuthUsername: 'in', inboundAuthPassword: 'q' });
+  t.same(inboundCredentials(own), { username: 'in', password: 'q' });
 });

@@ -19,7 +19,13 @@ t.test('show trunks says what is not known yet', async (t) => {
   const text = formatTrunks([v, { ...v, id: 'pri1', kind: 'other', transport: null, addresses: [], profile: null, maxCalls: null, maxCps: null, attempts: 0, health: { state: 'unknown', detail: 'not a SIP trunk' } }]);
   t.match(text, /carrier +sip\/udp +pstn +generic +192\.0\.2\.1 +30\/∞ +1 +4 +75\.0% +unknown/);
   t.match(text, /pri1 +other +pstn +- +- +- +1 +0 +- +unknown/);
-  t.match(text, /SIP trunks: health unknown, no OPTIONS keepalive yet \(arrives with the SIP legs\)/);
+  t.match(text, /carrier: health unknown, no OPTIONS keepalive yet \(arrives with the SIP legs\)/);
+  t.match(text, /other trunks: health unknown, not a SIP trunk/);
+  const up = formatTrunks([{ ...v, health: { state: 'up', rttMs: 3.4, detail: '1/1 targets up' } }, { ...v, id: 'b', health: { state: 'down', detail: '0/1 targets up; 192.0.2.2:5060/udp down: no answer' } }]);
+  t.match(up, /carrier .* up 3ms/);
+  t.match(up, /b .* down\n/);
+  t.match(up, /b: health down, 0\/1 targets up; 192\.0\.2\.2:5060\/udp down: no answer/);
+  t.notMatch(up, /carrier: health/, 'nothing to explain for a trunk that is up');
   t.equal(table(['A', 'BB'], [['xyz', '1']]), 'A    BB\nxyz  1');
 });
 
