@@ -16,6 +16,7 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
+import { asSrfServer, attachSipGateway } from './sip/gateway.js';
 import { SipSubsystem } from './sip/subsystem.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
@@ -126,10 +127,16 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
     log: logs.child('calls'),
   });
-  // TODO(next): the SIP gateway (src/sip/gateway.ts: attachSipGateway with `sip` for srf,
-  // onReady and accepting, and `trunks` as its TrunkDirectory) and the span manager (src/tdm) register as leg providers here
-  // (`dispatcher.addProvider`) and hand inbound legs to `dispatcher.inbound`.
-  void dispatcher;
+  // The SIP gateway: INVITEs from every (re)connected srf become inbound SipLegs for the
+  // dispatcher, and it provides the outbound legs for SIP trunks.
+  const gateway = attachSipGateway({
+    dispatcher, directory: trunks, plan: () => currentConfig().routing.plan, log: logs.child('sip-calls'),
+    accepting: () => calls.accepting && sip.accepting, instanceId: `spangate-${process.pid}`,
+  });
+  sip.onReady((srf) => gateway.attach(asSrfServer(srf)));
+  sip.on('down', () => gateway.detach());
+  // TODO(next): the span manager (src/tdm) registers as a leg provider here
+  // (`dispatcher.addProvider`) and hands inbound PRI legs to `dispatcher.inbound`.
 
   daemon = new Daemon({
     config,

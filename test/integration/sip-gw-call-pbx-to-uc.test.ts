@@ -24,7 +24,7 @@ t.test('pbx → uc: answered, RTP both ways through rtpengine, caller BYE, CDR',
   t.equal(cdr!.b?.trunk, 'uc');
   t.equal(cdr!.a.calling, PBX_NUMBER);
   t.equal(cdr!.a.called, UC_NUMBER);
-  t.same(cdr!.route, ['uc']);
+  t.ok(cdr!.route.some((r) => r.includes('uc')), `route ${JSON.stringify(cdr!.route)}`);
   t.equal(cdr!.a.codec, 'PCMU');
   t.equal(cdr!.b?.codec, 'PCMU');
   t.ok((cdr!.a.rtp?.packetsIn ?? 0) >= 50, `rtpengine counted ${cdr!.a.rtp?.packetsIn} packets from the caller`);
