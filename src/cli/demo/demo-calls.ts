@@ -45,6 +45,8 @@ export class DemoPeers {
   readonly dir = mkdtempSync(join(tmpdir(), 'spangate-demo-'));
   peers: Record<'pbx' | 'uc', SippPeer> | undefined;
   phones: Record<'pbx' | 'uc', RtpEndpoint> | undefined;
+  /** Callers (sipp UACs) of calls in progress, killed by stop(). */
+  readonly callers = new Set<SippPeer>();
 
   constructor(readonly net: DemoNet, readonly ports: DemoPorts) {}
 
@@ -58,8 +60,9 @@ export class DemoPeers {
     this.peers = { pbx: uas('pbx', DEMO_CODECS.PCMU), uc: uas('uc', DEMO_CODECS.G722) };
   }
 
+  /** Kills every sipp of the demo (calls in progress fail at once) and closes the phones. */
   async stop(): Promise<void> {
-    for (const p of Object.values(this.peers ?? {})) await p.stop();
+    for (const p of [...this.callers, ...Object.values(this.peers ?? {})]) await p.stop();
     for (const e of Object.values(this.phones ?? {})) e.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -90,6 +93,7 @@ async function placeCall(p: DemoPeers, sipTarget: string, spec: DemoCallSpec): P
     target: sipTarget, called: spec.called, calls: 1, pauseMs: TALK_MS, dir: p.dir, timeoutS: 60,
     keys: { calling: spec.calling, rtp_ip: p.net.gw, rtp_port: String(callerPhone.port), pt: String(spec.codec.pt), codec: spec.codec.rtpmap },
   });
+  p.callers.add(caller);
   try {
     if (!spec.answered) {
       const final = await caller.waitEvent('final', WAIT_MS);
@@ -110,22 +114,29 @@ async function placeCall(p: DemoPeers, sipTarget: string, spec: DemoCallSpec): P
   } catch (e) {
     return { spec, status: 0, callerGot: snapshot(callerPhone), calleeGot: delta(snapshot(calleePhone), before), problem: (e as Error).message };
   } finally {
+    p.callers.delete(caller);
     await caller.stop();
     callerPhone.close();
   }
 }
 
-/** Places the demo calls one after the other; each outcome carries its CDR row. */
-export async function runDemoCalls(p: DemoPeers, sipTarget: string, cdrFile: string, calls = DEMO_CALLS): Promise<DemoOutcome[]> {
+/**
+ * Places the demo calls one after the other while `alive()` (the daemon runs); each outcome
+ * carries its CDR row.
+ */
+export async function runDemoCalls(p: DemoPeers, sipTarget: string, cdrFile: string, alive: () => boolean, calls = DEMO_CALLS): Promise<DemoOutcome[]> {
   const outcomes: Omit<DemoOutcome, 'cdr'>[] = [];
   const since = Date.now();
-  for (const spec of calls) outcomes.push(await placeCall(p, sipTarget, spec));
+  for (const spec of calls) {
+    if (!alive()) break;
+    outcomes.push(await placeCall(p, sipTarget, spec));
+  }
   // CDRs are written as calls end; the last one may trail its BYE by a moment.
   let rows: CdrRow[] = [];
   for (let i = 0; i < 100; i++) {
     const store = new CdrStore(cdrFile);
     try { rows = store.query({ since, limit: 1000 }).reverse(); } finally { store.close(); }
-    if (rows.length >= calls.length) break;
+    if (rows.length >= outcomes.length || !alive()) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return outcomes.map((o) => ({ ...o, cdr: rows.find((r) => r.a.called === o.spec.called && r.a.calling === o.spec.calling) }));

@@ -70,6 +70,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   err(banner(running, peers));
+  // Ctrl-C while calls are placed: the daemon drains; the demo's sipp go with it.
+  void running.daemon.done.then(() => peers.stop());
 
   const udp = running.sip.listeners.find((l) => l.proto === 'udp');
   let code = 0;
@@ -78,13 +80,13 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     code = 1;
   } else if (running.daemon.state === 'running') {
     const host = udp.host === '0.0.0.0' ? '127.0.0.1' : udp.host;
-    const outcomes = await runDemoCalls(peers, `${host}:${udp.port}`, cdrFile(running.config));
+    const outcomes = await runDemoCalls(peers, `${host}:${udp.port}`, cdrFile(running.config), () => running.daemon.state === 'running');
     err(formatSummary(outcomes, `sipp peers for the pbx and uc trunks, media through rtpengine, CDRs in ${cdrFile(running.config)}`));
     if (!outcomes.every(outcomeOk)) code = 1;
   }
   if (o.once) {
     await running.daemon.shutdown('demo --once: summary printed');
-  } else {
+  } else if (running.daemon.state === 'running') {
     err('spangate demo: still running; the sipp peers answer calls to +1555100xxxx / +1555200xxxx. Ctrl-C to stop.');
   }
   const exit = await running.daemon.done;

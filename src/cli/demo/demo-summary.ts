@@ -30,7 +30,8 @@ export function formatSummary(outcomes: DemoOutcome[], where: string): string {
     }
     const dur = c.answeredAt !== null ? `, ${(c.durationMs / 1000).toFixed(1)} s` : '';
     lines.push(`     ${c.a.calling} (${c.a.trunk}) → ${c.a.called} (${c.b?.trunk ?? 'no trunk'}): ${c.disposition}${dur}, cause ${c.cause} ${c.causeText}; the caller got SIP ${o.status || 'none'}`);
-    lines.push(`     route: ${c.route.length ? c.route.join(' → ') : 'none'}${c.b ? `; codecs: ${c.a.codec ?? '-'} on ${c.a.trunk}, ${c.b.codec ?? '-'} on ${c.b.trunk}` : ''}`);
+    c.route.forEach((step, k) => lines.push(`     ${k === 0 ? 'route: ' : '       '}${step.replace(/^→\s*/, '')}`));
+    if (c.b) lines.push(`     codecs: ${c.a.codec ?? '-'} on ${c.a.trunk}, ${c.b.codec ?? '-'} on ${c.b.trunk}`);
     if (c.a.rtp || c.b?.rtp) {
       const r = (x: { packetsIn: number; packetsOut: number } | null | undefined, name: string): string =>
         x ? `${name}→gateway ${x.packetsIn}, gateway→${name} ${x.packetsOut}` : `${name}: -`;
