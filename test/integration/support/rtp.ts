@@ -38,7 +38,8 @@ export class RtpPeer {
   readonly sock = dgram.createSocket('udp4');
   /** Packets received per payload type (RTCP is not counted). */
   readonly byPt = new Map<number, number>();
-  readonly ssrcs = new Set<number>();
+  /** Packets received per SSRC. */
+  readonly bySsrc = new Map<number, number>();
   /** Where the last RTP packet came from (the relay's port for this leg). */
   source: Dest | undefined;
   #waiters: (() => boolean)[] = [];
@@ -50,7 +51,8 @@ export class RtpPeer {
       const pt = m[1]! & 0x7f;
       if (pt >= 72 && pt <= 76) return; // RTCP on a muxed port
       this.byPt.set(pt, (this.byPt.get(pt) ?? 0) + 1);
-      this.ssrcs.add(m.readUInt32BE(8));
+      const ssrc = m.readUInt32BE(8);
+      this.bySsrc.set(ssrc, (this.bySsrc.get(ssrc) ?? 0) + 1);
       this.source = { ip: rinfo.address, port: rinfo.port };
       this.#waiters = this.#waiters.filter((check) => !check());
     });
