@@ -1,5 +1,6 @@
 // The composition root: the one place that builds the daemon's parts from the config and
 // hands each its dependencies through its constructor.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdminMethods, AdminServer } from './admin/index.js';
@@ -16,8 +17,8 @@ import { LogManager, LogSubsystem, type LogDestination } from './log/index.js';
 import { MediaSubsystem } from './media/subsystem.js';
 import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
-import { asSrfServer, attachSipGateway } from './sip/gateway.js';
 import { SipSubsystem } from './sip/subsystem.js';
+import { asSrfServer, attachSipGateway } from './sip/gateway.js';
 import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, loadTdmNative } from './tdm/index.js';
@@ -127,16 +128,21 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,
     log: logs.child('calls'),
   });
-  // The SIP gateway: INVITEs from every (re)connected srf become inbound SipLegs for the
-  // dispatcher, and it provides the outbound legs for SIP trunks.
-  const gateway = attachSipGateway({
-    dispatcher, directory: trunks, plan: () => currentConfig().routing.plan, log: logs.child('sip-calls'),
-    accepting: () => calls.accepting && sip.accepting, instanceId: `spangate-${process.pid}`,
+  // The SIP side: INVITEs from every (re)connected srf become inbound legs; SIP trunks are a
+  // leg provider. TODO(next): the span manager (src/tdm) registers the same way.
+  const sipGateway = attachSipGateway({
+    dispatcher,
+    directory: trunks,
+    plan: () => currentConfig().routing.plan,
+    log: logs.child('sip'),
+    accepting: () => sip.accepting && calls.accepting,
+    retryAfterS: () => sip.retryAfterS,
+    invites: metrics.counter('spangate_sip_invites_total', 'INVITEs received, by outcome.', ['result']),
+    instanceId: `sg-${randomBytes(4).toString('hex')}`,
+    localPorts: () => Object.fromEntries(sip.listeners.map((l) => [l.proto, l.port])),
   });
-  sip.onReady((srf) => gateway.attach(asSrfServer(srf)));
-  sip.on('down', () => gateway.detach());
-  // TODO(next): the span manager (src/tdm) registers as a leg provider here
-  // (`dispatcher.addProvider`) and hands inbound PRI legs to `dispatcher.inbound`.
+  sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));
+  sip.on('down', () => sipGateway.detach());
 
   daemon = new Daemon({
     config,

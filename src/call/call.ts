@@ -4,9 +4,10 @@
 // No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
 
 import { EventEmitter } from 'node:events';
-import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent } from './leg.js';
+import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
 import type { MediaRelay, MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
-import { type RouteDecision, type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
+import { type RouteDecision, type RouteRequest, type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
+import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
 import { Cause, causeText } from './causes.js';
 import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
 
@@ -39,6 +40,8 @@ export interface CallOptions {
   decision: RouteDecision;
   /** Builds the outbound leg for a target (the SIP agent or the TDM span group). */
   createLeg(target: RouteTarget): Leg;
+  /** Routes a blind-transfer target (REFER handled locally); omitted: transfers are declined. */
+  transferRoute?: (req: RouteRequest) => RouteDecision;
   /** Media anchoring; omitted when legs exchange media directly (TDM⇄TDM, media bypass). */
   media?: CallMedia;
   /** No answer within this many ms after the outbound leg was placed: cause 19. 0 = none. */
@@ -76,6 +79,8 @@ export interface CallRecord {
   bInAttempts: boolean;
   media?: SessionStats;
   route: string[];
+  /** Blind transfers asked for during the call, in order (a and b are the legs at the end). */
+  transfers?: TransferSummary[];
 }
 
 export interface CallEvents {
@@ -97,8 +102,10 @@ function errorCause(e: unknown): number {
 
 export class Call extends EventEmitter {
   readonly id: string;
-  readonly a: Leg;
+  #a: Leg;
   #b: Leg | undefined;
+  #transfer: BlindTransfer | undefined;
+  readonly #transfers: TransferSummary[] = [];
   #state: CallState = 'routing';
   readonly #opts: CallOptions;
   readonly #now: () => number;
@@ -122,16 +129,33 @@ export class Call extends EventEmitter {
   constructor(opts: CallOptions) {
     super();
     this.id = opts.id;
-    this.a = opts.a;
+    this.#a = opts.a;
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
     this.#timers = opts.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
     this.#log = opts.log ?? noopLog;
     this.#times = { start: this.#now() };
     this.#done = new Promise((r) => { this.#resolveDone = r; });
-    this.a.on('hangup', (info) => this.#run(() => this.#onAHangup(info)));
-    this.a.on('dtmf', (ev) => this.#forwardDtmf(this.#b, ev));
-    this.a.on('update', (u) => this.#run(() => this.#onUpdate('a', u)));
+    this.#bindA(opts.a);
+  }
+
+  /** The caller's side (after A transferred the call away, the leg now in A's place). */
+  get a(): Leg {
+    return this.#a;
+  }
+
+  #bindA(a: Leg): void {
+    a.on('hangup', (info) => this.#run(() => this.#onAHangup(a, info)));
+    a.on('dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf(this.#b, ev); });
+    a.on('update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
+    a.on('transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
+  }
+
+  #bindB(b: Leg): void {
+    b.on('hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
+    b.on('dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf(this.#a, ev); });
+    b.on('update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
+    b.on('transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
   }
 
   get state(): CallState {
@@ -228,9 +252,7 @@ export class Call extends EventEmitter {
     b.on('progress', (info) => this.#run(() => this.#onProgress(b, info)));
     b.on('early-media', (m) => this.#run(() => this.#onEarlyMedia(b, m)));
     b.on('answer', (m) => this.#run(() => this.#onAnswer(b, m)));
-    b.on('hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
-    b.on('dtmf', (ev) => this.#forwardDtmf(this.a, ev));
-    b.on('update', (u) => this.#run(() => this.#onUpdate('b', u)));
+    this.#bindB(b);
     const ring = this.#opts.ringTimeoutMs ?? 0;
     if (ring > 0) {
       this.#clearRing();
@@ -293,6 +315,7 @@ export class Call extends EventEmitter {
   }
 
   async #onBHangup(b: Leg, info: HangupInfo): Promise<void> {
+    if (this.#transfer && b === this.#transfer.x) return this.#transfer.transferorGone();
     if (b !== this.#b || this.#state === 'ended' || this.#closing) return;
     if (this.#state === 'answered') {
       this.#endedBy = info.by === 'remote' ? 'b' : 'local';
@@ -319,8 +342,9 @@ export class Call extends EventEmitter {
     await this.#fail(info.cause);
   }
 
-  async #onAHangup(info: HangupInfo): Promise<void> {
-    if (this.#state === 'ended' || this.#closing) return;
+  async #onAHangup(a: Leg, info: HangupInfo): Promise<void> {
+    if (this.#transfer && a === this.#transfer.x) return this.#transfer.transferorGone();
+    if (a !== this.#a || this.#state === 'ended' || this.#closing) return;
     this.#endedBy = info.by === 'remote' ? 'a' : 'local';
     await this.#teardown(info.cause);
   }
@@ -354,6 +378,48 @@ export class Call extends EventEmitter {
     }
   }
 
+  async #onTransfer(from: Side, x: Leg, req: TransferRequest): Promise<void> {
+    const y = from === 'a' ? this.#b : this.#a;
+    const current = from === 'a' ? this.#a : this.#b;
+    const route = this.#opts.transferRoute;
+    if (x !== current || this.#state !== 'answered' || this.#closing || this.#transfer || !route || !y || y.state === 'ended') {
+      req.notify(603, 'Declined');
+      return;
+    }
+    const t = new BlindTransfer({
+      id: this.id,
+      session: () => this.#session,
+      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      createLeg: (target) => this.#opts.createLeg(target),
+      route,
+      run: (fn) => this.#run(fn),
+      replace: (side, z, target) => {
+        if (side === 'a') {
+          this.#a = z;
+          this.#bindA(z);
+        } else {
+          this.#b = z;
+          this.#target = target;
+          this.#bindB(z);
+        }
+      },
+      end: async (cause, by) => {
+        this.#endedBy = by;
+        await this.#teardown(cause);
+      },
+      done: () => { this.#transfer = undefined; },
+      log: this.#log,
+    }, from, x, y, req);
+    this.#transfer = t;
+    this.#transfers.push(t.summary);
+    try {
+      await t.start();
+    } catch (e) {
+      this.#log.warn({ call: this.id, err: (e as Error).message }, 'blind transfer could not start');
+      await t.fail(errorCause(e), (e as Error).message);
+    }
+  }
+
   #forwardDtmf(to: Leg | undefined, ev: DtmfEvent): void {
     if (!to || this.#state !== 'answered' || to.state === 'ended') return;
     to.sendDtmf(ev.digit, ev.durationMs).catch((e: unknown) => {
@@ -382,6 +448,7 @@ export class Call extends EventEmitter {
     this.#cause = cause;
     this.#clearRing();
     const jobs: Promise<void>[] = [];
+    if (this.#transfer) jobs.push(this.#transfer.abandon(cause));
     const b = this.#b;
     if (b && b.state !== 'ended') jobs.push(b.hangup(cause));
     if (this.a.state !== 'ended') {
@@ -443,6 +510,7 @@ export class Call extends EventEmitter {
     if (this.#times.answer !== undefined) r.answeredAt = this.#times.answer;
     if (this.#b) r.b = summary(this.#b);
     if (media) r.media = media;
+    if (this.#transfers.length > 0) r.transfers = this.#transfers.map((x) => ({ ...x }));
     return r;
   }
 

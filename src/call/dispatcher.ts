@@ -104,6 +104,10 @@ export class CallDispatcher {
       a,
       decision,
       createLeg: (t) => this.#createLeg(t),
+      transferRoute: (req) => {
+        const d = o.router.decide(req);
+        return { ...d, targets: d.targets.filter((t) => this.providerFor(t.trunk) !== undefined) };
+      },
       media: relay ? { relay, optionsFor: (trunk) => this.#mediaOptions(trunk) } : undefined,
       ringTimeoutMs: o.ringTimeoutMs(),
       now: o.now,

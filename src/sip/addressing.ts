@@ -24,6 +24,11 @@ export function sipUser(n: string): string {
 
 export interface OutboundAddressing {
   requestUri: string;
+  /**
+   * Where to send the INVITE when the Request-URI names the peer by its DNS name (Teams wants
+   * its FQDN there) but the directory resolved it to an address: `sip:<ip>:<port>;transport=…`.
+   */
+  proxy?: string;
   headers: Record<string, string>;
   /** The numbers as signalled (after the trunk's number format). */
   called: string;
@@ -55,8 +60,9 @@ export function outboundAddressing(i: AddressingInput): OutboundAddressing {
   const called = formatNumber(i.called, s.numberFormat, i.plan);
   const calling = i.calling === '' ? '' : formatNumber(i.calling, s.numberFormat, i.plan);
   const ruriUser = sipUser(s.stripPlusInRequestUri ? called.replace(/^\+/, '') : called);
-  const host = hostPart(i.target.host);
   const transportParam = i.target.transport === 'udp' ? '' : `;transport=${i.target.transport}`;
+  const named = i.target.name !== undefined && i.target.name !== '' && i.target.name !== i.target.host;
+  const host = named ? i.target.name! : hostPart(i.target.host);
   const userParam = /^\+?\d+$/.test(called) ? ';user=phone' : '';
   const requestUri = `sip:${ruriUser}@${host}:${i.target.port}${transportParam}`;
   const ourHost = s.contactFqdn !== '' ? s.contactFqdn : 'localhost';
@@ -78,7 +84,9 @@ export function outboundAddressing(i: AddressingInput): OutboundAddressing {
   }
   if (s.historyInfo) headers['History-Info'] = `<${requestUri}>;index=1`;
   if (i.instanceId) headers[VIA_HEADER] = i.instanceId;
-  return { requestUri, headers, called, calling };
+  const out: OutboundAddressing = { requestUri, headers, called, calling };
+  if (named) out.proxy = `sip:${hostPart(i.target.host)}:${i.target.port}${transportParam}`;
+  return out;
 }
 
 /** The user part of a SIP/SIPS/TEL URI inside a header value or bare, unescaped; '' when none. */

@@ -44,8 +44,10 @@ export interface SipGatewayOptions {
   instanceId?: string;
   /** Warning agent host. */
   agent?: string;
-  localPorts?: Partial<Record<Transport, number>>;
-  retryAfterS?: number;
+  /** The port the edge listens on per transport now (for Contacts built on contactFqdn). */
+  localPorts?: () => Partial<Record<Transport, number>>;
+  /** Retry-After seconds on a 503 while draining (default 30). */
+  retryAfterS?: () => number;
 }
 
 export class SipGateway {
@@ -128,7 +130,7 @@ export class SipGateway {
     }
     const leg = SipLeg.inbound({
       srf, req, res, trunk: verdict.trunk, settings: verdict.settings, log: o.log, agent,
-      ...(o.localPorts ? { localPorts: o.localPorts } : {}),
+      ...(o.localPorts ? { localPorts: o.localPorts() } : {}),
     });
     const r = o.dispatcher.inbound(leg);
     if (r.ok) {
@@ -139,7 +141,7 @@ export class SipGateway {
     this.#count(`rejected-${r.cause}`);
     o.log.info({ leg: leg.id, trunk: verdict.trunk, cause: r.cause, reason: r.reason }, 'inbound call refused');
     const extra: Record<string, string> = {};
-    if (r.cause === Cause.TEMPORARY_FAILURE && o.accepting && !o.accepting()) extra['Retry-After'] = String(o.retryAfterS ?? 30);
+    if (r.cause === Cause.TEMPORARY_FAILURE && o.accepting && !o.accepting()) extra['Retry-After'] = String(o.retryAfterS?.() ?? 30);
     await leg.rejectWith(q850ToSip(r.cause), r.cause, extra);
   }
 }

@@ -232,6 +232,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
       try {
         const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
           headers: addr.headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : {}), ...(auth ? { auth } : {}),
+          ...(addr.proxy ? { proxy: addr.proxy } : {}),
         }, {
           cbRequest: (err, sent) => {
             if (err) return;

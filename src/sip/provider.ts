@@ -20,7 +20,7 @@ export interface SipLegProviderOptions {
   log: SipLegLogger;
   instanceId?: string;
   agent?: string;
-  localPorts?: Partial<Record<Transport, number>>;
+  localPorts?: () => Partial<Record<Transport, number>>;
 }
 
 export class SipLegProvider implements LegProvider {
@@ -45,7 +45,7 @@ export class SipLegProvider implements LegProvider {
       srf, trunk: target.trunk, settings, log: o.log, directory: o.directory, plan: o.plan(), target,
       ...(o.instanceId ? { instanceId: o.instanceId } : {}),
       ...(o.agent ? { agent: o.agent } : {}),
-      ...(o.localPorts ? { localPorts: o.localPorts } : {}),
+      ...(o.localPorts ? { localPorts: o.localPorts() } : {}),
     });
   }
 

@@ -57,6 +57,8 @@ export interface UacOptions {
   headers?: Record<string, string>;
   localSdp?: string;
   auth?: { username: string; password: string };
+  /** Send to this URI instead of the Request-URI's host (outbound proxy / resolved address). */
+  proxy?: string;
 }
 
 export interface UacCallbacks {

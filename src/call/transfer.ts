@@ -1,0 +1,146 @@
+// A blind transfer inside a call: one leg (x, the transferor, e.g. the UC server after a REFER)
+// asks for the other leg (y, who stays) to be connected to a new number. The call routes that
+// number, places a new leg z with y's media re-offered through the relay, and when z answers
+// re-INVITEs y with the new media and puts z in x's place; x is released. The transferor hears
+// the outcome through TransferRequest.notify (100, then z's final status). Pure: legs, relay and
+// router come from the Call.
+
+import type { HangupInfo, Leg, MediaDescription, TransferRequest } from './leg.js';
+import type { LegMediaOptions, MediaSession } from '../media/relay.js';
+import type { RouteDecision, RouteRequest, RouteTarget } from './router.js';
+import { Cause, q850ToSip } from './causes.js';
+import type { CallLogger } from './call.js';
+
+export type Side = 'a' | 'b';
+
+export interface TransferHost {
+  readonly id: string;
+  session(): MediaSession | undefined;
+  mediaOptions(trunk: string): LegMediaOptions;
+  createLeg(target: RouteTarget): Leg;
+  route(req: RouteRequest): RouteDecision;
+  /** Runs a handler in the call's serial queue. */
+  run(fn: () => Promise<void>): void;
+  /** z answered: put it in place of side `side` (listeners and all). */
+  replace(side: Side, z: Leg, target: RouteTarget): void;
+  /** The transfer failed after the transferor left: end the call with this cause. */
+  end(cause: number, by: 'a' | 'b' | 'local'): Promise<void>;
+  /** The transfer is over (either way): the call stops routing events to it. */
+  done(): void;
+  log: CallLogger;
+}
+
+export interface TransferSummary {
+  from: Side;
+  to: string;
+  trunk?: string;
+  /** Q.850 cause of a failed transfer; undefined when it succeeded. */
+  cause?: number;
+}
+
+export class BlindTransfer {
+  readonly summary: TransferSummary;
+  /** The transferor hung up (it usually does after the 202 or the final NOTIFY). */
+  xGone = false;
+  #z: Leg | undefined;
+  #target: RouteTarget | undefined;
+  #finished = false;
+
+  constructor(
+    private readonly host: TransferHost,
+    readonly from: Side,
+    readonly x: Leg,
+    readonly y: Leg,
+    private readonly req: TransferRequest,
+  ) {
+    this.summary = { from, to: req.target };
+  }
+
+  get z(): Leg | undefined {
+    return this.#z;
+  }
+
+  /** Routes the target and places the new leg. Failures end the transfer (and notify). */
+  async start(): Promise<void> {
+    const h = this.host;
+    const decision = h.route({ fromTrunk: this.x.trunk, called: this.req.target, calling: this.y.calling });
+    const target = decision.targets[0];
+    if (!target) {
+      await this.fail(decision.cause ?? Cause.NO_ROUTE_DESTINATION, 'no route for the transfer target');
+      return;
+    }
+    this.#target = target;
+    this.summary.trunk = target.trunk;
+    let media: MediaDescription | undefined = this.y.remoteMedia;
+    const session = h.session();
+    const ySide: Side = this.from === 'a' ? 'b' : 'a';
+    if (session && this.y.remoteMedia?.sdp !== undefined) {
+      media = {
+        sdp: await session.offer({
+          sdp: this.y.remoteMedia.sdp, from: ySide, fromLeg: h.mediaOptions(this.y.trunk), toLeg: h.mediaOptions(target.trunk),
+        }),
+      };
+    }
+    const z = h.createLeg(target);
+    this.#z = z;
+    h.log.info({ call: h.id, to: target.called, trunk: target.trunk }, 'blind transfer: placing the new leg');
+    z.on('answer', (m) => h.run(() => this.#onAnswer(z, m)));
+    z.on('hangup', (info) => h.run(() => this.#onZHangup(z, info)));
+    await z.originate({ calling: target.calling, called: target.called, ...(media ? { media } : {}) });
+  }
+
+  async #onAnswer(z: Leg, m: MediaDescription | undefined): Promise<void> {
+    if (this.#finished || z !== this.#z) return;
+    this.#finished = true;
+    const h = this.host;
+    const session = h.session();
+    let forY: MediaDescription | undefined = m;
+    if (session && m?.sdp !== undefined) forY = { sdp: await session.answer({ sdp: m.sdp, from: this.from }) };
+    h.replace(this.from, z, this.#target!);
+    this.req.notify(200, 'OK');
+    h.done();
+    if (forY?.sdp !== undefined && this.y.state !== 'ended') {
+      // y may have been put on hold by the transferor: the new media also resumes it.
+      // TODO(next): y's answer to this re-INVITE is not fed back to the relay (its address is assumed unchanged).
+      await this.y.updateMedia(forY).catch((e: unknown) => {
+        h.log.warn({ call: h.id, err: (e as Error).message }, 'transfer: re-INVITE of the remaining leg failed');
+      });
+    }
+    if (this.x.state !== 'ended') await this.x.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
+    h.log.info({ call: h.id, to: this.req.target }, 'blind transfer completed');
+  }
+
+  async #onZHangup(z: Leg, info: HangupInfo): Promise<void> {
+    if (this.#finished || z !== this.#z) return;
+    await this.fail(info.cause, info.detail ?? 'transfer target failed', info.sipStatus);
+  }
+
+  /** The transferor left while the transfer was under way. */
+  async transferorGone(): Promise<void> {
+    this.xGone = true;
+  }
+
+  /** The remaining leg hung up: give up the transfer and release z. */
+  async abandon(cause: number): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.summary.cause = cause;
+    this.host.done();
+    if (this.#z && this.#z.state !== 'ended') await this.#z.hangup(cause).catch(() => undefined);
+  }
+
+  async fail(cause: number, detail: string, sipStatus?: number): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.summary.cause = cause;
+    const h = this.host;
+    h.log.info({ call: h.id, to: this.req.target, cause, detail }, 'blind transfer failed');
+    this.req.notify(sipStatus ?? q850ToSip(cause), detail.slice(0, 60));
+    h.done();
+    if (this.xGone || this.x.state === 'ended') {
+      // Nobody to go back to: the remaining leg is released with the target's cause.
+      // TODO(next): the relay still points the transferor's side at the failed target's offer; a transferor that stays is not re-offered media.
+      await h.end(cause, 'local');
+    }
+  }
+}
