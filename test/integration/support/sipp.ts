@@ -4,6 +4,8 @@
 // append where the other side wants media, the final status of a refused call and re-INVITE
 // directions to a "media log" file, which is watched here so the test's RTP endpoints can
 // follow. Every sipp still running at teardown is killed.
+// TODO(next): src/cli/demo/sipp-peer.ts runs the same scenarios for the demo; this class could
+// extend it (adding -trace_stat counts and teardown) instead of keeping its own spawn/watch.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
