@@ -62,7 +62,7 @@ export interface CallOptions {
   talkMs?: number;
   /** sipp -set for the callee (ring_ms, talk_ms). */
   calleeSets?: Record<string, string>;
-  /** Packets each side must receive before the test is satisfied (default 50 = 1 s). */
+  /** Each side streams 3× this many packets, 20 ms apart (default 50: 3 s); tests expect at least this many. */
   packets?: number;
   /** Runs while the call is up and RTP streams (checks mid-call); the call ends as scripted. */
   during?: (c: { callerSipp: Sipp; calleeSipp: Sipp; callerRtp: RtpPeer; calleeRtp: RtpPeer }) => Promise<void>;
@@ -96,7 +96,6 @@ export async function answeredCall(t: T, gw: SipTarget, o: CallOptions): Promise
     scenario: o.uas ?? 'uas-answer.xml', ip: gw.addr[to], port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port), pt: String(calleeCodec.pt), codec: calleeCodec.rtpmap },
     sets: { ring_ms: '200', ...o.calleeSets },
-    ...((o as { calleeExtra?: string[] }).calleeExtra ? { extra: (o as { calleeExtra?: string[] }).calleeExtra } : {}),
   });
   const callerSipp = await Sipp.start(t, {
     scenario: o.uac ?? 'uac-call.xml', ip: gw.addr[from], port: PORTS.uac, target: gw.sipTarget, calls: 1,
