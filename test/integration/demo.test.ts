@@ -1,5 +1,6 @@
 // `spangate demo` runs the daemon on the embedded defaults (environment overrides apply; no
-// config file is read), says where metrics and admin are, and stops on Ctrl-C with exit 0.
+// config file is read) plus its demo network, says where metrics and admin are, and stops on
+// Ctrl-C with exit 0 (the calls it places are covered by demo-calls.test.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -18,11 +19,11 @@ t.test('demo on embedded defaults', async (t) => {
     SPANGATE_ADMIN_SOCKET: join(dir, 'admin.sock'),
     SPANGATE_METRICS_PORT: '0',
   };
-  const d = DaemonProcess.start(t, ['demo'], env);
+  const d = DaemonProcess.start(t, ['demo', '--address', '127.0.23.225'], env);
   const ready = await d.waitForEvent('ready');
   t.equal(ready.configFile, null, 'no config file read');
   const banner = await d.waitForStderr(/stop: +Ctrl-C/);
-  t.match(banner, /embedded default config/);
+  t.match(banner, /embedded defaults plus a demo network/);
   t.match(banner, `admin:    ${join(dir, 'admin.sock')}`);
   t.match(banner, /sip: +udp\/127\.0\.0\.1:\d+ +tcp\/127\.0\.0\.1:\d+ +try: \.\/bin\/spangate show sip/, 'SIP on loopback ephemeral ports');
   const url = /metrics: +(http:\/\/\S+)\/metrics/.exec(banner)?.[1];

@@ -1,6 +1,5 @@
-// `spangate run` and `spangate demo`: the daemon in the foreground.
+// `spangate run` (the daemon in the foreground) and `spangate demo` (src/cli/demo/).
 import type { Command } from 'commander';
-import { err } from '../output.js';
 
 /**
  * What the demo lays over the defaults: SIP on loopback with ephemeral ports, so the demo runs
@@ -17,15 +16,20 @@ export function addDaemonCommands(program: Command): void {
     .command('run')
     .description('run the gateway daemon in the foreground; SIGHUP reloads the config, SIGTERM drains and stops')
     .option('-c, --config <file>', CONFIG_HELP)
-    .action(async (o: { config?: string }) => runForeground({ configFile: o.config }, false));
+    .action(async (o: { config?: string }) => runForeground({ configFile: o.config }));
 
   program
     .command('demo')
-    .description('run the daemon on its embedded default config (environment overrides apply) and say where to look')
-    .action(async () => runForeground({ defaultsOnly: true, baseConfig: DEMO_CONFIG }, true));
+    .description('run the daemon on its embedded defaults with a demo network on loopback (sipp as a "pbx" and a "uc" trunk peer), place a few calls through it and print what happened; then keep running until Ctrl-C')
+    .option('--once', 'exit after the summary (exit code 1 when a call did not go as expected)')
+    .option('--address <ip>', 'loopback address of the gateway; the pbx and uc peers take the next two', '127.0.77.1')
+    .action(async (o: { once?: boolean; address: string }) => {
+      const { runDemo } = await import('../demo/demo-command.js');
+      process.exit(await runDemo({ once: o.once === true, address: o.address, base: DEMO_CONFIG }));
+    });
 }
 
-async function runForeground(opts: { configFile?: string; defaultsOnly?: boolean; baseConfig?: Record<string, unknown> }, banner: boolean): Promise<void> {
+async function runForeground(opts: { configFile?: string }): Promise<void> {
   // The composition root is loaded only by the commands that run the daemon.
   const { startDaemon } = await import('../../main.js');
   const running = await startDaemon(opts);
@@ -36,20 +40,6 @@ async function runForeground(opts: { configFile?: string; defaultsOnly?: boolean
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  if (banner) {
-    const m = running.metricsUrl;
-    err(
-      [
-        'spangate demo: the gateway daemon is running on its embedded default config (no config file read).',
-        m ? `  metrics:  ${m}/metrics    health: ${m}/health` : '  metrics:  disabled',
-        `  admin:    ${running.adminSocket}    try: ./bin/spangate status`,
-        `  sip:      ${running.sip.listeners.map((l) => `${l.proto}/${l.host}:${l.port}`).join('  ') || 'not listening'}    try: ./bin/spangate show sip`,
-        `  stop:     Ctrl-C, or kill -TERM ${process.pid} (drains for up to ${running.config.daemon.drainTimeoutMs} ms)`,
-        '  logs:     JSON lines on stdout',
-        // TODO(next): issues 3-6 grow the demo into real calls (SIP and PRI legs) with a summary.
-      ].join('\n'),
-    );
-  }
   const code = await running.daemon.done;
   running.logs.flush();
   process.exit(code);

@@ -1,0 +1,42 @@
+// The README's main command, `spangate demo`, with --once: the daemon on its defaults plus the
+// demo network (sipp peers behind a "pbx" and a "uc" trunk on loopback), three calls through
+// the gateway with RTP through rtpengine, a summary, exit. The summary must show the calls as
+// they happened, and the CDR store (read with `spangate cdr --json`) must agree with it.
+import { join } from 'node:path';
+import t from 'tap';
+import { runCli } from '../fixtures/daemon.js';
+import { tmpDir } from '../fixtures/tmp.js';
+import { cliCdrs } from './support/records.js';
+
+t.test('spangate demo --once: three calls, a summary, CDRs that agree', async (t) => {
+  const dir = tmpDir(t);
+  const env = {
+    SPANGATE_PID_FILE: join(dir, 'spangate.pid'),
+    SPANGATE_STATE_DIR: join(dir, 'state'),
+    SPANGATE_ADMIN_SOCKET: join(dir, 'admin.sock'),
+    SPANGATE_METRICS_PORT: '0',
+  };
+  const r = await runCli(['demo', '--once', '--address', '127.0.23.241'], env, 180_000);
+  t.equal(r.code, 0, `demo --once exit code; stderr: ${r.stderr.slice(-3000)}`);
+  const s = r.stderr;
+  t.match(s, /3 calls through the gateway/);
+  t.match(s, /3 of 3 calls went as expected/);
+  t.match(s, /\+15551001001 \(pbx\) → \+15552001001 \(uc\): answered, [\d.]+ s, cause 16/);
+  t.match(s, /codecs: PCMU on pbx, G722 on uc/, 'the first call was transcoded');
+  t.match(s, /\+15552001002 \(uc\) → \+15551001002 \(pbx\): answered/);
+  t.match(s, /codecs: PCMU on uc, PCMU on pbx/);
+  t.match(s, /\+15559990000 \(no trunk\): no-route, cause 3 .*the caller got SIP 404/);
+  const got = [...s.matchAll(/the (pbx|uc) phone received (\d+) (\w+)/g)].map((m) => ({ phone: m[1], n: Number(m[2]), codec: m[3] }));
+  t.equal(got.length, 4, 'both phones of both answered calls report what they received');
+  t.ok(got.every((g) => g.n >= 50), `every phone received RTP: ${JSON.stringify(got)}`);
+  t.same(got.slice(0, 2).map((g) => g.codec), ['G722', 'PCMU'], 'the UC phone got G.722, the PBX phone G.711');
+
+  const rows = await cliCdrs(join(dir, 'state', 'cdr.sqlite'));
+  t.equal(rows.length, 3, 'one CDR per call');
+  const byCalled = Object.fromEntries(rows.map((x) => [x.a.called, x]));
+  t.equal(byCalled['+15552001001']?.disposition, 'answered');
+  t.equal(byCalled['+15552001001']?.b?.codec, 'G722');
+  t.ok((byCalled['+15552001001']?.b?.rtp?.packetsIn ?? 0) >= 50, 'rtpengine counted the UC side\'s RTP');
+  t.equal(byCalled['+15551001002']?.b?.trunk, 'pbx');
+  t.equal(byCalled['+15559990000']?.cause, 3);
+});
