@@ -89,6 +89,8 @@ export interface CallEvents {
 }
 
 const noopLog: CallLogger = { debug() {}, info() {}, warn() {} };
+/** How long a transferor that left the call gets to send its own BYE before we send ours. */
+const TRANSFEROR_GRACE_MS = 4000;
 
 function summary(l: Leg): LegSummary {
   return { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
@@ -106,6 +108,8 @@ export class Call extends EventEmitter {
   #b: Leg | undefined;
   #transfer: BlindTransfer | undefined;
   readonly #transfers: TransferSummary[] = [];
+  /** Transferors out of the call, waiting out their grace period. */
+  readonly #leaving = new Set<Leg>();
   #state: CallState = 'routing';
   readonly #opts: CallOptions;
   readonly #now: () => number;
@@ -408,6 +412,13 @@ export class Call extends EventEmitter {
         await this.#teardown(cause);
       },
       done: () => { this.#transfer = undefined; },
+      releaseTransferor: (leg) => {
+        this.#leaving.add(leg);
+        this.#timers.setTimeout(() => {
+          this.#leaving.delete(leg);
+          if (leg.state !== 'ended') leg.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
+        }, TRANSFEROR_GRACE_MS);
+      },
       log: this.#log,
     }, from, x, y, req);
     this.#transfer = t;
@@ -449,6 +460,7 @@ export class Call extends EventEmitter {
     this.#clearRing();
     const jobs: Promise<void>[] = [];
     if (this.#transfer) jobs.push(this.#transfer.abandon(cause));
+    for (const x of this.#leaving) if (x.state !== 'ended') jobs.push(x.hangup(cause));
     const b = this.#b;
     if (b && b.state !== 'ended') jobs.push(b.hangup(cause));
     if (this.a.state !== 'ended') {

@@ -407,7 +407,7 @@ export class Uas {
     }
     if (!d) return;
     if (m === 'BYE') this.ua.removeDialog(d);
-    else if (m === 'NOTIFY' && /terminated/i.test(txn.req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
+    else if (m === 'NOTIFY' && d.kind === 'subscribe' && /terminated/i.test(txn.req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
     else if (m === 'SUBSCRIBE' && status < 300 && /^\s*0\s*$/.test(txn.req.get('expires') ?? '')) this.ua.removeDialog(d);
     else if (m === 'INVITE' && status >= 300 && !d.confirmed && d.pendingInvite === undefined) {
       // failed initial INVITE after a reliable 1xx: the early dialog ends.
