@@ -9,7 +9,7 @@ import type { HangupInfo, Leg, MediaDescription, TransferRequest } from './leg.j
 import type { LegMediaOptions, MediaSession } from '../media/relay.js';
 import type { RouteDecision, RouteRequest, RouteTarget } from './router.js';
 import { Cause, q850ToSip } from './causes.js';
-import type { CallLogger } from './call.js';
+import type { CallLogger } from './call-types.js';
 
 export type Side = 'a' | 'b';
 

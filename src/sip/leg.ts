@@ -333,6 +333,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   async sendDtmf(digit: string, durationMs: number): Promise<void> {
     // RFC 4733 and in-band digits travel in the media relay; only INFO is signalling.
+    // TODO(next): INFO ⇄ RFC 4733 interworking (digits the relay sees are not reported to the
+    // call yet, and INFO digits are not injected into RTP toward an rfc4733 trunk).
     if (this.ctx.settings.dtmf !== 'info' || !this.#binding || this.isEnded) return;
     await this.#binding.sendInfoDtmf(digit, durationMs);
   }
