@@ -234,7 +234,7 @@ t.test('outbound: 503 fails over to the next hop, then 180/183/200', async (t) =
   t.match(o.srf.dialogs[0]!.destroyed?.Reason ?? '', /cause=16/);
 });
 
-t.test('outbound: a 100 then 503 still fails over; the last hop'"'"'s 503 ends the leg with cause 41', async (t) => {
+t.test('outbound: a 100 then 503 still fails over; a 503 from the last hop ends the leg with cause 41', async (t) => {
   const o = outbound();
   await o.leg.originate({ calling: '1', called: '2', media: { sdp: SDP } });
   await tick();
