@@ -106,7 +106,11 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const sip = new SipSubsystem({ config, log: logs.child('sip'), metrics, admin: methods });
   // SIP trunks: addresses, ACL, digest auth, OPTIONS keepalive (through the SIP subsystem's srf
   // once it is connected). `show trunks` reads its health.
-  const trunks = createTrunkDirectory({ config, srf: () => (sip.connected ? sip.srf : undefined), log: logs.child('trunks'), metrics });
+  const trunks = createTrunkDirectory({
+    config, srf: () => (sip.connected ? sip.srf : undefined), log: logs.child('trunks'), metrics,
+    // the port a contactFqdn Contact advertises, per transport
+    localPort: (t) => sip.listeners.find((l) => l.proto === t)?.port,
+  });
   const calls = new CallsSubsystem({
     config, log: logs.child('calls'), metrics, admin: methods, registry, trunkHealth: (id) => trunks.health(id),
   });

@@ -24,6 +24,11 @@ srf.invite(async (req, res) => {
     };
     uas.on('destroy', () => end(uac));
     uac.on('destroy', () => end(uas));
+    // A BYE that srf handled in the same read as the ACK (sipp sends them back to back with
+    // -d 0) destroyed a leg before the handlers above existed: without this check the other
+    // leg was never hung up and stayed in srf and in the edge (found by the burst memory check).
+    if (!uas.connected) end(uac);
+    else if (!uac.connected) end(uas);
   } catch (err) {
     failed++;
     if (failed <= 5) console.error(`b2bua call failed: ${err.status ?? err.message}`);

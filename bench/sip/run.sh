@@ -8,8 +8,9 @@
 #   EDGE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the edge process
 #
 # Needs: dist/ built (bash scripts/setup.sh), sipp (sip-tester), kamailio. Addresses: loopback
-# block 127.0.13.0/24, ports 30000-31999. Every process started here is stopped on exit; each
-# sipp run is bounded by `timeout`, and the whole script by BENCH_MAX_S (default 1500 s).
+# block 127.0.13.0/24, ports 30060-30100 (BENCH_NET=127.0.28 BENCH_PORT_BASE=28000 move them).
+# EDGE_DIST=<dir> benches another build of the edge (A/B). Every process started here is
+# stopped on exit; each sipp run is bounded by `timeout`, the whole script by BENCH_MAX_S (1500 s).
 # Output: $OUT/results.jsonl (one line per step) and $OUT/memory.json; summary on stdout.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,12 +24,15 @@ TARGETS=${TARGETS:-"edge kam-stateful kam-stateless"}
 BENCH_MAX_S=${BENCH_MAX_S:-1500}
 WARMUP_S=${WARMUP_S:-5}
 
-NET=127.0.13
-EDGE_IP=$NET.1 EDGE_PORT=30060 CTRL_PORT=30061
-UAS_IP=$NET.2 UAS_PORT=30070
-UAC_IP=$NET.3 UAC_PORT=30100
-KSF_IP=$NET.4 KSF_PORT=30080
-KSL_IP=$NET.5 KSL_PORT=30090
+# BENCH_NET (a /24 prefix) and BENCH_PORT_BASE move the whole bench to another address/port
+# block, so engineers sharing the machine do not collide (the bench uses base+60 .. base+100).
+NET=${BENCH_NET:-127.0.13}
+PB=${BENCH_PORT_BASE:-30000}
+EDGE_IP=$NET.1 EDGE_PORT=$((PB + 60)) CTRL_PORT=$((PB + 61))
+UAS_IP=$NET.2 UAS_PORT=$((PB + 70))
+UAC_IP=$NET.3 UAC_PORT=$((PB + 100))
+KSF_IP=$NET.4 KSF_PORT=$((PB + 80))
+KSL_IP=$NET.5 KSL_PORT=$((PB + 90))
 SECRET=bench
 
 PIDS=()
@@ -53,7 +57,8 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 
 command -v sipp >/dev/null || die "sipp missing (apt-get install sip-tester)"
 command -v kamailio >/dev/null || die "kamailio missing"
-[ -f "$REPO/dist/sip/edge/server.js" ] || die "dist/ missing: run bash scripts/setup.sh"
+EDGE_DIST=${EDGE_DIST:-$REPO/dist} # another build of the edge (A/B against an older commit)
+[ -f "$EDGE_DIST/sip/edge/server.js" ] || die "$EDGE_DIST missing: run bash scripts/setup.sh"
 export NODE_PATH="$REPO/node_modules"
 mkdir -p "$OUT/logs"
 # Watchdog: the whole run is bounded.
@@ -75,7 +80,7 @@ cat >"$OUT/edge.json" <<JSON
   "control": {"host":"$EDGE_IP","port":$CTRL_PORT,"secret":"$SECRET"},
   "version": "v1.0.0-spangate" }
 JSON
-node --expose-gc ${EDGE_NODE_FLAGS:-} "$HERE/edge.mjs" "$REPO/dist" "$OUT/edge.json" >"$OUT/logs/edge.log" 2>&1 &
+node --expose-gc ${EDGE_NODE_FLAGS:-} "$HERE/edge.mjs" "$EDGE_DIST" "$OUT/edge.json" >"$OUT/logs/edge.log" 2>&1 &
 EDGE_PID=$!; PIDS+=($EDGE_PID)
 wait_for "$OUT/logs/edge.log" 'sip-edge ready' 20 || { cat "$OUT/logs/edge.log"; die "edge did not start"; }
 node --expose-gc "$HERE/b2bua.mjs" "$EDGE_IP" "$CTRL_PORT" "$SECRET" "sip:bench@$UAS_IP:$UAS_PORT" >"$OUT/logs/b2bua.log" 2>&1 &
@@ -146,6 +151,10 @@ ticks() { # sum of utime+stime (clock ticks) over pids
   done
   echo $t
 }
+stime() { # stime (clock ticks) of one pid: the kernel's share (syscalls, loopback delivery)
+  [ -r "/proc/$1/stat" ] || { echo 0; return; }
+  local f; f=$(sed 's/^.*) //' "/proc/$1/stat"); set -- $f; echo "${13}"
+}
 HZ=$(getconf CLK_TCK)
 drops() { # ip port -> kernel drop counter of that UDP socket (receive buffer overflows)
   local hex; hex=$(printf '%02X%02X%02X%02X:%04X' $(echo "$1" | awk -F. '{print $4, $3, $2, $1}') "$2")
@@ -161,20 +170,21 @@ step() { # target rate round
     kam-stateless) ip=$KSL_IP port=$KSL_PORT pids=$(family "$KSL_MAIN") ;;
   esac
   dir="$OUT/r$round-$target-$rate"; mkdir -p "$dir"
-  local load c0 e0 b0 t0 t1 c1 e1 b1 wall
+  local load c0 e0 b0 s0 t0 t1 c1 e1 b1 s1 wall
   load=$(cut -d' ' -f1 /proc/loadavg)
   local d0 d1; d0=$(drops "$ip" "$port")
-  c0=$(ticks $pids); e0=$(ticks "$EDGE_PID"); b0=$(ticks "$B2B_PID"); t0=$(date +%s.%N)
+  c0=$(ticks $pids); e0=$(ticks "$EDGE_PID"); b0=$(ticks "$B2B_PID"); s0=$(stime "$EDGE_PID"); t0=$(date +%s.%N)
   (cd "$dir" && timeout --kill-after=5 $((STEP_S + 40)) sipp "$ip:$port" -sf "$HERE/uac.xml" -s bench \
     -i "$UAC_IP" -p "$UAC_PORT" -r "$rate" -rp 1000 -m $((rate * STEP_S)) -d 0 -l $((rate * 5)) \
     -recv_timeout 8000 -timeout $((STEP_S + 30))s -nostdin \
     -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -trace_err >sipp.log 2>&1)
-  t1=$(date +%s.%N); c1=$(ticks $pids); e1=$(ticks "$EDGE_PID"); b1=$(ticks "$B2B_PID")
+  t1=$(date +%s.%N); c1=$(ticks $pids); e1=$(ticks "$EDGE_PID"); b1=$(ticks "$B2B_PID"); s1=$(stime "$EDGE_PID")
   wall=$(echo "$t1 - $t0" | bc -l); d1=$(drops "$ip" "$port")
   local cpu
   if [ "$target" = edge ]; then
-    cpu=$(printf '{"sock_drops":%d,"cpu_pct":%.0f,"edge_cpu_pct":%.0f,"b2bua_cpu_pct":%.0f}' $((d1 - d0)) \
-      "$(echo "100*($c1-$c0)/$HZ/$wall" | bc -l)" "$(echo "100*($e1-$e0)/$HZ/$wall" | bc -l)" "$(echo "100*($b1-$b0)/$HZ/$wall" | bc -l)")
+    cpu=$(printf '{"sock_drops":%d,"cpu_pct":%.0f,"edge_cpu_pct":%.0f,"edge_sys_pct":%.0f,"b2bua_cpu_pct":%.0f}' $((d1 - d0)) \
+      "$(echo "100*($c1-$c0)/$HZ/$wall" | bc -l)" "$(echo "100*($e1-$e0)/$HZ/$wall" | bc -l)" \
+      "$(echo "100*($s1-$s0)/$HZ/$wall" | bc -l)" "$(echo "100*($b1-$b0)/$HZ/$wall" | bc -l)")
   else
     cpu=$(printf '{"sock_drops":%d,"cpu_pct":%.0f}' $((d1 - d0)) "$(echo "100*($c1-$c0)/$HZ/$wall" | bc -l)")
   fi
@@ -190,11 +200,25 @@ if [ "$WARMUP_S" -gt 0 ]; then
   sleep 3
 fi
 echo "bench: rounds=$ROUNDS rates=[$RATES] step=${STEP_S}s targets=[$TARGETS] out=$OUT"
+snap_edge() { # one JSON line from the edge after a forced GC: heap, RSS, and every state counter
+  local n0; n0=$(wc -l <"$OUT/logs/edge.log")
+  kill -USR2 "$EDGE_PID"; sleep 2
+  tail -n +$((n0 + 1)) "$OUT/logs/edge.log" | grep '^{"edge"' | tail -1
+}
+mem_before=$(snap_edge)
 for round in $(seq 1 "$ROUNDS"); do
   for rate in $RATES; do
     for target in $TARGETS; do step "$target" "$rate" "$round"; done
   done
 done
+# Memory after the burst: right after the ladder, then once every transaction/dialog timer has
+# run out (IDLE_S, default 40 s > 64*T1): state must be back to zero and the heap to its baseline.
+IDLE_S=${IDLE_S:-40}
+if [ "$IDLE_S" -gt 0 ]; then
+  mem_burst=$(snap_edge); sleep "$IDLE_S"; mem_idle=$(snap_edge)
+  printf '{"before":%s,"after_burst":%s,"after_idle_%ss":%s}\n' "${mem_before:-null}" "${mem_burst:-null}" "$IDLE_S" "${mem_idle:-null}" \
+    | tee "$OUT/burst-memory.json"
+fi
 
 # --- memory per established dialog (edge + B2BUA): hold HOLD_CALLS calls up ---------------
 snap() { # prints the two JSON lines after a GC in each process

@@ -210,7 +210,10 @@ SG_TEST(ec_double_talk_keeps_near_end)
     static int16_t out[EC_LEN], ref[EC_LEN], near_q[EC_LEN], zeros[EC_LEN];
     const echo_path p = { "d4", MODEL(d4), 80, 10.0, 64 };
 
-    for (int nlp = 2; nlp >= 1; nlp--) {
+    static const int modes[] = { 2, 1, 3 };   /* off, line NLP (default), speexdsp suppressor */
+    static const char *names[] = { "off", "line", "speex" };
+    for (int m = 0; m < 3; m++) {
+        int nlp = modes[m];
         sg_ec_opts_t o = { .nlp = (uint8_t)nlp };
         double fid, lvl, after, raw;
         build(&s, &p, 4.0, 7.0);
@@ -224,7 +227,7 @@ SG_TEST(ec_double_talk_keeps_near_end)
         lvl = 10.0 * log10(sig_power(out + 4 * EC_SEC, 3 * EC_SEC) / sig_power(ref + 4 * EC_SEC, 3 * EC_SEC));
         after = erle(&s, out, 8.0, 10.0);
         printf("  double talk, NLP %s: near-end fidelity %.1f dB (line signal before the canceller %.1f dB), "
-               "level %+.1f dB, ERLE 8-10 s after %.1f dB\n", nlp == 2 ? "off" : "on ", fid, raw, lvl, after);
+               "level %+.1f dB, ERLE 8-10 s after %.1f dB\n", names[m], fid, raw, lvl, after);
         SG_CHECK(fid >= EC_MIN_DT_FIDELITY);
         SG_CHECK(lvl > -3.0 && lvl < 3.0);
         SG_CHECK(after >= EC_MIN_ERLE_LINEAR);
@@ -233,7 +236,7 @@ SG_TEST(ec_double_talk_keeps_near_end)
 
 SG_TEST(ec_options_bypass_and_errors)
 {
-    sg_ec_opts_t bad_tail = { .tail_ms = 300 }, bad_nlp = { .nlp = 3 }, bad_sup = { .suppress_db = 5 };
+    sg_ec_opts_t bad_tail = { .tail_ms = 300 }, bad_nlp = { .nlp = 4 }, bad_sup = { .suppress_db = 5 };
     int16_t rin[160] = { 0 }, sin[160], out[160];
     dsp_ec *e;
 
@@ -326,6 +329,45 @@ SG_TEST(ec_tone_disabler)
         }
         o.tone_disable = 3;
         SG_CHECK(dsp_ec_create(&o) == NULL);
+    }
+}
+
+/* The answer-tone detectors only run while their direction carries 2100 Hz (dsp/ec.c): ANS/PR
+ * from the network side (rin) while the near end talks, and from the line (sin) mixed with
+ * near-end speech 24 dB under it while the far end talks, still switch the canceller off within
+ * 2 s, as fast as with the detectors always running (spandsp's detector itself misses the tone
+ * with speech only 12 dB under it, gated or not). */
+SG_TEST(ec_tone_disabler_under_speech)
+{
+    static int16_t rin[EC_LEN], sin_[EC_LEN], out[EC_LEN], talk[EC_LEN];
+
+    for (int side = 0; side < 2; side++) {
+        dsp_ec *e = dsp_ec_create(NULL);
+        size_t first_off = 0;
+        SG_CHECK(e != NULL);
+        if (e == NULL)
+            return;
+        memset(rin, 0, sizeof(rin));
+        memset(sin_, 0, sizeof(sin_));
+        sig_speech(talk, EC_LEN, 8000.0, -16.0, 7);
+        if (side == 0) {
+            answer_tone(rin, EC_SEC, 1);
+            memcpy(sin_, talk, sizeof(talk));
+        } else {
+            sig_speech(rin, EC_LEN, 8000.0, -12.0, 11);
+            answer_tone(sin_, EC_SEC, 1);
+            for (size_t i = 0; i < EC_LEN; i++)
+                sin_[i] = sig_sat16((double)sin_[i] + talk[i] / 16);  /* near-end speech 24 dB under the tone */
+        }
+        for (size_t i = 0; i < EC_LEN && first_off == 0; i += 160) {
+            dsp_ec_process(e, rin + i, sin_ + i, out + i, 160);
+            if (dsp_ec_tone_disabled(e))
+                first_off = i + 160;
+        }
+        printf("  tone disabler, ANS/PR from 1.000 s on %s: canceller off at %.3f s\n",
+               side == 0 ? "rin during near-end speech" : "sin with speech both ways", (double)first_off / EC_SEC);
+        SG_CHECK(first_off > EC_SEC && first_off < 3 * EC_SEC);
+        dsp_ec_destroy(e);
     }
 }
 

@@ -118,7 +118,7 @@ SG_TEST(tdm_echo_cancelled_erle)
     for (attempt = 0; attempt < 2 && top <= ERLE_FLOOR_DB; attempt++) {
         for (kind = SG_SPAN_E1; kind <= SG_SPAN_T1; kind++) {
             erle = run_echo(sg_failed_, kind, 0, 0, &best, &heard, &slips);
-            printf("  %s, EC defaults (128 ms tail, residual echo suppression): ERLE median %.1f dB, best "
+            printf("  %s, EC defaults (128 ms tail, line NLP): ERLE median %.1f dB, best "
                    "%.1f dB (200 ms windows after 6 s), echo heard %.1f dB, line disturbances %llu\n",
                    kind == SG_SPAN_E1 ? "E1" : "T1", erle, best, heard, (unsigned long long)slips);
             if (best > top) {

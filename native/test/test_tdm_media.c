@@ -49,9 +49,9 @@ SG_TEST(tdm_tone_line_to_rtp_and_rtp_to_line)
     ep = th_rtp_endpoint(&r, "PCMU", 0);
     SG_CHECK(ep > 0);
     tdm_cfg(&c, p.net, 5, (uint32_t)ep);
-    /* The linear canceller only: the residual echo suppressor's noise reduction (dsp/ec.c,
-     * speex preprocess) takes about 3 dB off a steady pure tone, which is not what this test
-     * measures (speech and DTMF pass it; see the DTMF test, which runs the defaults). */
+    /* The linear canceller only: this test measures the path's level, not the NLP (the
+     * speexdsp suppressor, nlp 3, took about 3 dB off a steady pure tone; the DTMF test runs
+     * the defaults). */
     c.ec.nlp = 2;
     h = sg_tdm_create(&c);
     SG_CHECK(h > 0);

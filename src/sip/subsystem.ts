@@ -43,7 +43,10 @@ export interface SipSubsystemOptions {
   makeEdge?: (o: EdgeHostOptions) => EdgeHostLike;
   /** Connects drachtio-srf (default: connectSrf). */
   connect?: (o: SrfConnectOptions) => Promise<SrfConnection>;
-  /** Edge start and srf connect time limits (default 30 s and 10 s). */
+  /**
+   * Edge start and srf connect time limits (default 90 s and 30 s: a worker loads the edge's
+   * modules in a fresh isolate, which on a loaded or emulated box at boot took over 30 s).
+   */
   edgeStartTimeoutMs?: number;
   connectTimeoutMs?: number;
 }
@@ -106,6 +109,7 @@ export class SipSubsystem implements Subsystem {
   #downReason = '';
   #restarts = 0;
   #reconnects = 0;
+  #connectedOnce = false;
   readonly #options: OptionsHandler[] = [];
   // Edge counters: totals of edges that died, the last snapshot of the running one.
   readonly #base: Record<string, number> = {};
@@ -117,8 +121,8 @@ export class SipSubsystem implements Subsystem {
     this.#log = o.log;
     this.#makeEdge = o.makeEdge ?? ((opts) => new SipEdgeHost(opts));
     this.#connect = o.connect ?? connectSrf;
-    this.#edgeTimeoutMs = o.edgeStartTimeoutMs ?? 30_000;
-    this.#connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+    this.#edgeTimeoutMs = o.edgeStartTimeoutMs ?? 90_000;
+    this.#connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
     registerSipMetrics(o.metrics, this);
     o.admin.register('show.sip', 'SIP edge: mode, listeners with bound ports, srf connection, counters.', () => this.show());
   }
@@ -376,6 +380,8 @@ export class SipSubsystem implements Subsystem {
     this.#conn = conn;
     conn.onGone((why) => this.#onSrfGone(conn, why));
     this.#state = 'connected';
+    if (this.#connectedOnce) this.#reconnects++;
+    this.#connectedOnce = true;
     this.#downReason = '';
     this.#retryDelay = FIRST_RETRY_MS;
     this.#log.info({ event: 'sip-connected', mode: e.mode, control: `${target.host}:${target.port}`, hostport: conn.hostport }, 'drachtio-srf connected');
@@ -437,10 +443,7 @@ export class SipSubsystem implements Subsystem {
         this.#restarts++;
       }
       if (this.#state === 'stopping' || this.#state === 'stopped') return;
-      if (!this.#conn) {
-        await this.#connectSrf();
-        this.#reconnects++;
-      }
+      if (!this.#conn) await this.#connectSrf();
     } catch (err) {
       if (this.#state === 'stopping' || this.#state === 'stopped') return;
       const reason = (err as Error).message;

@@ -1,19 +1,22 @@
 // The PSTN (network side) or PBX (user side) end of a span, for `spangate sim pstn` and tests:
 // one span through its own SpanManager, calls placed with given numbers, incoming calls
 // answered or refused by a policy or by command, and everything reported as plain objects
-// (the CLI prints them as JSON lines).
-// TODO(next): tones, DTMF and speech (espeak-ng) on the B-channel, and what audio/digits
-// arrived, come with the tdm-media work (native B-channel media path).
+// (the CLI prints them as JSON lines). With `media`, every connected call also carries audio
+// on its B-channel (sim-audio.ts): tones, in-band DTMF and speech sent on command, and what
+// arrived reported (monitor windows as 'audio' events, digits as 'dtmf', segments as reports).
 import { EventEmitter } from 'node:events';
 import { AdminMethods } from '../admin/index.js';
 import { Cause, causeText } from '../call/causes.js';
 import type { SpangateConfig } from '../config/index.js';
+import { MediaError } from '../errors.js';
 import type { TdmSpanConfig } from '../config/schema/tdm.js';
 import type { Ton } from '../ffi/pri.js';
 import type { PriLeg } from './pri-leg.js';
+import { SimAudio, type SimAudioWindow, type SimDigit, type SimMedia, type SimReport } from './sim-audio.js';
+import { parseTone, type ToneSpec } from './tone-spec.js';
 import { SpanManager, type SpanView, type TdmLogger, type TdmNative } from './span-manager.js';
 
-export type SimReport = Record<string, unknown> & { event: string };
+export type { SimAudioWindow, SimDigit, SimMedia, SimReport, ToneSpec };
 
 /** What the simulator does with an incoming call. */
 export type IncomingPolicy = { action: 'answer'; delayMs?: number } | { action: 'ring' } | { action: 'reject'; cause: number };
@@ -23,6 +26,10 @@ export interface SimOptions {
   native: () => TdmNative;
   incoming?: IncomingPolicy;
   log?: TdmLogger;
+  /** B-channel audio for connected calls (loadSimMedia); without it the sim is signalling only. */
+  media?: () => SimMedia;
+  /** Report what arrives as 'audio' segments (silence, tone, sound) besides the 'audio' events. */
+  reportAudio?: boolean;
 }
 
 export interface SimCallRequest {
@@ -38,15 +45,26 @@ export interface SimCallRequest {
 
 const quiet: TdmLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
-export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
+export interface PstnSimEvents {
+  report: [SimReport];
+  /** A monitor window (128 ms) of what arrived on a connected call's B-channel. */
+  audio: [SimAudioWindow];
+  /** A digit detected in-band on a connected call's B-channel. */
+  dtmf: [SimDigit];
+}
+
+export class PstnSim extends EventEmitter<PstnSimEvents> {
   readonly manager: SpanManager;
   readonly #legs = new Map<string, PriLeg>();
   readonly #span: TdmSpanConfig;
+  readonly #o: SimOptions;
   #policy: IncomingPolicy;
+  #audio: SimAudio | undefined;
 
   constructor(o: SimOptions) {
     super();
     this.#span = o.span;
+    this.#o = o;
     this.#policy = o.incoming ?? { action: 'ring' };
     const config = { spans: [o.span] } as unknown as SpangateConfig['tdm'];
     this.manager = new SpanManager({ config, native: o.native, admin: new AdminMethods(), log: o.log ?? quiet });
@@ -59,6 +77,12 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
 
   async start(): Promise<void> {
     await this.manager.start();
+    if (this.#o.media) {
+      const audio = (this.#audio = new SimAudio(this.#o.media(), { reportAudio: this.#o.reportAudio }));
+      audio.on('report', (r) => this.#report(r));
+      audio.on('audio', (w) => this.emit('audio', w));
+      audio.on('dtmf', (d) => this.emit('dtmf', d));
+    }
     const v = this.manager.show()[0];
     this.#report({ event: 'opened', span: this.#span.id, local: v?.local, remote: v?.remote, side: this.#span.side });
   }
@@ -104,8 +128,41 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
   }
 
   async answer(legId: string): Promise<void> {
-    await this.#leg(legId).answer();
+    const leg = this.#leg(legId);
+    await leg.answer();
+    this.#attachAudio(leg);
     this.#report({ event: 'connect', leg: legId });
+  }
+
+  /** Plays a tone on a connected call; resolves once it has been played. */
+  async sendTone(legId: string, t: ToneSpec): Promise<void> {
+    await this.#media().sendTone(legId, t);
+  }
+
+  /** Sends DTMF in-band on a connected call; resolves after the last digit. */
+  async sendDtmf(legId: string, digits: string, onMs?: number, offMs?: number): Promise<void> {
+    await this.#media().sendDtmf(legId, digits, onMs, offMs);
+  }
+
+  /** Speaks `text` (espeak-ng) on a connected call; resolves once it has been played. */
+  async say(legId: string, text: string, voice?: string): Promise<void> {
+    await this.#media().say(legId, text, { voice });
+  }
+
+  #media(): SimAudio {
+    if (!this.#audio) throw new MediaError(`sim ${this.#span.id} has no B-channel audio (no media)`);
+    return this.#audio;
+  }
+
+  /** The call's B-channel audio, once the call has a channel (idempotent). */
+  #attachAudio(leg: PriLeg): void {
+    const span = this.manager.show()[0]?.handle;
+    if (!this.#audio || leg.isEnded || !leg.channel || span === undefined) return;
+    try {
+      this.#audio.attach(leg.id, span, leg.channel);
+    } catch (e) {
+      this.#report({ event: 'error', leg: leg.id, message: `B-channel audio: ${(e as Error).message}` });
+    }
   }
 
   async ring(legId: string): Promise<void> {
@@ -127,11 +184,14 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
 
   /** Pulls the cable: the span stops sending without any signalling; the far end raises LOS. */
   async pullCable(): Promise<void> {
+    for (const id of this.#legs.keys()) this.#audio?.detach(id);   // channels pin the span
     await this.manager.stop({ signal: false });
     this.#report({ event: 'cable-pulled', span: this.#span.id });
   }
 
   async close(): Promise<void> {
+    this.#audio?.close();
+    this.#audio = undefined;
     await this.manager.stop();
     this.#report({ event: 'closed', span: this.#span.id });
   }
@@ -140,7 +200,9 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
    * Runs one command of the JSON-lines control protocol (`spangate sim pstn` reads them on stdin):
    * {"cmd":"call","calling":"..","called":"..",...}, {"cmd":"answer"|"ring","leg":".."},
    * {"cmd":"hangup","leg":"..","cause":16}, {"cmd":"policy","incoming":{"action":"reject","cause":17}},
-   * {"cmd":"show"}, {"cmd":"pull-cable"}. Answers with a report; bad input is reported, never thrown.
+   * {"cmd":"show"}, {"cmd":"pull-cable"}, and on connected calls {"cmd":"tone","leg":"..","tone":"1004@-10:2000"},
+   * {"cmd":"dtmf","leg":"..","digits":"159#"}, {"cmd":"say","leg":"..","text":".."}.
+   * Answers with a report; bad input is reported, never thrown.
    */
   async command(c: Record<string, unknown>): Promise<void> {
     const str = (k: string): string => {
@@ -165,7 +227,10 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
         case 'policy': this.setPolicy(parsePolicy(c.incoming)); this.#report({ event: 'policy', incoming: c.incoming }); return;
         case 'show': this.#report({ event: 'show', span: this.show() }); return;
         case 'pull-cable': await this.pullCable(); return;
-        default: throw new Error(`unknown cmd ${JSON.stringify(c.cmd)} (call, answer, ring, hangup, policy, show, pull-cable)`);
+        case 'tone': await this.sendTone(str('leg'), parseTone(str('tone'))); return;
+        case 'dtmf': await this.sendDtmf(str('leg'), str('digits')); return;
+        case 'say': await this.say(str('leg'), str('text'), typeof c.voice === 'string' ? c.voice : undefined); return;
+        default: throw new Error(`unknown cmd ${JSON.stringify(c.cmd)} (call, answer, ring, hangup, policy, show, pull-cable, tone, dtmf, say)`);
       }
     } catch (e) {
       this.#report({ event: 'error', cmd: c.cmd, message: (e as Error).message });
@@ -180,11 +245,23 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
 
   #track(leg: PriLeg): void {
     this.#legs.set(leg.id, leg);
-    leg.on('progress', (p) => this.#report({ event: p.ringing ? 'ringing' : 'progress', leg: leg.id, channel: leg.channel }));
-    leg.on('early-media', () => this.#report({ event: 'early-media', leg: leg.id, channel: leg.channel }));
-    leg.on('answer', () => this.#report({ event: 'answer', leg: leg.id, channel: leg.channel }));
+    // Audio from the moment the B-channel is known: ringback or announcements sent in-band
+    // before the answer are reported too.
+    leg.on('progress', (p) => {
+      this.#attachAudio(leg);
+      this.#report({ event: p.ringing ? 'ringing' : 'progress', leg: leg.id, channel: leg.channel });
+    });
+    leg.on('early-media', () => {
+      this.#attachAudio(leg);
+      this.#report({ event: 'early-media', leg: leg.id, channel: leg.channel });
+    });
+    leg.on('answer', () => {
+      this.#attachAudio(leg);
+      this.#report({ event: 'answer', leg: leg.id, channel: leg.channel });
+    });
     leg.on('dtmf', (d) => this.#report({ event: 'digits', leg: leg.id, digit: d.digit }));
     leg.on('hangup', (h) => {
+      this.#audio?.detach(leg.id);
       this.#legs.delete(leg.id);
       this.#report({ event: 'hangup', leg: leg.id, cause: h.cause, causeText: causeText(h.cause), by: h.by });
     });
@@ -199,6 +276,7 @@ export class PstnSim extends EventEmitter<{ report: [SimReport] }> {
       calledTon: leg.calledParty?.ton,
     });
     const p = this.#policy;
+    if (p.action !== 'reject') this.#attachAudio(leg);
     const act = async (): Promise<void> => {
       if (p.action === 'reject') await leg.reject(p.cause);
       else if (p.action === 'answer') {

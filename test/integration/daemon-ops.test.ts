@@ -87,7 +87,8 @@ t.test('daemon with managed rtpengine, routing, CDRs and the ops commands', asyn
   t.equal(trunks.code, 0, trunks.stderr);
   t.match(trunks.stdout, /carrier +sip\/udp +pstn +generic +127\.0\.11\.9/);
   t.match(trunks.stdout, /pbx +sip\/tcp +pbx/);
-  t.match(trunks.stdout, /carrier: health unknown, 0\/1 targets up; SIP edge not connected: OPTIONS not sent/);
+  // Nobody answers OPTIONS at 127.0.11.9: unknown until the pings time out, then down.
+  t.match(trunks.stdout, /carrier: health (unknown|down), 0\/1 targets up/);
   const calls = await runCli(['show', 'calls', '--socket', f.socket]);
   t.equal(calls.stdout.trim(), 'no calls in progress');
 
@@ -109,14 +110,18 @@ t.test('daemon with managed rtpengine, routing, CDRs and the ops commands', asyn
   t.match(metrics, /spangate_config_reloads_total\{result="refused"\} 1/);
   t.match(metrics, /spangate_config_reloads_total\{result="applied"\} 1/);
 
-  // rtpengine killed: restarted by the media subsystem, counted in /metrics.
-  process.kill(pid1, 'SIGKILL');
-  await d.waitFor((l) => l.subsystem === 'media' && l.msg === 'rtpengine up' && typeof l.pid === 'number' && l.pid !== pid1, 'rtpengine restarted');
+  // rtpengine killed: restarted by the media subsystem, counted in /metrics. (Read its pid
+  // again: on a loaded machine a missed ping may already have restarted it once.)
+  const before = JSON.parse((await httpGet(`${url}/health`)).body) as { subsystems: Record<string, { detail: string }> };
+  const pidNow = Number(/pid (\d+)/.exec(before.subsystems.media!.detail)![1]);
+  const restartsBefore = Number(/^spangate_rtpengine_restarts_total (\d+)$/m.exec((await httpGet(`${url}/metrics`)).body)?.[1] ?? 0);
+  process.kill(pidNow, 'SIGKILL');
+  await d.waitFor((l) => l.subsystem === 'media' && l.msg === 'rtpengine up' && typeof l.pid === 'number' && l.pid !== pidNow && l.pid !== pid1, 'rtpengine restarted');
   metrics = (await httpGet(`${url}/metrics`)).body;
-  t.match(metrics, /^spangate_rtpengine_restarts_total 1$/m);
+  t.ok(Number(/^spangate_rtpengine_restarts_total (\d+)$/m.exec(metrics)?.[1]) > restartsBefore, 'the restart is counted');
   t.match(metrics, /^spangate_rtpengine_up 1$/m);
   const h2 = JSON.parse((await httpGet(`${url}/health`)).body) as { subsystems: Record<string, { status: string; detail: string }> };
-  t.match(h2.subsystems.media, { status: 'ok', detail: /1 restarts/ });
+  t.match(h2.subsystems.media, { status: 'ok', detail: /[1-9]\d* restarts/ });
   const pid2 = Number(/pid (\d+)/.exec(h2.subsystems.media!.detail)![1]);
 
   d.kill('SIGTERM');

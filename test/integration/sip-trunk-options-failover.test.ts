@@ -18,20 +18,28 @@ t.test('OPTIONS keepalive: primary down → secondary first; primary back → re
   const { dir, metrics } = await edgeWithTrunks(t, EDGE, {
     carrier: {
       addresses: [`${PRIMARY.ip}:${PRIMARY.port}`, `${SECONDARY.ip}:${SECONDARY.port}`],
-      options: { intervalS: 1, timeoutMs: 800, downAfter: 2, upAfter: 2 },
+      // generous timeout: the machine is shared and loaded; a late answer must not look like a dead peer
+      options: { intervalS: 1, timeoutMs: 3000, downAfter: 2, upAfter: 2 },
     },
   });
   const order = async (): Promise<string> => (await dir.targets('carrier')).map((x) => `${x.host}:${x.port}:${x.healthy ? 'up' : 'down'}`).join(' ');
 
   await until(dir, 'health', () => dir.health('carrier')?.detail?.startsWith('2/2 targets up') === true, 'both targets up');
-  t.equal(await order(), '127.0.24.11:24011:up 127.0.24.12:24012:up');
   t.match(dir.health('carrier'), { state: 'up' });
   t.ok((dir.health('carrier')?.rttMs ?? -1) >= 0, 'round trip measured');
+  t.match(await order(), /^127\.0\.24\.11:24011:up 127\.0\.24\.12:24012:/, 'configured order');
 
   await primary.stop();
-  await until(dir, 'health', async () => (await order()).startsWith('127.0.24.12'), 'primary down');
-  t.equal(await order(), '127.0.24.12:24012:up 127.0.24.11:24011:down', 'secondary first, primary still tried last');
-  t.match(dir.health('carrier'), { state: 'up', detail: /1\/2 targets up; 127\.0\.24\.11:24011\/udp down: / });
+  const failedOver = '127.0.24.12:24012:up 127.0.24.11:24011:down';
+  let seen = '';
+  let health = dir.health('carrier');
+  await until(dir, 'health', async () => {
+    seen = await order();
+    health = dir.health('carrier');
+    return seen === failedOver;
+  }, 'primary down');
+  t.equal(seen, failedOver, 'secondary first, primary still tried last');
+  t.match(health, { state: 'up', detail: /1\/2 targets up; 127\.0\.24\.11:24011\/udp down: / });
   const text = (await metrics.render()).body;
   t.match(text, /spangate_sip_target_up\{trunk="carrier",target="127\.0\.24\.11:24011\/udp"\} 0/);
   t.match(text, /spangate_sip_options_failures_total\{trunk="carrier"\} [2-9]/);

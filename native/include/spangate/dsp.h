@@ -50,9 +50,15 @@ SG_API int sg_tone_info(uint32_t id, sg_tone_info_t *out, uint32_t size);
  * Zero means "default" for every field. */
 typedef struct sg_ec_opts_t {
     uint16_t tail_ms;           /* echo tail covered: 0 = 64 ms; 16..256 ms */
-    uint8_t nlp;                /* residual echo suppression: 0 = default (on), 1 = on, 2 = off */
+    uint8_t nlp;                /* non-linear processor after the linear canceller:
+                                 * 0 = default (1), 1 = line NLP (G.168 style: the residual is
+                                 * attenuated by suppress_db while the far end talks, the
+                                 * residual is more than 12 dB under it and the near end is
+                                 * silent; cheap), 2 = off, 3 = speexdsp residual echo
+                                 * suppressor (acoustic style; about doubles the EC's cost) */
     int8_t suppress_db;         /* residual echo attenuation, far end alone: 0 = -40 dB */
-    int8_t suppress_active_db;  /* residual echo attenuation in double talk: 0 = -15 dB */
+    int8_t suppress_active_db;  /* nlp 3 only: residual echo attenuation in double talk:
+                                 * 0 = -15 dB (the line NLP passes double talk untouched) */
     uint8_t tone_disable;       /* G.165/G.168 tone disabler: 2100 Hz answer tone with phase
                                  * reversals (V.25 ANS/PR, V.8 ANSam/PR) in either direction
                                  * bypasses the canceller until 250 ms of silence:
@@ -71,8 +77,31 @@ typedef struct sg_dtmf_opts_t {
 /* Events the DSP posts under SG_SUBSYS_DSP (see spangate.h sg_event_t). */
 typedef enum sg_dsp_event_type {
     SG_DSP_EV_DTMF_BEGIN = 1,   /* a digit started; payload sg_dsp_dtmf_payload_t */
-    SG_DSP_EV_DTMF_END = 2      /* the digit ended; duration_ms is filled */
+    SG_DSP_EV_DTMF_END = 2,     /* the digit ended; duration_ms is filled */
+    SG_DSP_EV_AUDIO = 3,        /* one monitor window (SG_TDM_F_MONITOR); sg_dsp_audio_payload_t */
+    SG_DSP_EV_PLAY_END = 4      /* a clip of sg_tdm_play finished; sg_dsp_play_payload_t */
 } sg_dsp_event_type;
+
+/* What arrived from the line in one monitor window (1024 samples, 128 ms). Levels in dBm0
+ * (a full-scale sine is +3.14 dBm0), hundredths; -9900 = digital silence. The dominant
+ * frequency comes from a Hann-windowed FFT with parabolic interpolation of the peak
+ * (accurate to well under 1 Hz for a steady tone; meaningless for speech or silence: look at
+ * tonality). */
+typedef struct sg_dsp_audio_payload_t {
+    uint32_t sample;            /* channel line sample counter at the end of the window */
+    uint16_t window;            /* samples analysed */
+    int16_t level_db100;        /* total level of the window */
+    uint32_t freq_mhz;          /* dominant frequency, millihertz (0 when silent) */
+    int16_t peak_db100;         /* level of the dominant component (peak bin +-2) */
+    uint16_t tonality;          /* share of the window's energy in that component, 0..1000 */
+} sg_dsp_audio_payload_t;
+
+typedef struct sg_dsp_play_payload_t {
+    uint32_t id;                /* the caller's id of the clip */
+    uint32_t played;            /* samples played */
+    uint8_t stopped;            /* 1 = replaced or stopped before its end */
+    uint8_t reserved[3];
+} sg_dsp_play_payload_t;
 
 typedef struct sg_dsp_dtmf_payload_t {
     char digit;                 /* '0'-'9', '*', '#', 'A'-'D' */

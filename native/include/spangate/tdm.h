@@ -41,6 +41,10 @@ extern "C" {
 #define SG_TDM_F_DTMF_INBAND     0x04u  /* keep detected digits' audio in the RTP stream even
                                          * when they are also sent as RFC 4733 */
 #define SG_TDM_F_NO_DTMF_REGEN   0x08u  /* do not regenerate received RFC 4733 digits in-band */
+#define SG_TDM_F_MONITOR         0x10u  /* analyse the line signal (after the canceller and rx
+                                         * gain): SG_DSP_EV_AUDIO every 128 ms (dsp.h). For
+                                         * test equipment (the PSTN simulator) and diagnostics:
+                                         * an FFT per window, about 1 us per 20 ms frame */
 
 /* Configuration of sg_tdm_create(). Zero fields take the documented defaults. */
 typedef struct sg_tdm_config_t {
@@ -135,6 +139,15 @@ SG_API int sg_tdm_set_gain(uint32_t handle, int rx_gain_db10, int tx_gain_db10);
  * and forget the adapted echo path (new call on the channel). Channels created with
  * SG_TDM_F_NO_EC have no canceller: SG_ESTATE. SG_OK, SG_ENOENT, SG_EINVAL, SG_EBUSY. */
 SG_API int sg_tdm_set_ec(uint32_t handle, int mode);
+
+/* Plays `samples` of 8 kHz linear PCM toward the line in place of network audio (a
+ * simulator's tone or speech, an announcement), then the network audio again; tones
+ * (sg_tdm_tone) and DTMF (sg_tdm_send_dtmf) still go over it. The PCM is copied. A clip
+ * replaces the one playing. SG_DSP_EV_PLAY_END (dsp.h, payload sg_dsp_play_payload_t with
+ * `id`) reports when it finished or was replaced/stopped. pcm NULL and samples 0 stops.
+ * SG_OK, SG_ENOENT, SG_EINVAL (samples 0 or over 2 minutes), SG_EBUSY (clips still queued or
+ * not yet let go by the media thread: retry after their events), SG_ENOMEM. */
+SG_API int sg_tdm_play(uint32_t handle, const int16_t *pcm, uint32_t samples, uint32_t id);
 
 /* Any thread. Copies the channel's counters. SG_OK, SG_ENOENT, SG_EINVAL (size). */
 SG_API int sg_tdm_stats(uint32_t handle, sg_tdm_stats_t *out, uint32_t size);

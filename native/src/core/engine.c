@@ -226,7 +226,7 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
 
 static void on_tick(media_thread *mt, uint64_t now)
 {
-    uint64_t expirations = 0;
+    uint64_t expirations = 0, extra;
     uint32_t i;
 
     if (read(mt->tfd, &expirations, sizeof(expirations)) != (ssize_t)sizeof(expirations))
@@ -234,11 +234,26 @@ static void on_tick(media_thread *mt, uint64_t now)
     mt->c.ticks++;
     if (expirations > 1)
         mt->c.tick_overruns += expirations - 1;
+    /* A late tick owes the ticks it missed. Endpoints that feed a PCM consumer (a TDM channel:
+     * its line takes a frame every 20 ms whatever this thread does) play out one more frame per
+     * missed tick, up to MT_CATCHUP_TICKS, while their jitter buffer holds more than its target
+     * (the frames that arrived meanwhile: a catch-up pull never conceals a frame that is merely
+     * late); with one playout per tick the channel wrote silence for the missed frames and the
+     * jitter buffer overflowed later. Not while an RFC 4733 event is being sent (ep_tick_fast
+     * also paces those packets). */
+    extra = expirations > 1 ? expirations - 1 : 0;
+    if (extra > MT_CATCHUP_TICKS)
+        extra = MT_CATCHUP_TICKS;
     /* Backwards, so an endpoint leaving the list swaps in one already visited. */
     for (i = mt->nfast; i-- > 0;) {
         rtp_ep *ep = &mt->e->eps[mt->fast[i]];
-        if (!ep_tick_fast(mt, ep, now))
+        if (!ep_tick_fast(mt, ep, now)) {
             fast_remove(mt, ep);
+            continue;
+        }
+        for (uint64_t k = 0; k < extra && ep->sink != NULL && ep->jbuf != NULL && !dtmf_tx_busy(&ep->dtx) &&
+                             ep->jbuf->playing && jb_depth(ep->jbuf) > ep->jbuf->target_units; k++)
+            (void)ep_tick_fast(mt, ep, now);
     }
     /* Housekeeping: a slice of all endpoints per tick, every endpoint once per MT_HOUSE_TICKS. */
     if (mt->nowned > 0) {
@@ -354,6 +369,7 @@ static void *media_main(void *arg)
     while (!mt->stopping) {
         int n = epoll_wait(mt->epfd, evs, 64, -1), i;
         uint64_t now;
+        int tick;
 
         if (n < 0) {
             if (errno == EINTR)
@@ -362,6 +378,7 @@ static void *media_main(void *arg)
         }
         mt->c.wakeups++;
         now = engine_now_ns();
+        tick = 0;
         for (i = 0; i < n; i++) {
             uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
             uint32_t idx = (uint32_t)evs[i].data.u64;
@@ -375,7 +392,7 @@ static void *media_main(void *arg)
                 if (atomic_load_explicit(&h->live, memory_order_acquire))
                     h->io(mt, h->ctx, evs[i].events, now);
             } else if (tag == TAG_TIMER) {
-                on_tick(mt, now);
+                tick = 1;
             } else if (tag == TAG_EVFD) {
                 uint64_t v;
                 if (read(mt->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -384,6 +401,10 @@ static void *media_main(void *arg)
                     run_command(mt, &c, now);
             }
         }
+        /* The tick after the packets that woke us with it: a late tick's jitter buffers then
+         * hold what already arrived instead of concealing frames that sit in a socket. */
+        if (tick && !mt->stopping)
+            on_tick(mt, now);
         for (i = 0; i < (int)mt->npending; i++)
             atomic_store_explicit(&mt->e->eps[mt->pending_free[i]].state, SLOT_FREE, memory_order_release);
         mt->npending = 0;

@@ -19,6 +19,7 @@
 #include "codec/codec.h"
 
 #define MT_BATCH 32u          /* packets per recvmmsg/sendmmsg */
+#define MT_CATCHUP_TICKS 7u   /* missed ticks a late tick plays out for PCM consumers (TDM: 8 frames in all) */
 #define MT_BUF 2048u          /* room for a 1500-byte packet plus the SRTP trailer */
 #define MT_HOUSE_TICKS 25u    /* every endpoint's timeout/RTCP check runs once per 25 ticks */
 

@@ -1,10 +1,21 @@
 /* Line echo canceller on speexdsp (see ec.h). spandsp 0.0.6's echo_can is not used: it prints
  * on every sample and diverged on G.168 paths (shared/research/native.md §2.1).
- * Residual echo suppression uses speex_preprocess, whose echo suppressor only runs with its
- * noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
+ * The default non-linear processor is a line NLP in the G.168 manner: per 20 ms block it
+ * compares the canceller's residual with the far-end level over the echo tail; while the far
+ * end talks, the residual is more than NLP_MARGIN below it and no near-end speech was heard in
+ * the last NLP_HANG_BLOCKS, the residual is attenuated by suppress_db (ramped over a block, so
+ * no click). A few operations per sample, against speex_preprocess's FFT, filter bank and
+ * noise estimator per block, which cost as much as the canceller (bench/TDM.md).
+ * Option nlp 3 keeps speexdsp's residual echo suppression (speex_preprocess), whose echo
+ * suppressor only runs with its noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
  * that line noise and low-level near-end audio are barely touched. Its VAD is left at the
  * default (off): setting it at all prints a warning from speexdsp.
- * The tone disabler listens to both directions with spandsp's answer-tone detector. */
+ * The tone disabler listens to both directions with spandsp's answer-tone detector. A detector
+ * only runs while its direction carries a 2100 Hz component (a Goertzel filter per block, a few
+ * hundred instructions against the detector's ~14 k per block): it wakes on a block with at
+ * least ANS_SHARE of its energy at 2100 Hz and, once ANS_IDLE_BLOCKS in a row have less, is
+ * reset and sleeps again. A phase reversal in mid-block cancels that block's 2100 Hz sum, which
+ * the idle count rides over. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +28,32 @@
 #define NS_DB (-3)
 /* Tone disabler release (the G.164/G.165 hold-off): both directions below -36 dBm0 for 250 ms. */
 #define RELEASE_DBM0 (-36.0)
-#define RELEASE_BLOCKS (250 / 10)
+#define RELEASE_BLOCKS (250 / 20)
+/* Line NLP: residual at least 12 dB (amplitude 1/4) under the far-end level over the tail;
+ * 60 ms of hangover after near-end speech; far end counts as talking above -45 dBm0 (mean
+ * absolute value of a sine at that level). */
+/* Answer-tone detector gating (see the top of the file). */
+#define ANS_SHARE 0.25f
+#define ANS_IDLE_BLOCKS 5
+#define NLP_MARGIN 0.25f
+#define NLP_HANG_BLOCKS 3
+#define NLP_FAR_MIN 82.0f
+#define NLP_TAIL_BLOCKS (DSP_EC_TAIL_MAX_MS / 20u + 2u)
 
 struct dsp_ec {
     SpeexEchoState *echo;
-    SpeexPreprocessState *pp;   /* NULL when the NLP is off */
+    SpeexPreprocessState *pp;   /* nlp 3 only */
+    int line_nlp;               /* nlp 1 */
+    float nlp_sup;              /* linear gain applied to suppressed residual */
+    float nlp_gain;             /* gain at the end of the last block */
+    float rin_level[NLP_TAIL_BLOCKS];   /* mean |rin| of the last blocks (ring) */
+    unsigned rin_blocks;        /* blocks of the tail (+1) kept in rin_level */
+    unsigned rin_pos;
+    int nlp_hang;               /* blocks left of near-end hangover */
     modem_connect_tones_rx_state_t *ans_rin;   /* NULL when the tone disabler is off */
     modem_connect_tones_rx_state_t *ans_sin;
+    int ans_idle[2];            /* per direction (rin, sin): low-share blocks in a row, or
+                                 * ANS_IDLE_BLOCKS while the detector sleeps */
     int bypass;                 /* set by the caller */
     int tone_disabled;          /* set by the tone disabler */
     int quiet_blocks;           /* consecutive quiet blocks while tone-disabled */
@@ -66,7 +96,7 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
     tail_ms = opts->tail_ms != 0 ? opts->tail_ms : DSP_EC_TAIL_DEFAULT_MS;
     sup = opts->suppress_db != 0 ? opts->suppress_db : -40;
     sup_active = opts->suppress_active_db != 0 ? opts->suppress_active_db : -15;
-    if (tail_ms < DSP_EC_TAIL_MIN_MS || tail_ms > DSP_EC_TAIL_MAX_MS || opts->nlp > 2 || sup > 0 ||
+    if (tail_ms < DSP_EC_TAIL_MIN_MS || tail_ms > DSP_EC_TAIL_MAX_MS || opts->nlp > 3 || sup > 0 ||
         sup_active > 0 || opts->tone_disable > 2)
         return NULL;
     e = calloc(1, sizeof(*e));
@@ -79,12 +109,18 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
         e->ans_sin = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_ANS_PR, ans_report, e);
         if (e->ans_rin == NULL || e->ans_sin == NULL)
             goto fail;
+        e->ans_idle[0] = e->ans_idle[1] = ANS_IDLE_BLOCKS;
     }
     e->echo = speex_echo_state_init((int)DSP_EC_FRAME, (int)(tail_ms * (EC_RATE / 1000)));
     if (e->echo == NULL)
         goto fail;
     speex_echo_ctl(e->echo, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
-    if (opts->nlp != 2) {
+    if (opts->nlp == 0 || opts->nlp == 1) {
+        e->line_nlp = 1;
+        e->nlp_sup = (float)pow(10.0, sup / 20.0);
+        e->nlp_gain = 1.0f;
+        e->rin_blocks = (tail_ms + 19u) / 20u + 1u;
+    } else if (opts->nlp == 3) {
         e->pp = speex_preprocess_state_init((int)DSP_EC_FRAME, EC_RATE);
         if (e->pp == NULL)
             goto fail;
@@ -117,6 +153,78 @@ void dsp_ec_destroy(dsp_ec *e)
     free(e);
 }
 
+/* Share of the block's energy in the 2100 Hz bin (Goertzel; 2100 Hz is bin 42 of 160 samples
+ * at 8 kHz, so a steady tone reads ~1, one 15 Hz off still ~0.86). */
+static float share_2100(const int16_t *x)
+{
+    const float coeff = -0.15691819f;   /* 2 cos(2 pi 2100 / 8000) */
+    float s1 = 0.0f, s2 = 0.0f, en = 0.0f, pw;
+
+    for (size_t i = 0; i < DSP_EC_FRAME; i++) {
+        float v = (float)x[i], s0 = v + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+        en += v * v;
+    }
+    pw = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    return en > 0.0f ? pw / (en * (float)DSP_EC_FRAME * 0.5f) : 0.0f;
+}
+
+/* Runs direction `d`'s answer-tone detector on one block when the block (or the last few)
+ * carry 2100 Hz; resets it when they stop. */
+static void ans_feed(dsp_ec *e, int d, modem_connect_tones_rx_state_t *det, const int16_t *x)
+{
+    if (share_2100(x) >= ANS_SHARE) {
+        e->ans_idle[d] = 0;
+    } else if (e->ans_idle[d] < ANS_IDLE_BLOCKS) {
+        if (++e->ans_idle[d] == ANS_IDLE_BLOCKS) {
+            /* no allocation: re-initialises the state in place */
+            (void)modem_connect_tones_rx_init(det, MODEM_CONNECT_TONES_ANS_PR, ans_report, e);
+            return;
+        }
+    } else {
+        return;                             /* asleep */
+    }
+    modem_connect_tones_rx(det, x, (int)DSP_EC_FRAME);
+}
+
+static float mean_abs(const int16_t *x)
+{
+    int32_t s = 0;
+
+    for (size_t i = 0; i < DSP_EC_FRAME; i++)
+        s += x[i] < 0 ? -x[i] : x[i];
+    return (float)s / (float)DSP_EC_FRAME;
+}
+
+/* Line NLP on one block of residual (see the top of the file). */
+static void line_nlp(dsp_ec *e, const int16_t *rin, int16_t *res)
+{
+    float far = 0.0f, resid = mean_abs(res), target, g, step;
+
+    e->rin_level[e->rin_pos] = mean_abs(rin);
+    e->rin_pos = (e->rin_pos + 1) % e->rin_blocks;
+    for (unsigned k = 0; k < e->rin_blocks; k++)
+        far = e->rin_level[k] > far ? e->rin_level[k] : far;
+    if (resid > far * NLP_MARGIN)
+        e->nlp_hang = NLP_HANG_BLOCKS;          /* near-end speech (or an unconverged path) */
+    else if (e->nlp_hang > 0)
+        e->nlp_hang--;
+    target = far > NLP_FAR_MIN && e->nlp_hang == 0 ? e->nlp_sup : 1.0f;
+    if (target >= 1.0f) {
+        /* release at once: the first syllable of near-end speech must not be faded */
+        e->nlp_gain = 1.0f;
+        return;
+    }
+    g = e->nlp_gain;
+    step = (target - g) / (float)DSP_EC_FRAME;
+    for (size_t i = 0; i < DSP_EC_FRAME; i++) {
+        g += step;
+        res[i] = (int16_t)lrintf((float)res[i] * g);
+    }
+    e->nlp_gain = target;
+}
+
 static double block_energy(const int16_t *x)
 {
     double s = 0.0;
@@ -137,8 +245,8 @@ int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *s
     }
     for (size_t i = 0; i < n; i += DSP_EC_FRAME) {
         if (e->ans_rin != NULL) {
-            modem_connect_tones_rx(e->ans_rin, rin + i, (int)DSP_EC_FRAME);
-            modem_connect_tones_rx(e->ans_sin, sin + i, (int)DSP_EC_FRAME);
+            ans_feed(e, 0, e->ans_rin, rin + i);
+            ans_feed(e, 1, e->ans_sin, sin + i);
         }
         if (e->tone_disabled) {
             if (block_energy(rin + i) < e->release_energy && block_energy(sin + i) < e->release_energy) {
@@ -156,7 +264,9 @@ int dsp_ec_process(dsp_ec *e, const int16_t *rin, const int16_t *sin, int16_t *s
         }
         /* sout may alias sin: cancel into a scratch block first */
         speex_echo_cancellation(e->echo, sin + i, rin + i, e->tmp);
-        if (e->pp != NULL)
+        if (e->line_nlp)
+            line_nlp(e, rin + i, e->tmp);
+        else if (e->pp != NULL)
             speex_preprocess_run(e->pp, e->tmp);
         memcpy(sout + i, e->tmp, sizeof(e->tmp));
     }
@@ -175,6 +285,9 @@ void dsp_ec_reset(dsp_ec *e)
     speex_echo_state_reset(e->echo);
     e->tone_disabled = 0;
     e->quiet_blocks = 0;
+    e->nlp_gain = 1.0f;
+    e->nlp_hang = 0;
+    memset(e->rin_level, 0, sizeof(e->rin_level));
 }
 
 void dsp_ec_bypass(dsp_ec *e, int on)

@@ -1,6 +1,8 @@
 /* Internal: line echo canceller for one 8 kHz channel: speexdsp's MDF adaptive filter, plus
- * optional residual echo suppression (speexdsp preprocess fed with the canceller's residual
- * estimate). Naming follows G.168: rin = far-end signal towards the line (the reference),
+ * a non-linear processor: by default a G.168-style line NLP (suppresses what is left when the
+ * residual sits well below the far-end level and the near end is silent), or speexdsp's
+ * preprocess residual echo suppressor (an acoustic-echo design, about as costly as the
+ * canceller itself). Naming follows G.168: rin = far-end signal towards the line (the reference),
  * sin = signal from the line (near-end speech + hybrid echo), sout = sin with echo removed.
  * Threads: create/destroy at channel setup (they allocate); process/reset/bypass on the
  * owning media thread's per-frame path (no allocation, no lock). */
@@ -11,8 +13,11 @@
 #include <stdint.h>
 #include "spangate/dsp.h"
 
-/* Samples per canceller block (10 ms): process() takes any multiple of it. */
-#define DSP_EC_FRAME 80u
+/* Samples per canceller block (20 ms, the media tick): process() takes any multiple of it.
+ * 20 ms rather than 10 ms: the MDF filter then has half as many partitions for a given tail
+ * and every per-block cost (FFTs, NLP, tone disabler) is paid half as often; the canceller adds
+ * no delay either way (it works on the frame it is given). bench/TDM.md has the figures. */
+#define DSP_EC_FRAME 160u
 #define DSP_EC_TAIL_DEFAULT_MS 64u
 #define DSP_EC_TAIL_MIN_MS 16u
 #define DSP_EC_TAIL_MAX_MS 256u

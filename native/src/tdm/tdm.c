@@ -77,6 +77,7 @@ static void media_free(tdm_media *m)
 {
     if (m == NULL)
         return;
+    free(m->mon);
     if (m->ec)
         dsp_ec_destroy(m->ec);
     if (m->drx)
@@ -158,6 +159,14 @@ static int media_new(const sg_tdm_config_t *cfg, tdm_media **out)
     if (m->dtx == NULL || !m->down16 || !m->down48 || !m->up16 || !m->up48) {
         media_free(m);
         return SG_ENOMEM;
+    }
+    if (cfg->flags & SG_TDM_F_MONITOR) {
+        tdm_monitor_init();                   /* tdm_lock held */
+        m->mon = calloc(1, sizeof(*m->mon));
+        if (m->mon == NULL) {
+            media_free(m);
+            return SG_ENOMEM;
+        }
     }
     m->tone_kind = -1;
     m->dtmf_volume = cfg->dtmf_volume ? cfg->dtmf_volume : 10;
@@ -256,7 +265,9 @@ int sg_tdm_create(const sg_tdm_config_t *cfg)
     engine *e;
     int rc;
 
-    if (cfg == NULL || cfg->struct_size != sizeof(*cfg))
+    if (cfg == NULL || cfg->struct_size != sizeof(*cfg) ||
+        (cfg->flags & ~(SG_TDM_F_NO_EC | SG_TDM_F_NO_DTMF_DETECT | SG_TDM_F_DTMF_INBAND | SG_TDM_F_NO_DTMF_REGEN |
+                        SG_TDM_F_MONITOR)) != 0)
         return SG_EINVAL;
     pthread_mutex_lock(&tdm_lock);
     threads_init();
@@ -303,6 +314,7 @@ int sg_tdm_create(const sg_tdm_config_t *cfg)
     s->span_handle = cfg->span;
     s->ctl_rtp = cfg->rtp;
     s->ctl_peer = 0;
+    memset(s->ctl_clips, 0, sizeof(s->ctl_clips));
     atomic_store(&s->q_head, 0);
     atomic_store(&s->q_tail, 0);
     if (cfg->rtp != 0) {
@@ -366,6 +378,10 @@ int sg_tdm_destroy(uint32_t handle)
     s->ctl_peer = 0;
     atomic_store_explicit(&s->state, TDM_CLOSING, memory_order_release);
     wait_dead(s);
+    for (unsigned k = 0; k < TDM_CLIPS; k++) {
+        free(s->ctl_clips[k]);                /* the media thread let go of everything */
+        s->ctl_clips[k] = NULL;
+    }
     media_free(s->m);
     s->m = NULL;
     thread_release(s->thread);
@@ -560,6 +576,57 @@ int sg_tdm_set_ec(uint32_t handle, int mode)
     else
         rc = push(s, &c);
     pthread_mutex_unlock(&tdm_lock);
+    return rc;
+}
+
+int sg_tdm_play(uint32_t handle, const int16_t *pcm, uint32_t samples, uint32_t id)
+{
+    tdm_cmd c = { .type = TDM_CMD_PLAY };
+    tdm_clip *clip = NULL;
+    tdm_slot *s;
+    unsigned k, free_k = TDM_CLIPS;
+    int rc;
+
+    if ((pcm == NULL) != (samples == 0) || samples > TDM_CLIP_MAX)
+        return SG_EINVAL;
+    if (pcm != NULL) {
+        clip = malloc(sizeof(*clip) + (size_t)samples * sizeof(int16_t));
+        if (clip == NULL)
+            return SG_ENOMEM;
+        atomic_init(&clip->released, 0);
+        clip->id = id;
+        clip->n = samples;
+        memcpy(clip->pcm, pcm, (size_t)samples * sizeof(int16_t));
+    }
+    pthread_mutex_lock(&tdm_lock);
+    s = slot_of(handle);
+    if (s == NULL) {
+        rc = SG_ENOENT;
+        goto out;
+    }
+    /* Free what the media thread let go of; keep a place for the new clip. */
+    for (k = 0; k < TDM_CLIPS; k++) {
+        tdm_clip *old = s->ctl_clips[k];
+        if (old != NULL && atomic_load_explicit(&old->released, memory_order_acquire)) {
+            free(old);
+            s->ctl_clips[k] = NULL;
+        }
+        if (s->ctl_clips[k] == NULL && free_k == TDM_CLIPS)
+            free_k = k;
+    }
+    if (clip != NULL && free_k == TDM_CLIPS) {
+        rc = SG_EBUSY;
+        goto out;
+    }
+    c.clip = clip;
+    rc = push(s, &c);
+    if (rc == SG_OK && clip != NULL) {
+        s->ctl_clips[free_k] = clip;
+        clip = NULL;
+    }
+out:
+    pthread_mutex_unlock(&tdm_lock);
+    free(clip);
     return rc;
 }
 

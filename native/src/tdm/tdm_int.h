@@ -35,6 +35,9 @@
 #define TDM_BRIDGE_Q 4u                   /* elastic buffer between two bridged lines */
 #define TDM_CMDQ 16u                      /* requests in flight per channel (power of two) */
 #define TDM_DIGITS_MAX 32u
+#define TDM_CLIPS 4u                      /* clips a channel may hold (playing, queued, done) */
+#define TDM_CLIP_MAX (8000u * 120u)       /* samples of one clip: 2 minutes */
+#define TDM_MON_N 1024u                   /* monitor window: 128 ms, 7.8 Hz FFT bins */
 
 /* Slot states. Control: FREE -> LIVE -> CLOSING; media: CLOSING -> DEAD; control: DEAD -> FREE. */
 enum { TDM_FREE = 0, TDM_LIVE = 1, TDM_CLOSING = 2, TDM_DEAD = 3 };
@@ -45,14 +48,32 @@ enum tdm_cmd_type {
     TDM_CMD_TONE,          /* a = sg_tone_kind, or -1 */
     TDM_CMD_DTMF,          /* digits, a = on ms, b = off ms */
     TDM_CMD_GAIN,          /* a = rx db10, b = tx db10 (validated on the control side) */
-    TDM_CMD_EC             /* a = mode (0 bypass, 1 cancel, 2 reset) */
+    TDM_CMD_EC,            /* a = mode (0 bypass, 1 cancel, 2 reset) */
+    TDM_CMD_PLAY           /* clip = what to play toward the line (NULL = stop) */
 };
+
+/* PCM played toward the line (sg_tdm_play). The control side allocates and frees it; the
+ * media thread sets `released` once it no longer looks at it. */
+typedef struct tdm_clip {
+    atomic_int released;
+    uint32_t id;
+    uint32_t n;
+    int16_t pcm[];
+} tdm_clip;
+
+/* Line signal analyser of a channel created with SG_TDM_F_MONITOR (media thread only). */
+typedef struct tdm_monitor {
+    int16_t x[TDM_MON_N];
+    uint32_t fill;
+    float re[TDM_MON_N], im[TDM_MON_N];
+} tdm_monitor;
 
 typedef struct tdm_cmd {
     uint32_t type;
     int32_t a;
     int32_t b;
     char digits[TDM_DIGITS_MAX + 1];
+    tdm_clip *clip;
 } tdm_cmd;
 
 struct tdm_slot;
@@ -89,6 +110,10 @@ typedef struct tdm_media {
     int16_t bq[TDM_BRIDGE_Q][TDM_FRAME];  /* line frames waiting for the bridged channel */
     uint32_t bq_head, bq_count;
     uint8_t muting;                       /* a detected digit is being relayed as RFC 4733 */
+    uint32_t line_samples;                /* line samples taken (the DTMF/monitor clock) */
+    tdm_monitor *mon;                     /* NULL without SG_TDM_F_MONITOR */
+    tdm_clip *clip;                       /* playing toward the line, NULL = none */
+    uint32_t clip_pos;
 
     /* network side */
     uint32_t rtp_index;                   /* endpoint slot */
@@ -119,6 +144,7 @@ typedef struct tdm_slot {
     int span_handle;
     uint32_t ctl_rtp;                     /* endpoint joined, 0 = none */
     uint32_t ctl_peer;                    /* bridged channel handle, 0 = none */
+    tdm_clip *ctl_clips[TDM_CLIPS];       /* clips handed to the media thread, not yet freed */
     /* request ring: control pushes, media pops */
     tdm_cmd q[TDM_CMDQ];
     atomic_uint q_head;                   /* next to pop (media) */
@@ -130,6 +156,13 @@ extern atomic_uint tdm_slots_hi;          /* slots at or above this index are FR
 
 /* Media thread: the engine hook of media thread `ctx` (uintptr_t thread index). */
 void tdm_tick(media_thread *mt, void *ctx, uint64_t now);
+
+/* Media thread: feeds one frame of line signal to the analyser; posts SG_DSP_EV_AUDIO per
+ * window (tdm_monitor.c). */
+void tdm_monitor_feed(uint32_t handle, tdm_monitor *mon, const int16_t *pcm, uint32_t sample);
+
+/* Control thread, once before the first monitor runs: the FFT tables. */
+void tdm_monitor_init(void);
 
 /* Media thread: the RTP endpoint's PCM consumer (ctx = the slot). */
 void tdm_rtp_sink(void *ctx, struct rtp_ep *ep, const int16_t *pcm, size_t n, jb_kind kind);

@@ -48,6 +48,24 @@ static char dtmf_event_digit(uint8_t ev)
 
 /* ---- pass 0: requests ---- */
 
+/* Lets go of the clip playing (the control side frees it) and says so. */
+static void clip_release(tdm_slot *s, int stopped)
+{
+    tdm_media *m = s->m;
+    sg_dsp_play_payload_t p;
+
+    if (m->clip == NULL)
+        return;
+    memset(&p, 0, sizeof(p));
+    p.id = m->clip->id;
+    p.played = m->clip_pos;
+    p.stopped = (uint8_t)(stopped != 0);
+    atomic_store_explicit(&m->clip->released, 1, memory_order_release);
+    m->clip = NULL;
+    m->clip_pos = 0;
+    (void)events_post(SG_SUBSYS_DSP, SG_DSP_EV_PLAY_END, s->handle, &p, sizeof(p));
+}
+
 static void apply_cmd(media_thread *mt, tdm_slot *s, const tdm_cmd *c)
 {
     tdm_media *m = s->m;
@@ -105,6 +123,11 @@ static void apply_cmd(media_thread *mt, tdm_slot *s, const tdm_cmd *c)
     case TDM_CMD_GAIN:
         (void)dsp_gain_set(&m->rxg, c->a / 10.0);
         (void)dsp_gain_set(&m->txg, c->b / 10.0);
+        break;
+    case TDM_CMD_PLAY:
+        clip_release(s, 1);
+        m->clip = c->clip;
+        m->clip_pos = 0;
         break;
     case TDM_CMD_EC:
         if (m->ec != NULL) {
@@ -321,6 +344,9 @@ static void pass_line(media_thread *mt, tdm_slot *s, uint64_t now)
         (void)dsp_gain_apply(&m->rxg, m->out, TDM_FRAME);
     if (m->drx != NULL)
         detect_dtmf(mt, s, ep, m->out);
+    if (m->mon != NULL)
+        tdm_monitor_feed(s->handle, m->mon, m->out, m->line_samples);
+    m->line_samples += TDM_FRAME;
     if (m->muting)
         memset(m->out, 0, sizeof(m->out));
     if (m->peer != NULL) {
@@ -503,6 +529,15 @@ static void pass_net(media_thread *mt, tdm_slot *s, uint64_t now)
     if (ep == NULL && m->peer == NULL && m->rtp_handle != 0)
         m->net_fill = 0;                      /* endpoint went away */
     net_frame(m, pcm);
+    if (m->clip != NULL) {
+        uint32_t left = m->clip->n - m->clip_pos, take = left < TDM_FRAME ? left : TDM_FRAME;
+        memcpy(pcm, m->clip->pcm + m->clip_pos, take * sizeof(pcm[0]));
+        if (take < TDM_FRAME)
+            memset(pcm + take, 0, (TDM_FRAME - take) * sizeof(pcm[0]));
+        m->clip_pos += take;
+        if (m->clip_pos == m->clip->n)
+            clip_release(s, 0);
+    }
     if (ep != NULL && !(m->flags & SG_TDM_F_NO_DTMF_REGEN))
         regen_dtmf(m, ep, now);
     if (m->tone_kind >= 0) {

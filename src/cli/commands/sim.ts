@@ -1,11 +1,13 @@
 // `spangate sim pstn`: the PSTN (network side) or PBX (user side) end of a span, in the
 // foreground. Reports every event as a JSON line on stdout; takes JSON-line commands on stdin
-// (see PstnSim.command); --call places one call at start.
-// TODO(next): tones/DTMF/speech on the B-channel and what audio arrived (tdm-media).
+// (see PstnSim.command); --call places one call at start. Connected calls carry audio on their
+// B-channel: --send-tone/--send-dtmf/--say play on each one as it connects (in that order),
+// digits detected in-band are reported, --report-audio reports what arrived as segments.
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkSpan } from '../../config/schema/tdm.js';
 import { ConfigError, SignalingError } from '../../errors.js';
+import { parseTone, type ToneSpec } from '../../tdm/tone-spec.js';
 import { out } from '../output.js';
 
 function addrPort(v: string): { addr: string; port: number } {
@@ -41,6 +43,24 @@ interface SimOpts {
   once?: boolean;
   wait: number;
   callDelay: number;
+  sendTone?: ToneSpec[];
+  sendDtmf?: string;
+  say?: string;
+  voice?: string;
+  reportAudio?: boolean;
+}
+
+function tones(v: string): ToneSpec[] {
+  try {
+    return v.split(',').map((x) => parseTone(x));
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function digits(v: string): string {
+  if (!/^[0-9*#A-D]{1,32}$/.test(v)) throw new InvalidArgumentError('must be 1-32 DTMF digits 0-9 * # A-D');
+  return v;
 }
 
 export function addSimCommands(program: Command): void {
@@ -64,6 +84,11 @@ export function addSimCommands(program: Command): void {
     .option('--call-delay <ms>', 'wait this long after the line is up before --call (the far end\'s D-channel may come up later than ours)', ms, 1000)
     .option('--once', 'exit when the --call has ended (exit 0 if it was answered)')
     .option('--wait <ms>', 'how long to wait for the line and D-channel to come up', ms, 30_000)
+    .option('--send-tone <hz@dbm0[:ms],...>', 'on each connected call, play these tones (e.g. 1004@-10:2000; default 1000 ms)', tones)
+    .option('--send-dtmf <digits>', 'on each connected call, then send these digits in-band', digits)
+    .option('--say <text>', 'on each connected call, then speak this text (espeak-ng)')
+    .option('--voice <name>', 'espeak-ng voice for --say', 'en')
+    .option('--report-audio', 'report what arrives on each call\'s B-channel: silence, tone (frequency, level), sound (level)')
     .action(async (o: SimOpts) => runSim(o));
 }
 
@@ -80,7 +105,8 @@ async function runSim(o: SimOpts): Promise<void> {
   const { PstnSim } = await import('../../tdm/sim.js');
   const { loadTdmNative } = await import('../../tdm/native.js');
   const incoming = o.reject ? { action: 'reject' as const, cause: o.reject } : o.answer ? { action: 'answer' as const } : { action: 'ring' as const };
-  const sim = new PstnSim({ span, native: loadTdmNative, incoming });
+  const { loadSimMedia } = await import('../../tdm/native.js');
+  const sim = new PstnSim({ span, native: loadTdmNative, incoming, media: loadSimMedia, reportAudio: o.reportAudio === true });
   let answered = false;
   let placed: string | undefined;
   let failure: Error | undefined;
@@ -90,10 +116,18 @@ async function runSim(o: SimOpts): Promise<void> {
     out(JSON.stringify({ time: new Date().toISOString(), ...r }));
     if ((r.event === 'answer' || r.event === 'connect') && typeof r.leg === 'string') {
       if (r.leg === placed) answered = true;
-      if (o.hangupAfter !== undefined) {
-        const leg = r.leg;
-        setTimeout(() => { sim.hangup(leg, o.cause).catch(() => undefined); }, o.hangupAfter);
-      }
+      const leg = r.leg;
+      void (async () => {
+        // What to send on the call, in order; the hang-up timer starts after it.
+        try {
+          for (const t of o.sendTone ?? []) await sim.sendTone(leg, t);
+          if (o.sendDtmf) await sim.sendDtmf(leg, o.sendDtmf);
+          if (o.say) await sim.say(leg, o.say, o.voice);
+        } catch (e) {
+          out(JSON.stringify({ time: new Date().toISOString(), event: 'error', leg, message: (e as Error).message }));
+        }
+        if (o.hangupAfter !== undefined) setTimeout(() => { sim.hangup(leg, o.cause).catch(() => undefined); }, o.hangupAfter);
+      })();
     }
     if (r.event === 'hangup' && o.once && r.leg === placed) {
       if (!answered) failure = new SignalingError(`the call ended unanswered with cause ${String(r.cause)}`, { q850Cause: r.cause as number });

@@ -8,6 +8,7 @@ import { nullLogger } from './logger.js';
 import { UaContext, type OverloadLimits, type UaTimers } from './ua/context.js';
 import { SipNet, type Listener } from './ua/net-adapter.js';
 import { SipTransport, type TlsOptions } from './transport/index.js';
+import type { Clock } from './transaction/index.js';
 import { UserAgent } from './ua/user-agent.js';
 
 export interface SipEdgeOptions {
@@ -33,6 +34,8 @@ export interface SipEdgeOptions {
   /** Version reported to apps; must match ^v\d+\.\d+\.\d+ for srf to ping outside test mode. */
   version?: string;
   logger?: EdgeLogger;
+  /** The clock of every SIP timer; tests inject a ManualClock (in-thread only, not for SipEdgeHost). */
+  clock?: Clock;
 }
 
 export interface SipEdgeAddresses {
@@ -54,7 +57,7 @@ export class SipEdge {
 
   constructor(opts: SipEdgeOptions) {
     const log = opts.logger ?? nullLogger;
-    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, tlsClient: opts.tlsClient, t1: opts.timers?.t1, t2: opts.timers?.t2, logger: log });
+    this.net = new SipNet({ listeners: opts.sip, hostMap: opts.hostMap, tlsClient: opts.tlsClient, t1: opts.timers?.t1, t2: opts.timers?.t2, clock: opts.clock, logger: log });
     this.control = new ControlServer({
       host: opts.control.host,
       port: opts.control.port,
@@ -72,6 +75,7 @@ export class SipEdge {
       this.overload,
       log,
       opts.preserveHeaderNames ?? [],
+      this.net.clock,
     );
     this.ua = new UserAgent(ctx);
     this.control.setHandler(this.ua);
@@ -115,6 +119,8 @@ export class SipEdge {
    */
   stats(): Record<string, number> {
     const c = this.ua.ctx;
+    const sizes = this.net.layer.size;
+    const proxy = this.ua.proxy.size;
     const out: Record<string, number> = {
       ...this.net.stats,
       ...this.ua.stats,
@@ -122,6 +128,15 @@ export class SipEdge {
       serverTransactions: c.serverById.size,
       clientTransactions: c.clientById.size,
       appConnections: this.control.connections().length,
+      // state the edge holds, for memory checks: every map empties once calls end and timers run out
+      dialogKeys: c.dialogByKey.size,
+      earlyUac: c.earlyUac.size,
+      pendingRequests: c.pendingRequests,
+      layerServerTransactions: sizes.server,
+      layerClientTransactions: sizes.client,
+      layerMergeKeys: this.net.layer.mergeKeys,
+      proxyJobs: proxy.jobs,
+      proxyPins: proxy.pins,
     };
     const layer = this.net.layer;
     for (const [k, v] of Object.entries(layer.stats)) out[`txn.${k}`] = v;

@@ -41,6 +41,8 @@ export interface TrunkDirectoryOptions {
 /** Methods never challenged: ACK and CANCEL cannot be (RFC 3261 §22.1), OPTIONS is the peer's keepalive. */
 const NOT_CHALLENGED = new Set(['ACK', 'CANCEL', 'OPTIONS']);
 const WARN_EVERY_MS = 10_000;
+/** How long an inbound request waits for trunks known by address to resolve at start-up. */
+const ADMIT_DNS_WAIT_MS = 3000;
 
 export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
   readonly #log: Logger;
@@ -123,8 +125,9 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
 
   async admit(req: InboundRequestView, res: InboundResponder): Promise<InboundVerdict> {
     // Trunks known only by their addresses must have resolved them once before they can match.
+    // Bounded: a DNS server that does not answer must not hold every inbound request.
     const pending = [...this.#trunks.values()].filter((rt) => rt.settings.acl.length === 0 && !rt.resolved);
-    if (pending.length > 0) await Promise.all(pending.map((rt) => rt.ready()));
+    if (pending.length > 0) await this.#within(Promise.all(pending.map((rt) => rt.ready())), ADMIT_DNS_WAIT_MS);
     const source = req.source_address;
     const trunk = this.#acl.match(source);
     const rt = trunk === undefined ? undefined : this.#trunks.get(trunk);
@@ -243,6 +246,16 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
     if (result.kind === 'alive') this.#rtt.observe({ trunk: rt.id }, result.rttMs / 1000);
     else if (result.kind === 'failed') this.#optionsFailures.inc({ trunk: rt.id });
     this.emit('probe', rt.id, targetOf(hop), result);
+  }
+
+  #within(p: Promise<unknown>, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#clock.setTimeout(resolve, ms);
+      void p.finally(() => {
+        this.#clock.clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** A warning at most every 10 s per kind, saying how many were not logged in between. */

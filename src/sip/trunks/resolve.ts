@@ -33,8 +33,9 @@ export interface Resolution {
 
 const SRV_PREFIX: Record<Transport, string> = { udp: '_sip._udp.', tcp: '_sip._tcp.', tls: '_sips._tcp.' };
 
+/** The system's DNS servers, each query bounded (2 s, 2 tries) so a dead server cannot stall admission long. */
 export function defaultResolver(): TrunkResolver {
-  return new dnsp.Resolver();
+  return new dnsp.Resolver({ timeout: 2000, tries: 2 });
 }
 
 /** `host`, `host:port`, `1.2.3.4:5060`, `[2001:db8::1]:5061`, `2001:db8::1`. */

@@ -11,6 +11,11 @@ const MAX_LENGTH_DIGITS = 10;
 
 const HASH = 0x23;
 
+/** One frame as text, `<N>#<payload>` (N counted in UTF-8 bytes); written as UTF-8. */
+export function frameText(payload: string): string {
+  return Buffer.byteLength(payload, 'utf8') + '#' + payload;
+}
+
 /** Encodes one payload as a frame. */
 export function encodeFrame(payload: string): Buffer {
   const body = Buffer.from(payload, 'utf8');

@@ -1,6 +1,6 @@
 // Messages the transaction layer builds itself (RFC 3261 §8.2.6, §9.1, §17.1.1.3), also
 // useful to the UA: a response to a request, a CANCEL, and the ACK for a non-2xx final.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random.js';
 import { SipRequest, SipResponse } from '../message/index.js';
 
 const REASONS: Record<number, string> = {
@@ -26,7 +26,7 @@ export function reasonPhrase(status: number): string {
 
 /** A random tag for To/From (64 bits, hex). */
 export function newTag(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 /**

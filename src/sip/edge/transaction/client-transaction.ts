@@ -59,6 +59,11 @@ export class ClientTransaction implements TimerTarget {
     this.state = this.isInvite ? 'calling' : 'trying';
   }
 
+  /** The request as last sent, serialised (undefined until it is). */
+  get wire(): Buffer | undefined {
+    return this.bytes;
+  }
+
   get reliable(): boolean {
     return this.target.protocol !== 'udp';
   }

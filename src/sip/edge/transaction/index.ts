@@ -29,5 +29,7 @@ export { systemClock, ManualClock, type Clock, type TimerTarget } from './clock.
 export { timerConfig, DEFAULT_TIMERS, Timer, type TimerConfig } from './timers.js';
 /** Message builders: responses, CANCEL, non-2xx ACK, tags, reason phrases. */
 export { buildResponse, buildCancel, buildNon2xxAck, newTag, reasonPhrase } from './builders.js';
+/** Pooled crypto-random hex (branches, tags). */
+export { randomHex } from './random.js';
 /** Branch generation and transaction matching keys. */
 export { newBranch, serverKey, clientKey, clientKeyOfResponse, mergeKey } from './keys.js';

@@ -1,15 +1,15 @@
 // Transaction identifiers: branch generation and the matching keys of RFC 3261 §17.1.3
 // (client) and §17.2.3 (server, with the RFC 2543 fallback).
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random.js';
 import { BRANCH_COOKIE, type SipRequest, type SipResponse, type Via } from '../message/index.js';
 
-const PREFIX = BRANCH_COOKIE + randomBytes(6).toString('hex') + '.';
+const PREFIX = BRANCH_COOKIE + randomHex(6) + '.';
 let counter = 0;
 
 /** A new RFC 3261 branch: magic cookie, per-process random prefix, counter. */
 export function newBranch(): string {
   counter = (counter + 1) % 0x7fffffff;
-  return PREFIX + counter.toString(36) + randomBytes(3).toString('hex');
+  return PREFIX + counter.toString(36) + randomHex(3);
 }
 
 /** Client transaction key of a response: top Via branch and CSeq method. */

@@ -2,7 +2,7 @@
 // Completed, Confirmed, Accepted) and the non-INVITE one (Trying, Proceeding, Completed).
 // Request retransmissions are absorbed here; final non-2xx responses are retransmitted
 // over UDP until the ACK (Timer G/H).
-import type { SipRequest, SipResponse } from '../message/index.js';
+import { serializeMessage, type SipRequest, type SipResponse } from '../message/index.js';
 import type { InboundMessage } from '../transport/index.js';
 import { buildResponse } from './builders.js';
 import type { TimerTarget } from './clock.js';
@@ -19,6 +19,8 @@ export class ServerTransaction implements TimerTarget {
   readonly key: string;
   state: ServerState;
   lastResponse: SipResponse | undefined;
+  /** `lastResponse` as sent on the wire (retransmitted as is; the TU echoes it). */
+  lastWire: Buffer | undefined;
   /** Set when a CANCEL matched this INVITE transaction. */
   cancelled = false;
   /** Merged-request key, when the request had no To tag. */
@@ -104,7 +106,7 @@ export class ServerTransaction implements TimerTarget {
     switch (this.state) {
       case 'proceeding':
       case 'completed':
-        if (this.lastResponse !== undefined) this.send(this.lastResponse);
+        this.transmit();
         return;
       default:
         return; // trying: nothing sent yet; confirmed/accepted/terminated: absorb
@@ -144,7 +146,7 @@ export class ServerTransaction implements TimerTarget {
       case Timer.G:
         if (this.state !== 'completed' || this.lastResponse === undefined) return;
         this.ctx.stats.retransmissionsSent++;
-        this.send(this.lastResponse);
+        this.transmit();
         this.interval = Math.min(2 * this.interval, this.ctx.timers.t2);
         this.retx = this.ctx.clock.set(this.interval, this, Timer.G);
         return;
@@ -172,12 +174,19 @@ export class ServerTransaction implements TimerTarget {
 
   private send(res: SipResponse): void {
     this.lastResponse = res;
-    this.ctx.transport.sendResponse(res, this.inbound, this.onSendError);
+    this.lastWire = serializeMessage(res);
+    this.transmit();
     if (res.status >= 200) {
       // from here on the transaction only absorbs and retransmits: keep the text, not the views
       res.compact();
       this.request.compact();
     }
+  }
+
+  /** (Re)sends the last response, serialised once. */
+  private transmit(): void {
+    if (this.lastResponse === undefined) return;
+    this.ctx.transport.sendResponse(this.lastResponse, this.inbound, this.onSendError, this.lastWire);
   }
 
   private clearTimers(): void {

@@ -72,6 +72,11 @@ export class TransactionLayer implements TxnContext {
     return { client: this.clients.size, server: this.servers.size };
   }
 
+  /** Merged-request keys held (§8.2.2.2); one per live server transaction at most. */
+  get mergeKeys(): number {
+    return this.merged.size;
+  }
+
   /** Feeds one message from the transport (wire `transport.on('message', m => layer.receive(m))`). */
   receive(inbound: InboundMessage): void {
     const msg = inbound.message;
@@ -145,6 +150,7 @@ export class TransactionLayer implements TxnContext {
     if (this.servers.get(txn.key) === txn) this.servers.delete(txn.key);
     if (txn.mergeKey !== undefined && this.merged.get(txn.mergeKey) === txn) this.merged.delete(txn.mergeKey);
     this.stats.serverTransactions = this.servers.size;
+    this.tu.onServerTerminated?.(txn);
   }
 
   // --- internals ---------------------------------------------------------------------

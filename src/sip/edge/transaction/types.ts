@@ -12,7 +12,13 @@ export interface TransactionTransport {
     onError?: SendErrorHandler,
     opts?: { connectionId?: number; servername?: string; local?: BoundListener },
   ): void;
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void;
+  /** `wire`, when given, is `res` already serialised (sent as is, so retransmissions cost no re-serialising). */
+  sendResponse(
+    res: SipResponse,
+    inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener },
+    onError?: SendErrorHandler,
+    wire?: Buffer,
+  ): void;
   listenerFor(protocol: TransportProtocol, remoteAddress?: string): BoundListener | undefined;
 }
 
@@ -40,6 +46,8 @@ export interface TransactionUser {
    * 'transport-error' (a response could not be sent).
    */
   onServerTransactionError?(txn: ServerTransaction, reason: 'timeout' | 'transport-error', err?: Error): void;
+  /** A server transaction ended (any reason: its last timer, an error, or `terminate()`); optional. */
+  onServerTerminated?(txn: ServerTransaction): void;
 }
 
 /** Callbacks of one client transaction. */

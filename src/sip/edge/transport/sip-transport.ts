@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
@@ -78,6 +79,30 @@ const UDP_SOCKET_BUFFER = 4 * 1024 * 1024;
 
 const key = (p: TransportProtocol, address: string, port: number): string => p + '|' + address + '|' + port;
 
+/** Address family of an IP literal without net.isIPv6's regex (hot path: every send). */
+const isV6 = (address: string): boolean => address.indexOf(':') >= 0;
+
+/** True for a dotted-quad or a literal with ':' (an IPv6 address): no DNS needed. */
+function isIpLiteral(a: string): boolean {
+  if (a.indexOf(':') >= 0) return true;
+  let dots = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 0x2e) dots++;
+    else if (c < 0x30 || c > 0x39) return false;
+  }
+  return dots === 3;
+}
+
+/**
+ * dgram's lookup hook: IP literals (every destination the stack resolved itself) are answered
+ * at once instead of through dns.lookup and a nextTick per datagram; names still go to DNS.
+ */
+function udpLookup(address: string, family: number, cb: (err: Error | null, address: string, family: number) => void): void {
+  if (isIpLiteral(address)) cb(null, address, isV6(address) ? 6 : 4);
+  else dns.lookup(address, family, cb);
+}
+
 export class SipTransport extends EventEmitter<SipTransportEvents> implements ConnectionOwner {
   readonly stats: TransportStats = {
     messagesIn: 0, messagesOut: 0, parseErrors: 0, badRequestsAnswered: 0, badResponsesDropped: 0,
@@ -130,11 +155,11 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
 
   /** The listener to use as the local side (Via sent-by) for a protocol and address family. */
   listenerFor(protocol: TransportProtocol, remoteAddress?: string): BoundListener | undefined {
-    const v6 = remoteAddress !== undefined && net.isIPv6(remoteAddress);
+    const v6 = remoteAddress !== undefined && isV6(remoteAddress);
     let any: BoundListener | undefined;
     for (const l of this.listenersList) {
       if (l.bound.protocol !== protocol) continue;
-      if (remoteAddress === undefined || net.isIPv6(l.bound.address) === v6) return l.bound;
+      if (remoteAddress === undefined || isV6(l.bound.address) === v6) return l.bound;
       any ??= l.bound;
     }
     return any;
@@ -194,13 +219,18 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
    * Sends a response to a request received as `inbound`: over its connection while that is
    * open, else to the top Via's received/rport address (RFC 3261 §18.2.2, RFC 3581).
    */
-  sendResponse(res: SipResponse, inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener }, onError?: SendErrorHandler): void {
+  sendResponse(
+    res: SipResponse,
+    inbound: Pick<InboundMessage, 'source' | 'connectionId'> & { local?: BoundListener },
+    onError?: SendErrorHandler,
+    wire?: Buffer,
+  ): void {
     if (inbound.connectionId !== undefined) {
       const c = this.conns.get(inbound.connectionId);
       if (c?.isOpen) {
         this.stats.messagesOut++;
         this.traffic.sent(res);
-        c.write(serializeMessage(res), onError === undefined ? undefined : (err) => this.sendFailed(onError, err));
+        c.write(wire ?? serializeMessage(res), onError === undefined ? undefined : (err) => this.sendFailed(onError, err));
         return;
       }
     }
@@ -208,7 +238,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     const dest = top ? responseDestination(top) : undefined;
     if (dest === undefined) return this.sendFailed(onError, new Error('response has no usable Via'));
     // UDP responses leave from the socket the request came in on (RFC 3581 §4)
-    this.send(res, dest, onError, { local: inbound.local });
+    this.send(wire ?? res, dest, onError, { local: inbound.local });
   }
 
   // --- ConnectionOwner -------------------------------------------------------------
@@ -281,11 +311,11 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     if (local !== undefined && local.protocol === 'udp') {
       for (const l of this.listenersList) if (l.bound === local && l.udp !== undefined) return l;
     }
-    const v6 = net.isIPv6(address);
+    const v6 = isV6(address);
     let any: Listener | undefined;
     for (const l of this.listenersList) {
       if (l.udp === undefined) continue;
-      if (net.isIPv6(l.bound.address) === v6) return l;
+      if (isV6(l.bound.address) === v6) return l;
       any ??= l;
     }
     return any;
@@ -364,6 +394,7 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
         type: net.isIPv6(spec.address) ? 'udp6' : 'udp4',
         recvBufferSize: UDP_SOCKET_BUFFER,
         sendBufferSize: UDP_SOCKET_BUFFER,
+        lookup: udpLookup as unknown as dgram.SocketOptions['lookup'],
       });
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);

@@ -4,10 +4,11 @@
 import type { ControlConnection, ControlServer } from '../control/control-server.js';
 import { buildSipEvent, buildCdr, wireTime, newId, type WireMeta, type CdrKind } from '../control/messages.js';
 import type { EdgeLogger } from '../logger.js';
-import type { ClientTransaction } from '../transaction/index.js';
+import type { ClientTransaction, Clock, ServerTransaction } from '../transaction/index.js';
 import { Dialog } from './dialog.js';
 import type { Listener, Peer, SipNet } from './net-adapter.js';
 import { SipMsg, parseUri } from './sip-msg.js';
+import { TimerSet } from './timer-set.js';
 
 export interface UaTimers {
   /** RFC 3261 T1 (ms) for transactions. */
@@ -30,23 +31,30 @@ export interface OverloadLimits {
   retryAfterSec: number;
 }
 
+/**
+ * The UA's side of an incoming request: what the app knows it by (`id`), the app connection,
+ * tags and dialog. The RFC 3261 §17.2 machine (`st`: retransmission absorption, Timers G/H/I/J/L)
+ * lives in the transaction layer; this record goes when that transaction ends.
+ */
 export interface ServerTxn {
   id: string;
+  st: ServerTransaction;
   req: SipMsg;
   peer: Peer;
   local: Listener;
-  branch: string;
   method: string;
   conn: ControlConnection | undefined;
   toTag: string | undefined;
   finalStatus: number;
-  lastResponse: string | undefined;
+  /** Delivered to an app that has not answered yet (counted for overload). */
+  pending: boolean;
   canceled: boolean;
   dialog: Dialog | undefined;
-  timers: Set<NodeJS.Timeout>;
+  /** The pending-request timeout and reliable-provisional retransmissions. */
+  timers: TimerSet;
   /** Reliable provisional waiting for PRACK. */
   rseq: number;
-  reliablePending: NodeJS.Timeout | undefined;
+  reliablePending: unknown;
 }
 
 export interface ClientTxn {
@@ -66,7 +74,7 @@ export interface ClientTxn {
   cancelSent: boolean;
   /** The transaction in sip-wire's transaction layer. */
   ct: ClientTransaction | undefined;
-  timers: Set<NodeJS.Timeout>;
+  timers: TimerSet;
   /** Internal requests (CANCEL, server BYE) whose responses the app never sees. */
   internal: boolean;
   /** Absorbs the final response of an internal request. */
@@ -77,7 +85,10 @@ export interface ClientTxn {
 
 export class UaContext {
   readonly serverById = new Map<string, ServerTxn>();
-  readonly serverByBranch = new Map<string, ServerTxn>();
+  /** The UA record of each live server transaction of the transaction layer. */
+  readonly serverBySt = new Map<ServerTransaction, ServerTxn>();
+  /** Requests delivered to apps and not answered yet (overload limit). */
+  pendingRequests = 0;
   readonly clientById = new Map<string, ClientTxn>();
   readonly dialogs = new Map<string, Dialog>();
   readonly dialogByKey = new Map<string, Dialog>();
@@ -92,8 +103,16 @@ export class UaContext {
     readonly overload: OverloadLimits,
     readonly log: EdgeLogger,
     preserve: string[],
+    readonly clock: Clock,
   ) {
     this.preserveHeaderNames = new Set(preserve.map((s) => s.toLowerCase()));
+  }
+
+  private readonly onTimerError = (err: unknown): void => this.log.error({ err }, 'ua timer failed');
+
+  /** A new group of timers on the edge's clock. */
+  timerSet(): TimerSet {
+    return new TimerSet(this.clock, this.onTimerError);
   }
 
   /** Contact/Record-Route host:port of a listener (external address if configured). */
@@ -151,20 +170,6 @@ export class UaContext {
     d.clearTimers();
     if (this.dialogs.get(d.id) === d) this.dialogs.delete(d.id);
     if (this.dialogByKey.get(d.key) === d) this.dialogByKey.delete(d.key);
-  }
-
-  /** Schedules work owned by a set of timers (cleared together). */
-  after(set: Set<NodeJS.Timeout>, ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      set.delete(t);
-      try {
-        fn();
-      } catch (err) {
-        this.log.error({ err }, 'ua timer failed');
-      }
-    }, ms);
-    set.add(t);
-    return t;
   }
 
   newTxnId(): string {

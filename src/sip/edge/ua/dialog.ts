@@ -4,7 +4,8 @@
 import type { ControlConnection } from '../control/control-server.js';
 import type { Listener, Peer } from './net-adapter.js';
 import { SipMsg, addrUri, getTag } from './sip-msg.js';
-import type { ServerTxn } from './context.js';
+import type { ClientTxn, ServerTxn } from './context.js';
+import type { TimerSet } from './timer-set.js';
 
 export type DialogRole = 'uas' | 'uac';
 
@@ -41,14 +42,22 @@ export class Dialog {
   ackBye = false;
   /** UAS: the INVITE transaction whose 2xx awaits the peer's ACK. */
   pendingInvite: ServerTxn | undefined;
+  /** UAS: the INVITE transaction that created the dialog with a reliable 1xx (PRACK stops its retransmission). */
+  reliableInvite: ServerTxn | undefined;
+  /** UAC: our INVITE (or re-INVITE) in this dialog still waiting for its final response. */
+  pendingUacInvite: ClientTxn | undefined;
   /** The running RFC 4028 timer (refresh or expiry). */
-  sessionTimer: NodeJS.Timeout | undefined;
+  sessionTimer: unknown;
+  /** The next hop of in-dialog requests as last resolved (reused while the URI is the same). */
+  resolvedHop: { uri: string; peer: Peer } | undefined;
   /** Our last SDP in this dialog (for refresh re-INVITEs). */
   localSdp = '';
   /** Methods the peer allows (from its Allow header). */
   peerAllow = '';
-  /** Timers owned by the dialog (2xx retransmission, Timer H, session timer). */
-  readonly timers = new Set<NodeJS.Timeout>();
+  /** Timers owned by the dialog (session timer). */
+  readonly timers: TimerSet;
+  /** 2xx retransmission and Timer H, cleared by the ACK. */
+  readonly ackTimers: TimerSet;
 
   constructor(init: {
     role: DialogRole;
@@ -65,6 +74,8 @@ export class Dialog {
     conn: ControlConnection | undefined;
     peer: Peer;
     local: Listener;
+    /** Two empty timer sets on the edge's clock (UaContext.timerSet). */
+    timers: [TimerSet, TimerSet];
   }) {
     this.role = init.role;
     this.kind = init.kind;
@@ -80,6 +91,7 @@ export class Dialog {
     this.conn = init.conn;
     this.peer = init.peer;
     this.local = init.local;
+    [this.timers, this.ackTimers] = init.timers;
     this.id = dialogIdOf(init.callId, init.role === 'uac' ? init.localTag : init.remoteTag);
   }
 
@@ -88,17 +100,13 @@ export class Dialog {
     return `${this.callId}|${this.localTag}`;
   }
 
-  /** 2xx retransmission and Timer H, cleared by the ACK. */
-  readonly ackTimers = new Set<NodeJS.Timeout>();
-
   clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.clearAckTimers();
+    this.sessionTimer = undefined;
+    this.ackTimers.clear();
   }
 
   clearAckTimers(): void {
-    for (const t of this.ackTimers) clearTimeout(t);
     this.ackTimers.clear();
   }
 

@@ -2,7 +2,7 @@
 // Via, Route, Record-Route, RSeq and Content-Length from the app are dropped; custom header
 // names are re-capitalised after each dash; `@localhost` becomes our host:port.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../transaction/index.js';
 import { SipMsg, canonName, isToken } from './sip-msg.js';
 
 const DISCARDED = new Set(['via', 'route', 'record-route', 'rseq', 'content-length', 'max-forwards']);
@@ -56,9 +56,9 @@ export function ensureContentType(m: SipMsg): boolean {
 }
 
 export function randomToken(bytes = 8): string {
-  return randomBytes(bytes).toString('hex');
+  return randomHex(bytes);
 }
 
 export function newBranch(): string {
-  return `z9hG4bK${randomBytes(10).toString('hex')}`;
+  return `z9hG4bK${randomHex(10)}`;
 }

@@ -5,8 +5,10 @@
 import {
   SipResolver, SipTransport, type BoundListener, type InboundMessage, type ParseErrorEvent, type TlsOptions,
 } from '../transport/index.js';
-import { parseMessage, serializeMessage, parseUri as parseWireUri, type AnySipMessage, type SipRequest, type SipResponse } from '../message/index.js';
-import { TransactionLayer, type ServerTransaction } from '../transaction/index.js';
+import {
+  SipResponse, headerKey, parseMessage, serializeMessage, parseUri as parseWireUri, type AnySipMessage, type SipRequest,
+} from '../message/index.js';
+import { TransactionLayer, type Clock, type ServerTransaction } from '../transaction/index.js';
 import type { EdgeLogger } from '../logger.js';
 import { SipMsg } from './sip-msg.js';
 
@@ -49,7 +51,21 @@ export interface SipNetOptions {
   /** T1/T2 (ms) for the client transactions of the transaction layer. */
   t1?: number;
   t2?: number;
+  /** The clock of every SIP timer (tests inject a ManualClock); default: the real one. */
+  clock?: Clock;
   logger: EdgeLogger;
+}
+
+/** What the UA implements above the transaction layer. */
+export interface NetTu {
+  /** A new request in its server transaction (CANCEL: `invite` is the INVITE's, if any). */
+  onRequest(st: ServerTransaction, invite: ServerTransaction | undefined): void;
+  /** An ACK the layer does not absorb (for a 2xx, or matching no transaction). */
+  onAck(inb: Inbound, invite: ServerTransaction | undefined): void;
+  /** Responses matching no client transaction (2xx retransmissions, statelessly proxied requests). */
+  onStray(inb: Inbound): void;
+  /** A server transaction ended. */
+  onServerTerminated(st: ServerTransaction): void;
 }
 
 /** Converts the wire model into the UA's editable message (header text kept as received). */
@@ -65,12 +81,12 @@ export class SipNet {
   private readonly resolver: SipResolver;
   private bound: Listener[] = [];
   private readonly byBound = new Map<BoundListener, Listener>();
-  private onMsg: (m: Inbound) => void = () => undefined;
-  private onStrayResponse: (m: Inbound) => void = () => undefined;
+  private tu: NetTu | undefined;
   /**
-   * sip-wire's transaction layer runs our client transactions (RFC 3261 §17.1: retransmission,
-   * Timer B/F, non-2xx ACK, held CANCEL, RFC 3263 failover). Incoming requests stay with the
-   * UA's own drachtio-style server handling (see uas.ts), so only responses are fed to it.
+   * sip-wire's transaction layer runs every transaction: client (RFC 3261 §17.1: retransmission,
+   * Timer B/F, non-2xx ACK, held CANCEL, RFC 3263 failover) and server (§17.2 and RFC 6026:
+   * retransmission absorption, Timers G/H/I/J/L, merged requests, CANCEL matching). 100 Trying
+   * is left to the UA (drachtio sends it only once the request is accepted).
    */
   readonly layer: TransactionLayer;
   readonly stats = { received: 0, sent: 0, malformed: 0, sendErrors: 0 };
@@ -86,16 +102,20 @@ export class SipNet {
     this.resolver = new SipResolver({ hosts });
     this.layer = new TransactionLayer({
       transport: this.transport,
+      clock: opts.clock,
       timers: { ...(opts.t1 ? { t1: opts.t1 } : {}), ...(opts.t2 ? { t2: opts.t2 } : {}) },
+      trying: 'none',
+      onTuError: (err) => opts.logger.error({ err }, 'sip transaction user failed in a timer'),
       tu: {
-        onRequest: (txn: ServerTransaction) => txn.terminate(),
-        onAck: () => undefined,
-        onStrayResponse: (res: SipResponse, inbound: InboundMessage) => this.onStrayResponse(this.inbound(inbound, res)),
+        onRequest: (txn: ServerTransaction, invite: ServerTransaction | undefined) => this.tu?.onRequest(txn, invite),
+        onAck: (ack: SipRequest, inbound: InboundMessage, invite: ServerTransaction | undefined) => this.tu?.onAck(this.inbound(inbound, ack), invite),
+        onStrayResponse: (res: SipResponse, inbound: InboundMessage) => this.tu?.onStray(this.inbound(inbound, res)),
+        onServerTerminated: (txn: ServerTransaction) => this.tu?.onServerTerminated(txn),
       },
     });
     this.transport.on('message', (m) => {
-      if (m.message.isRequest) this.deliver(m);
-      else this.layer.receive(m);
+      if (m.message.isRequest) this.stats.received++;
+      this.layer.receive(m);
     });
     this.transport.on('parse-error', (e: ParseErrorEvent) => {
       this.stats.malformed++;
@@ -103,14 +123,13 @@ export class SipNet {
     });
   }
 
-  /** Requests from the network. */
-  onMessage(cb: (m: Inbound) => void): void {
-    this.onMsg = cb;
+  /** The UA above the transaction layer. */
+  setTu(tu: NetTu): void {
+    this.tu = tu;
   }
 
-  /** Responses matching no client transaction (2xx retransmissions, statelessly proxied requests). */
-  onStray(cb: (m: Inbound) => void): void {
-    this.onStrayResponse = cb;
+  get clock(): Clock {
+    return this.layer.clock;
   }
 
   /** The bound listeners (ports filled in when 0 was asked). */
@@ -138,18 +157,14 @@ export class SipNet {
     };
   }
 
-  private inbound(m: InboundMessage, message: AnySipMessage): Inbound {
+  /** The UA's view of a received message. */
+  inbound(m: InboundMessage, message: AnySipMessage = m.message): Inbound {
     const msg = fromWire(message);
     const raw = msg.toString();
     return {
       msg, raw, bytes: message.raw?.length ?? Buffer.byteLength(raw),
       peer: { proto: m.source.protocol, address: m.source.address, port: m.source.port }, local: this.localOf(m.local),
     };
-  }
-
-  private deliver(m: InboundMessage): void {
-    this.stats.received++;
-    this.onMsg(this.inbound(m, m.message));
   }
 
   /** RFC 3263 targets of a URI, in the order to try them. */
@@ -169,13 +184,17 @@ export class SipNet {
   }
 
   /** Sends raw text (connection reuse and TLS handled by the transport). */
-  send(raw: string, to: Peer, _from?: Listener): void {
+  send(raw: string | Buffer, to: Peer, _from?: Listener): void {
     this.stats.sent++;
-    this.transport.send(Buffer.from(raw, 'utf8'), { protocol: to.proto, address: to.address, port: to.port }, (err) => {
-      this.stats.sendErrors++;
-      this.opts.logger.debug({ err, to }, 'SIP send failed');
-    }, { servername: to.servername });
+    this.transport.send(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw, { protocol: to.proto, address: to.address, port: to.port }, this.onSendError, {
+      servername: to.servername,
+    });
   }
+
+  private readonly onSendError = (err: Error): void => {
+    this.stats.sendErrors++;
+    this.opts.logger.debug({ err }, 'SIP send failed');
+  };
 }
 
 /**
@@ -195,4 +214,12 @@ export function toWireRequest(m: SipMsg): SipRequest {
 /** Text of a wire message as it goes out. */
 export function wireText(m: AnySipMessage): string {
   return serializeMessage(m).toString('utf8');
+}
+
+/** The wire form of a response the UA built (headers and body as they are; no re-parse). */
+export function toWireResponse(m: SipMsg): SipResponse {
+  const res = new SipResponse(m.status, m.reason);
+  for (const [name, value] of m.headers) res.headers.push({ name, key: headerKey(name), value });
+  if (m.body !== '') res.body = Buffer.from(m.body, 'utf8');
+  return res;
 }

@@ -5,10 +5,13 @@
 
 import type { ControlConnection } from '../control/control-server.js';
 import { buildResponse, proxyResponse, type ProxyArgs } from '../control/messages.js';
+import { serializeMessage } from '../message/index.js';
+import type { ServerTransaction } from '../transaction/index.js';
 import type { ClientTxn, ServerTxn, UaContext } from './context.js';
 import { newBranch } from './header-policy.js';
-import type { Inbound, Listener, Peer } from './net-adapter.js';
+import { toWireResponse, type Inbound, type Listener, type Peer } from './net-adapter.js';
 import { SipMsg, addrUri, parseUri, parseVia } from './sip-msg.js';
+import type { TimerSet } from './timer-set.js';
 import type { Uas } from './uas.js';
 
 /** Branch prefix of requests we forward statelessly (loose routing). */
@@ -23,7 +26,7 @@ interface ProxyJob {
   branches: ClientTxn[];
   best: SipMsg | undefined;
   done: boolean;
-  timers: Set<NodeJS.Timeout>;
+  timers: TimerSet;
   /** The branch whose 2xx won (its retransmissions are relayed too). */
   winner: ClientTxn | undefined;
   redirects: number;
@@ -34,26 +37,31 @@ const MAX_REDIRECTS = 5;
 export class Proxy {
   private readonly jobs = new Map<string, ProxyJob>();
   /** Call-ID → the target that challenged it (401/407), for the re-sent request with credentials. */
-  private readonly pins = new Map<string, { uri: string; timer: NodeJS.Timeout }>();
+  private readonly pins = new Map<string, { uri: string; timer: unknown }>();
+  private readonly pinTimers: TimerSet;
 
-  constructor(private readonly ua: UaContext, private readonly uas: Uas) {}
+  constructor(private readonly ua: UaContext, private readonly uas: Uas) {
+    this.pinTimers = ua.timerSet();
+  }
 
   /** Remembers which target challenged a call, for 32 s (64×T1), so the retry goes there. */
   private pin(callId: string, uri: string): void {
     const old = this.pins.get(callId);
-    if (old) clearTimeout(old.timer);
-    const timer = setTimeout(() => this.pins.delete(callId), 64 * this.ua.timers.t1);
+    if (old) this.pinTimers.cancel(old.timer);
+    const timer = this.pinTimers.after(64 * this.ua.timers.t1, () => this.pins.delete(callId));
     this.pins.set(callId, { uri, timer });
   }
 
   close(): void {
-    for (const p of this.pins.values()) clearTimeout(p.timer);
+    this.pinTimers.clear();
     this.pins.clear();
-    for (const j of this.jobs.values()) {
-      for (const t of j.timers) clearTimeout(t);
-      j.timers.clear();
-    }
+    for (const j of this.jobs.values()) j.timers.clear();
     this.jobs.clear();
+  }
+
+  /** Live state (for stats and tests). */
+  get size(): { jobs: number; pins: number } {
+    return { jobs: this.jobs.size, pins: this.pins.size };
   }
 
   ownsTxn(txnId: string): boolean {
@@ -74,14 +82,13 @@ export class Proxy {
     const credentials = txn.req.has('authorization') || txn.req.has('proxy-authorization');
     const destinations = pin && credentials ? [pin.uri] : [...args.destinations];
     const job: ProxyJob = {
-      conn, msgId, args, txn, pending: destinations, branches: [], best: undefined, done: false, timers: new Set(), winner: undefined, redirects: 0,
+      conn, msgId, args, txn, pending: destinations, branches: [], best: undefined, done: false, timers: this.ua.timerSet(), winner: undefined, redirects: 0,
     };
     this.jobs.set(txn.id, job);
-    for (const t of txn.timers) clearTimeout(t);
-    txn.timers.clear();
+    txn.timers.clear(); // the job answers it: no pending-request timeout
     if (args.simultaneous) while (job.pending.length > 0) void this.fork(job, job.pending.shift() as string);
     else void this.fork(job, job.pending.shift() as string);
-    if (args.finalTimeoutMs > 0) this.ua.after(job.timers, args.finalTimeoutMs, () => this.cancelAll(job));
+    if (args.finalTimeoutMs > 0) job.timers.after(args.finalTimeoutMs, () => this.cancelAll(job));
   }
 
   private async fork(job: ProxyJob, dest: string): Promise<void> {
@@ -106,7 +113,7 @@ export class Proxy {
     ct.onResponse = (res, rawRes, from) => this.onBranchResponse(job, ct, res, rawRes, from);
     job.branches.push(ct);
     if (job.args.provisionalTimeoutMs > 0) {
-      this.ua.after(job.timers, job.args.provisionalTimeoutMs, () => {
+      job.timers.after(job.args.provisionalTimeoutMs, () => {
         if (!ct.provisional && ct.finalStatus === 0) this.cancelBranch(ct);
       });
     }
@@ -171,11 +178,10 @@ export class Proxy {
 
   private finishJob(job: ProxyJob, res: SipMsg | undefined): void {
     job.done = true;
-    for (const t of job.timers) clearTimeout(t);
     job.timers.clear();
     if (res) this.relay(job.txn, res, true);
     job.conn.send(buildResponse(job.msgId, ['OK', 'done']));
-    this.ua.after(job.timers, 64 * this.ua.timers.t1, () => this.jobs.delete(job.txn.id));
+    job.timers.after(64 * this.ua.timers.t1, () => this.jobs.delete(job.txn.id));
   }
 
   /** Sends a downstream response upstream: our Via removed. */
@@ -188,14 +194,17 @@ export class Proxy {
     this.respondUpstream(txn, up, final);
   }
 
+  /** Through the upstream server transaction (Timer G for non-2xx); 2xx retransmissions after it ended go direct. */
   private respondUpstream(txn: ServerTxn, res: SipMsg, final = true): void {
-    const raw = res.toString();
-    txn.lastResponse = raw;
+    const wire = toWireResponse(res);
+    if (!txn.st.respond(wire)) {
+      if (res.status >= 200 && res.status < 300) this.ua.net.send(serializeMessage(wire), txn.peer, txn.local);
+      return;
+    }
     if (final) {
       txn.finalStatus = res.status;
-      this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => this.uas.dropTxn(txn));
+      this.uas.answered(txn);
     }
-    this.ua.net.send(raw, txn.peer, txn.local);
   }
 
   private cancelBranch(ct: ClientTxn): void {
@@ -208,36 +217,40 @@ export class Proxy {
     for (const b of job.branches) this.cancelBranch(b);
   }
 
-  /** Requests we handle before the UA: CANCEL of a proxied INVITE, and loose routing via our Route. */
-  claimsRequest(inb: Inbound): boolean {
-    const m = inb.msg;
-    if (m.method === 'CANCEL') {
-      const via = parseVia(m.getValues('via')[0] ?? '');
-      for (const job of this.jobs.values()) {
-        const top = parseVia(job.txn.req.getValues('via')[0] ?? '');
-        if (top?.branch === via?.branch && job.txn.req.callId === m.callId && !job.done) {
-          this.uas.reply(inb, 200, 'prx');
-          job.txn.canceled = true;
-          this.cancelAll(job);
-          return true;
-        }
-      }
-      return false;
-    }
-    const routes = m.getValues('route');
-    if (routes.length === 0) return false;
-    const u = parseUri(addrUri(routes[0]));
-    if (!u || !this.isUs(u.host, u.port)) return false;
-    void this.forwardStateless(inb);
+  /**
+   * A CANCEL the transaction layer matched to `inv`, a proxied INVITE: 200 to it, CANCEL fanned
+   * out downstream (the 487 comes back from there). False when `inv` is not being proxied.
+   */
+  cancel(inv: ServerTxn, cancelSt: ServerTransaction): boolean {
+    const job = this.jobs.get(inv.id);
+    if (job === undefined || job.done) return false;
+    this.uas.respond(cancelSt, 200, 'prx');
+    inv.canceled = true;
+    this.cancelAll(job);
     return true;
   }
 
-  private async forwardStateless(inb: Inbound): Promise<void> {
+  /**
+   * Loose routing: a request whose top Route is us is forwarded statelessly. `st` is its server
+   * transaction (none for ACK), used for a 483/503 of ours and ended once the request is sent on.
+   */
+  claimsRequest(inb: Inbound, st?: ServerTransaction): boolean {
+    const routes = inb.msg.getValues('route');
+    if (routes.length === 0) return false;
+    const u = parseUri(addrUri(routes[0]));
+    if (!u || !this.isUs(u.host, u.port)) return false;
+    void this.forwardStateless(inb, st).finally(() => {
+      if (st !== undefined && st.lastResponse === undefined) st.terminate();
+    });
+    return true;
+  }
+
+  private async forwardStateless(inb: Inbound, st: ServerTransaction | undefined): Promise<void> {
     const req = inb.msg.clone();
     this.stripOwnRoute(req);
     const mf = Number(req.get('max-forwards') ?? '70');
     if (mf <= 0) {
-      if (req.method !== 'ACK') this.uas.reply(inb, 483);
+      if (st !== undefined) this.uas.respond(st, 483);
       return;
     }
     req.set('Max-Forwards', String(mf - 1));
@@ -246,7 +259,7 @@ export class Proxy {
     try {
       peer = await this.ua.resolveUri(next);
     } catch {
-      if (req.method !== 'ACK') this.uas.reply(inb, 503);
+      if (st !== undefined) this.uas.respond(st, 503);
       return;
     }
     const local = this.ua.net.pickListener(peer.proto, peer.address) as Listener;

@@ -45,9 +45,8 @@ export function armSessionTimer(
   weAreUasOfTxn: boolean,
   hooks: { refresh(d: Dialog, seconds: number): void; expire(d: Dialog): void },
 ): void {
-  if (d.sessionTimer) {
-    clearTimeout(d.sessionTimer);
-    d.timers.delete(d.sessionTimer);
+  if (d.sessionTimer !== undefined) {
+    d.timers.cancel(d.sessionTimer);
     d.sessionTimer = undefined;
   }
   const se = parseSessionExpires(res.get('session-expires'));
@@ -55,13 +54,10 @@ export function armSessionTimer(
   const refresher = se.refresher ?? 'uac';
   const weRefresh = (refresher === 'uas') === weAreUasOfTxn;
   const ms = weRefresh ? (se.seconds * 1000) / 2 : se.seconds * 1000 - Math.min(32_000, (se.seconds * 1000) / 3);
-  const t = setTimeout(() => {
-    d.timers.delete(t);
+  d.sessionTimer = d.timers.after(ms, () => {
     d.sessionTimer = undefined;
     if (d.terminated) return;
     if (weRefresh) hooks.refresh(d, se.seconds);
     else hooks.expire(d);
-  }, ms);
-  d.sessionTimer = t;
-  d.timers.add(t);
+  });
 }

@@ -12,10 +12,17 @@ const COMPACT: Record<string, string> = {
   d: 'request-disposition', y: 'identity', n: 'identity-info',
 };
 
-/** Canonical lower-case name of a header (compact forms expanded). */
+const CANON = new Map<string, string>();
+const CANON_MAX = 2048;
+
+/** Canonical lower-case name of a header (compact forms expanded; common names memoised). */
 export function canonName(name: string): string {
+  const hit = CANON.get(name);
+  if (hit !== undefined) return hit;
   const n = name.trim().toLowerCase();
-  return COMPACT[n] ?? n;
+  const c = COMPACT[n] ?? n;
+  if (CANON.size < CANON_MAX) CANON.set(name, c);
+  return c;
 }
 
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;

@@ -48,7 +48,8 @@ export class Uac {
     // drachtio quirk: a Call-ID of an existing dialog sends the request inside it.
     const callId = app.callId;
     if (callId && method !== 'INVITE' && method !== 'ACK') {
-      for (const d of this.ua.dialogs.values()) if (d.callId === callId && d.role === 'uac' && fromTagOf(app) === d.localTag) return this.inDialog(conn, msgId, d, app);
+      const d = this.ua.dialogByKey.get(`${callId}|${fromTagOf(app)}`);
+      if (d !== undefined && d.role === 'uac') return this.inDialog(conn, msgId, d, app);
     }
     const targets = await this.ua.resolveTargets(routeUri || app.uri);
     const dest = targets[0];
@@ -95,9 +96,10 @@ export class Uac {
     const wire = toWireRequest(req);
     const txn: ClientTxn = {
       id: this.ua.newTxnId(), method: req.method, req, raw: '', dest: targets[0], local: this.ua.net.pickListener(targets[0].proto, targets[0].address) as Listener,
-      conn, dialog, dialogId, provisional: false, finalStatus: 0, cancelSent: false, timers: new Set(), internal, ct: undefined,
+      conn, dialog, dialogId, provisional: false, finalStatus: 0, cancelSent: false, timers: this.ua.timerSet(), internal, ct: undefined,
     };
     this.ua.clientById.set(txn.id, txn);
+    if (dialog !== undefined && req.method === 'INVITE') dialog.pendingUacInvite = txn;
     const synth = (status: number, reason: string): void => {
       const r = SipMsg.response(status, reason);
       for (const n of ['via', 'from', 'to', 'call-id', 'cseq']) for (const v of txn.req.getAll(n)) r.add(n === 'call-id' ? 'Call-ID' : n === 'cseq' ? 'CSeq' : n[0].toUpperCase() + n.slice(1), v);
@@ -112,17 +114,26 @@ export class Uac {
       onTimeout: () => synth(408, 'Request Timeout'),
       onTransportError: () => synth(503, 'Service Unavailable'),
     });
-    txn.req = fromWire(txn.ct.request);
-    txn.raw = wireText(txn.ct.request);
+    const sent = txn.ct.wire;
+    const via = txn.ct.request.get('via');
+    if (sent !== undefined && via !== undefined) {
+      // the layer only put its Via in place of ours: patch our copy instead of converting back
+      const i = req.headers.findIndex(([n]) => canonName(n) === 'via');
+      if (i >= 0) req.headers[i] = [req.headers[i][0], via];
+      txn.raw = sent.toString('utf8');
+    } else {
+      txn.req = fromWire(txn.ct.request);
+      txn.raw = wireText(txn.ct.request);
+    }
     txn.dest = { proto: txn.ct.target.protocol, address: txn.ct.target.address, port: txn.ct.target.port };
     return txn;
   }
 
   private finish(txn: ClientTxn): void {
-    for (const t of txn.timers) clearTimeout(t);
     txn.timers.clear();
+    if (txn.dialog?.pendingUacInvite === txn) txn.dialog.pendingUacInvite = undefined;
     // Keep it a while: the app may still name it (CANCEL), 2xx retransmissions re-ACKed.
-    this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => {
+    txn.timers.after(64 * this.ua.timers.t1, () => {
       if (this.ua.clientById.get(txn.id) === txn) this.ua.clientById.delete(txn.id);
       if (txn.dialogId && this.ua.earlyUac.get(txn.dialogId) === txn) this.ua.earlyUac.delete(txn.dialogId);
     });
@@ -213,6 +224,7 @@ export class Uac {
       localTag: fromTagOf(req), remoteTag: toTagOf(m) ?? '', localAddr: req.get('from') ?? '', remoteAddr: m.get('to') ?? '',
       remoteTarget: addrUri(m.get('contact') ?? `<${req.uri}>`), routeSet: Dialog.routeSetFrom(m, true),
       localSeq: req.cseq.seq, remoteSeq: 0, conn: txn.conn, peer: txn.dest, local: txn.local,
+      timers: [this.ua.timerSet(), this.ua.timerSet()],
     });
     this.ua.addDialog(d);
     return d;
@@ -225,7 +237,7 @@ export class Uac {
     const ct = this.ua.net.layer.sendCancel(inv.ct, { onResponse: () => undefined, onTimeout: () => undefined, onTransportError: () => undefined }, headers);
     const rec: ClientTxn = {
       id: this.ua.newTxnId(), method: 'CANCEL', req: fromWire(ct.request), raw: wireText(ct.request), dest: inv.dest, local: inv.local,
-      conn: undefined, dialog: undefined, dialogId: '', provisional: false, finalStatus: 0, cancelSent: false, timers: new Set(), internal: true, ct,
+      conn: undefined, dialog: undefined, dialogId: '', provisional: false, finalStatus: 0, cancelSent: false, timers: this.ua.timerSet(), internal: true, ct,
     };
     return rec;
   }
@@ -273,9 +285,8 @@ export class Uac {
     const dest = await this.dialogDest(d);
     if (method === 'BYE') {
       // A re-INVITE of ours still ringing is CANCELled before the BYE (drachtio does the same).
-      for (const c of this.ua.clientById.values()) {
-        if (c.dialog === d && c.method === 'INVITE' && c.finalStatus === 0) this.cancelInternal(c);
-      }
+      const ringing = d.pendingUacInvite;
+      if (ringing !== undefined && ringing.finalStatus === 0) this.cancelInternal(ringing);
       d.clearTimers();
       this.ua.cdr('stop', 'application', 'normal-release', req.toString());
     }
@@ -289,7 +300,12 @@ export class Uac {
 
   private async dialogDest(d: Dialog): Promise<Peer> {
     if (d.role === 'uas' && d.routeSet.length === 0 && d.peer.proto === 'udp') return d.peer; // NAT: reply to the source
-    return this.ua.resolveUri(d.nextHopUri());
+    const uri = d.nextHopUri();
+    // ACK and BYE go where the last request went while the target is unchanged (no re-resolving per request)
+    if (d.resolvedHop?.uri === uri) return d.resolvedHop.peer;
+    const peer = await this.ua.resolveUri(uri);
+    d.resolvedHop = { uri, peer };
+    return peer;
   }
 
   private async ack(conn: ControlConnection, msgId: string, d: Dialog, app: SipMsg): Promise<void> {

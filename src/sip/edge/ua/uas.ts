@@ -1,21 +1,29 @@
-// Requests from the network and the app's answers to them (drachtio's UAS duties):
-// stateless 100 Trying, app choice, lazy server transaction on the first app response,
-// tags and Contact, 2xx retransmission until ACK and BYE after Timer H, CANCEL races, PRACK.
+// Requests from the network and the app's answers to them (drachtio's UAS duties) on top of
+// the transaction layer's server transactions (RFC 3261 §17.2, RFC 6026): 100 Trying once a
+// request is accepted, app choice, tags and Contact, 2xx retransmission until ACK and BYE after
+// Timer H, CANCEL races, PRACK. Retransmission absorption, merged requests (482), CANCEL
+// matching and the non-2xx Timers G/H/I/J are the layer's.
 
 import type { ControlConnection } from '../control/control-server.js';
 import { responseEcho } from '../control/messages.js';
+import { buildResponse, type ServerTransaction } from '../transaction/index.js';
 import { Dialog, dialogIdOf, fromTagOf, toTagOf } from './dialog.js';
 import { applyAppHeaders, ensureContentType, randomToken, substituteLocalhost } from './header-policy.js';
-import type { Inbound } from './net-adapter.js';
-import { SipMsg, parseVia, toNameAddr } from './sip-msg.js';
+import { toWireResponse, type Inbound } from './net-adapter.js';
+import { SipMsg, toNameAddr } from './sip-msg.js';
 import { answerSessionExpires, parseSessionExpires } from './session-timer.js';
 import type { ServerTxn, UaContext } from './context.js';
 import type { Uac } from './uac.js';
 
 const REASONS: Record<number, string> = {
   100: 'Trying', 200: 'OK', 400: 'Bad Request', 408: 'Request Timeout', 481: 'Call/Transaction Does Not Exist',
-  422: 'Session Interval Too Small', 487: 'Request Terminated', 491: 'Request Pending', 500: 'Server Internal Error', 503: 'Service Unavailable',
+  422: 'Session Interval Too Small', 483: 'Too Many Hops', 487: 'Request Terminated', 491: 'Request Pending',
+  500: 'Server Internal Error', 503: 'Service Unavailable',
 };
+
+const RE_100REL = /\b100rel\b/i;
+const RE_TERMINATED = /terminated/i;
+const RE_ZERO = /^\s*0\s*$/;
 
 export class Uas {
   private inviteStamps: number[] = [];
@@ -23,7 +31,7 @@ export class Uas {
 
   constructor(private readonly ua: UaContext) {}
 
-  /** Builds a response to `req` carrying its Via/From/To/Call-ID/CSeq. */
+  /** Builds a response to `req` carrying its Via/From/To/Call-ID/CSeq (the proxy's local answers). */
   stateless(req: SipMsg, status: number, toTag?: string, extra: Array<[string, string]> = []): SipMsg {
     const r = SipMsg.response(status, REASONS[status] ?? 'Unknown');
     for (const v of req.getAll('via')) r.add('Via', v);
@@ -36,60 +44,27 @@ export class Uas {
     return r;
   }
 
-  reply(inb: Inbound, status: number, toTag?: string, extra: Array<[string, string]> = []): string {
-    const raw = this.stateless(inb.msg, status, toTag, extra).toString();
-    this.ua.net.send(raw, this.responseDest(inb), inb.local);
-    return raw;
+  /** Answers the request of `st` from the stack (not the app), through its transaction. */
+  respond(st: ServerTransaction, status: number, toTag?: string, extra: Array<[string, string]> = []): void {
+    const res = buildResponse(st.request, status, REASONS[status], toTag);
+    for (const [n, v] of extra) res.add(n, v);
+    st.respond(res);
   }
 
-  /** RFC 3261 §18.2.2 with rport (RFC 3581): reply to the packet's source. */
-  private responseDest(inb: Inbound): Inbound['peer'] {
-    return inb.peer;
-  }
-
-  private branchKey(m: SipMsg, method = m.method): string {
-    const via = parseVia(m.getValues('via')[0] ?? '');
-    return `${via?.branch ?? ''}|${via?.host ?? ''}|${method === 'ACK' ? 'INVITE' : method}`;
-  }
-
-  /** A request arrived from the network. */
-  onRequest(inb: Inbound): void {
-    const m = inb.msg;
-    if (!m.get('via') || !m.callId || !m.get('from') || !m.get('to') || m.cseq.method !== m.method) {
-      if (m.method !== 'ACK') this.reply(inb, 400);
-      return;
-    }
-    const key = this.branchKey(m);
-    const existing = this.ua.serverByBranch.get(key);
-    if (existing && m.method !== 'ACK') {
-      // Retransmission: repeat our last response, or drop it while the app decides.
-      if (existing.lastResponse) this.ua.net.send(existing.lastResponse, inb.peer, inb.local);
-      return;
-    }
-    switch (m.method) {
-      case 'ACK':
-        return this.onAck(inb, existing);
-      case 'CANCEL':
-        return this.onCancel(inb);
-    }
-    const toTag = toTagOf(m);
-    if (toTag !== undefined) return this.onInDialog(inb, toTag);
-    if (m.method === 'BYE' || m.method === 'UPDATE' || m.method === 'PRACK') {
-      this.reply(inb, 481);
-      return;
-    }
-    this.onNewRequest(inb, key);
+  /** A request from the network in a new server transaction (not ACK, not CANCEL). */
+  onRequest(st: ServerTransaction, inb: Inbound): void {
+    const toTag = toTagOf(inb.msg);
+    if (toTag !== undefined) return this.onInDialog(st, inb, toTag);
+    const method = st.method;
+    if (method === 'BYE' || method === 'UPDATE' || method === 'PRACK') return this.respond(st, 481);
+    this.onNewRequest(st, inb);
   }
 
   private overloaded(): boolean {
     const o = this.ua.overload;
-    if (o.maxPendingRequests > 0) {
-      let pending = 0;
-      for (const t of this.ua.serverById.values()) if (t.finalStatus === 0) pending++;
-      if (pending >= o.maxPendingRequests) return true;
-    }
+    if (o.maxPendingRequests > 0 && this.ua.pendingRequests >= o.maxPendingRequests) return true;
     if (o.maxInviteRate > 0) {
-      const now = Date.now();
+      const now = this.ua.clock.now();
       while (this.inviteStamps.length > 0 && now - this.inviteStamps[0] >= 1000) this.inviteStamps.shift();
       if (this.inviteStamps.length >= o.maxInviteRate) return true;
       this.inviteStamps.push(now);
@@ -98,67 +73,92 @@ export class Uas {
   }
 
   /** RFC 4028 §8.1: a Session-Expires below our Min-SE gets 422. */
-  private tooSmallSessionExpires(inb: Inbound): boolean {
-    const m = inb.msg;
+  private tooSmallSessionExpires(st: ServerTransaction, m: SipMsg): boolean {
     if (m.method !== 'INVITE' && m.method !== 'UPDATE') return false;
     const se = parseSessionExpires(m.get('session-expires'));
     if (!se || se.seconds >= this.ua.timers.minSessionExpires) return false;
-    this.reply(inb, 422, randomToken(), [['Min-SE', String(this.ua.timers.minSessionExpires)]]);
+    this.respond(st, 422, randomToken(), [['Min-SE', String(this.ua.timers.minSessionExpires)]]);
     return true;
   }
 
-  private onNewRequest(inb: Inbound, key: string): void {
+  private onNewRequest(st: ServerTransaction, inb: Inbound): void {
     const m = inb.msg;
-    if (this.tooSmallSessionExpires(inb)) return;
+    if (this.tooSmallSessionExpires(st, m)) return;
     if (m.method === 'INVITE') {
       if (this.overloaded()) {
-        this.reply(inb, 503, randomToken(), [['Retry-After', String(this.ua.overload.retryAfterSec)]]);
+        this.respond(st, 503, randomToken(), [['Retry-After', String(this.ua.overload.retryAfterSec)]]);
         return;
       }
-      this.reply(inb, 100);
+      st.sendTrying();
     }
     const conn = this.ua.control.routes.pick(m.method.toLowerCase());
     if (!conn) {
-      this.reply(inb, 503, randomToken());
+      this.respond(st, 503, randomToken());
       return;
     }
-    const txn = this.newTxn(inb, key, conn);
+    const txn = this.newTxn(st, inb, conn);
     if (m.method === 'INVITE') this.ua.cdr('attempt', 'network', undefined, inb.raw);
     this.ua.toApp(conn, inb.raw, inb.bytes, inb.peer, txn.id, '', inb.local);
   }
 
-  private newTxn(inb: Inbound, key: string, conn: ControlConnection | undefined, dialog?: Dialog): ServerTxn {
+  private newTxn(st: ServerTransaction, inb: Inbound, conn: ControlConnection | undefined, dialog?: Dialog): ServerTxn {
     const txn: ServerTxn = {
-      id: this.ua.newTxnId(), req: inb.msg, peer: inb.peer, local: inb.local, branch: key, method: inb.msg.method,
-      conn, toTag: dialog?.localTag, finalStatus: 0, lastResponse: undefined, canceled: false, dialog,
-      timers: new Set(), rseq: 0, reliablePending: undefined,
+      id: this.ua.newTxnId(), st, req: inb.msg, peer: inb.peer, local: inb.local, method: inb.msg.method,
+      conn, toTag: dialog?.localTag, finalStatus: 0, pending: true, canceled: false, dialog,
+      timers: this.ua.timerSet(), rseq: 0, reliablePending: undefined,
     };
     this.ua.serverById.set(txn.id, txn);
-    this.ua.serverByBranch.set(key, txn);
+    this.ua.serverBySt.set(st, txn);
+    this.ua.pendingRequests++;
     // drachtio forgets a request the app never answers after 64 s.
-    this.ua.after(txn.timers, this.ua.timers.pendingRequestMs, () => this.dropTxn(txn));
+    txn.timers.after(this.ua.timers.pendingRequestMs, () => this.forget(txn));
     return txn;
   }
 
-  dropTxn(txn: ServerTxn): void {
-    for (const t of txn.timers) clearTimeout(t);
-    txn.timers.clear();
-    this.stopReliable(txn);
-    if (this.ua.serverById.get(txn.id) === txn) this.ua.serverById.delete(txn.id);
-    if (this.ua.serverByBranch.get(txn.branch) === txn) this.ua.serverByBranch.delete(txn.branch);
+  /** Drops a request the app never answered (drachtio: silently, after 64 s). */
+  forget(txn: ServerTxn): void {
+    if (txn.method === 'BYE' && txn.dialog) this.ua.removeDialog(txn.dialog);
+    txn.st.terminate();
+    this.release(txn);
   }
 
-  private onAck(inb: Inbound, txn: ServerTxn | undefined): void {
-    if (txn && txn.finalStatus >= 300) {
-      // ACK for our non-2xx: absorbed, stops retransmission.
-      this.dropTxn(txn);
-      return;
-    }
+  /** The transaction layer ended `st`: its UA record goes too. */
+  onServerTerminated(st: ServerTransaction): void {
+    const txn = this.ua.serverBySt.get(st);
+    if (txn !== undefined) this.release(txn);
+  }
+
+  private release(txn: ServerTxn): void {
+    this.answered(txn);
+    txn.timers.clear();
+    txn.reliablePending = undefined;
+    if (this.ua.serverBySt.get(txn.st) === txn) this.ua.serverBySt.delete(txn.st);
+    if (this.ua.serverById.get(txn.id) === txn) this.ua.serverById.delete(txn.id);
+    if (txn.dialog?.reliableInvite === txn) txn.dialog.reliableInvite = undefined;
+  }
+
+  /** The request is no longer waiting for its app. */
+  answered(txn: ServerTxn): void {
+    if (!txn.pending) return;
+    txn.pending = false;
+    this.ua.pendingRequests--;
+  }
+
+  /** A final response of our own to a request the app was handling. */
+  private finalByStack(txn: ServerTxn, status: number): void {
+    txn.finalStatus = status;
+    this.answered(txn);
+    this.stopReliable(txn);
+    txn.timers.clear();
+    this.respond(txn.st, status, txn.toTag);
+  }
+
+  /** An ACK the transaction layer passed up: for a 2xx of ours (else ignored). */
+  onAck(inb: Inbound): void {
     const d = this.ua.dialogByKey.get(`${inb.msg.callId}|${toTagOf(inb.msg) ?? ''}`);
     if (!d) return;
     const inv = d.pendingInvite;
     if (inv && inb.msg.cseq.seq === inv.req.cseq.seq) {
-      this.dropTxn(inv);
       d.pendingInvite = undefined;
       d.clearAckTimers();
       d.confirmed = true;
@@ -166,85 +166,62 @@ export class Uas {
     }
   }
 
-  private onCancel(inb: Inbound): void {
-    const key = this.branchKey(inb.msg, 'INVITE');
-    const inv = this.ua.serverByBranch.get(key);
-    if (!inv) {
-      this.reply(inb, 481);
-      return;
+  /**
+   * A CANCEL in its own server transaction; `invite` is the INVITE transaction the layer matched
+   * (RFC 3261 §9.2), `inv` its UA record when the app has it.
+   */
+  onCancel(st: ServerTransaction, inb: Inbound, invite: ServerTransaction | undefined, inv: ServerTxn | undefined): void {
+    if (invite === undefined) return this.respond(st, 481);
+    if (inv === undefined) {
+      // answered by the stack already (422, 503, 482...): the CANCEL has no effect (§9.2)
+      const final = invite.lastResponse !== undefined && invite.lastResponse.status >= 200;
+      return this.respond(st, final ? 200 : 481, final ? invite.lastResponse?.to.tag : undefined);
     }
     if (inv.finalStatus >= 200 && inv.finalStatus < 300) {
       // CANCEL crossed our 200: 481 to it, then BYE the dialog (drachtio behaviour).
-      this.reply(inb, 481);
-      if (inv.dialog && !inv.dialog.terminated) this.uac.serverBye(inv.dialog, 'CANCEL after 200 OK');
+      this.respond(st, 481);
+      if (inv.dialog && !inv.dialog.terminated && !inv.dialog.confirmed) this.uac.serverBye(inv.dialog, 'CANCEL after 200 OK');
       return;
     }
-    this.reply(inb, 200, inv.toTag);
+    this.respond(st, 200, inv.toTag);
     if (inv.finalStatus !== 0) return;
     inv.canceled = true;
     inv.toTag ??= randomToken();
-    this.sendFinal(inv, this.stateless(inv.req, 487, inv.toTag));
+    this.finalByStack(inv, 487);
     this.ua.cdr('stop', 'application', 'call-canceled', inb.raw);
     this.ua.toApp(inv.conn, inb.raw, inb.bytes, inb.peer, inv.id, '');
   }
 
-  private sendFinal(txn: ServerTxn, res: SipMsg): string {
-    const raw = res.toString();
-    txn.finalStatus = res.status;
-    txn.lastResponse = raw;
-    this.stopReliable(txn);
-    this.ua.net.send(raw, txn.peer, txn.local);
-    for (const t of txn.timers) clearTimeout(t);
-    txn.timers.clear();
-    if (txn.method === 'INVITE' && res.status >= 300 && txn.peer.proto === 'udp') this.retransmit(txn, raw, this.ua.timers.t1);
-    // Keep the transaction to absorb retransmissions (Timer H/J: 64×T1).
-    this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => this.dropTxn(txn));
-    return raw;
-  }
-
-  private retransmit(txn: ServerTxn, raw: string, interval: number): void {
-    this.ua.after(txn.timers, interval, () => {
-      this.ua.net.send(raw, txn.peer, txn.local);
-      this.retransmit(txn, raw, Math.min(interval * 2, this.ua.timers.t2));
-    });
-  }
-
   private stopReliable(txn: ServerTxn): void {
-    if (txn.reliablePending) clearTimeout(txn.reliablePending);
+    if (txn.reliablePending !== undefined) txn.timers.cancel(txn.reliablePending);
     txn.reliablePending = undefined;
   }
 
-  private onInDialog(inb: Inbound, toTag: string): void {
+  private onInDialog(st: ServerTransaction, inb: Inbound, toTag: string): void {
     const m = inb.msg;
     const d = this.ua.dialogByKey.get(`${m.callId}|${toTag}`);
-    if (!d && this.earlyRequest(inb, toTag)) return;
-    if (!d || d.terminated) {
-      this.reply(inb, 481);
-      return;
-    }
+    if (!d && this.earlyRequest(st, inb, toTag)) return;
+    if (!d || d.terminated) return this.respond(st, 481);
     const seq = m.cseq.seq;
-    if (m.method !== 'PRACK' && seq <= d.remoteSeq && d.remoteSeq !== 0) {
-      this.reply(inb, m.method === 'INVITE' ? 491 : 500);
-      return;
-    }
+    if (m.method !== 'PRACK' && seq <= d.remoteSeq && d.remoteSeq !== 0) return this.respond(st, m.method === 'INVITE' ? 491 : 500);
     if (m.method !== 'PRACK') d.remoteSeq = seq;
-    if (this.tooSmallSessionExpires(inb)) return;
-    if (m.method === 'INVITE') this.reply(inb, 100);
+    if (this.tooSmallSessionExpires(st, m)) return;
+    if (m.method === 'INVITE') st.sendTrying();
     if (m.method === 'PRACK') {
-      const inv = d.pendingInvite ?? [...this.ua.serverById.values()].find((t) => t.dialog === d && t.method === 'INVITE');
+      const inv = d.pendingInvite ?? d.reliableInvite;
       if (inv) this.stopReliable(inv);
     }
     if (!d.conn || d.conn.closed) {
-      if (m.method === 'BYE' || (m.method === 'NOTIFY' && /terminated/i.test(m.get('subscription-state') ?? ''))) {
-        this.reply(inb, 200);
+      if (m.method === 'BYE' || (m.method === 'NOTIFY' && RE_TERMINATED.test(m.get('subscription-state') ?? ''))) {
+        this.respond(st, 200);
         this.ua.removeDialog(d);
       } else {
-        this.reply(inb, 481);
+        this.respond(st, 481);
       }
       return;
     }
     if (m.method === 'INVITE' || m.method === 'UPDATE') d.refreshTarget(m);
-    const txn = this.newTxn(inb, this.branchKey(m), d.conn, d);
+    const txn = this.newTxn(st, inb, d.conn, d);
     if (m.method === 'BYE') {
       d.clearTimers();
       d.terminated = true;
@@ -258,7 +235,7 @@ export class Uas {
    * so no dialog exists yet): delivered to the INVITE's app with its own transaction id and the
    * INVITE's dialog id; srf matches it to the INVITE by Call-ID (spec §2.5 UAS step 7).
    */
-  private earlyRequest(inb: Inbound, toTag: string): boolean {
+  private earlyRequest(st: ServerTransaction, inb: Inbound, toTag: string): boolean {
     const m = inb.msg;
     if (m.method !== 'UPDATE' && m.method !== 'INFO') return false;
     let inv: ServerTxn | undefined;
@@ -266,7 +243,7 @@ export class Uas {
       if (t.method === 'INVITE' && t.finalStatus === 0 && t.toTag === toTag && t.req.callId === m.callId) inv = t;
     }
     if (!inv?.conn || inv.conn.closed) return false;
-    const txn = this.newTxn(inb, this.branchKey(m), inv.conn);
+    const txn = this.newTxn(st, inb, inv.conn);
     txn.toTag = toTag;
     this.ua.toApp(inv.conn, inb.raw, inb.bytes, inb.peer, txn.id, dialogIdOf(m.callId, fromTagOf(m)));
     return true;
@@ -306,9 +283,9 @@ export class Uas {
         if (se.requireTimer) res.add('Require', 'timer');
       }
     }
-    const reliable = req.method === 'INVITE' && status > 100 && status < 200 && /\b100rel\b/i.test(app.get('require') ?? '');
+    const reliable = req.method === 'INVITE' && status > 100 && status < 200 && RE_100REL.test(app.get('require') ?? '');
     if (reliable) {
-      const offered = /\b100rel\b/i.test(`${req.get('supported') ?? ''},${req.get('require') ?? ''}`);
+      const offered = RE_100REL.test(`${req.get('supported') ?? ''},${req.get('require') ?? ''}`);
       if (!offered) return conn.fail(msgId, 'Remote endpoint does not support 100rel');
       txn.rseq = txn.rseq === 0 ? 1 + Math.floor(Math.random() * 1000) : txn.rseq + 1;
       res.add('RSeq', String(txn.rseq));
@@ -317,38 +294,26 @@ export class Uas {
     let dialog = txn.dialog;
     if (!dialog && creates && (status >= 200 || reliable)) dialog = this.createDialog(txn, res, conn);
     const dialogId = dialog?.id ?? (dialogMethod ? dialogIdOf(req.callId, fromTagOf(req)) : '');
-    let raw: string;
+    if (!txn.st.respond(toWireResponse(res))) return conn.fail(msgId, 'transaction no longer accepts responses');
+    const wire = txn.st.lastWire as Buffer;
+    const raw = wire.toString('utf8');
     if (status >= 200) {
-      raw = res.toString();
       txn.finalStatus = status;
-      txn.lastResponse = raw;
+      this.answered(txn);
       this.stopReliable(txn);
-      for (const t of txn.timers) clearTimeout(t);
       txn.timers.clear();
-      this.ua.net.send(raw, txn.peer, txn.local);
-      if (req.method === 'INVITE' && status < 300 && dialog && !txn.dialog) this.start2xxTimers(txn, dialog, raw);
-      else if (req.method === 'INVITE' && status < 300 && dialog) {
-        // 2xx to a re-INVITE: also retransmitted until ACK.
-        this.start2xxTimers(txn, dialog, raw);
-      } else if (req.method === 'INVITE' && txn.peer.proto === 'udp') {
-        this.retransmit(txn, raw, this.ua.timers.t1);
-        this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => this.dropTxn(txn));
-      } else {
-        this.ua.after(txn.timers, 64 * this.ua.timers.t1, () => this.dropTxn(txn));
-      }
+      // 2xx to an INVITE (initial or re-INVITE): retransmitted by us until ACK (RFC 6026: TU's job).
+      if (req.method === 'INVITE' && status < 300 && dialog) this.start2xxTimers(txn, dialog, wire);
       if (refreshable && dialog) {
         if (req.method === 'INVITE' && res.body) dialog.localSdp = res.body;
         dialog.peerAllow = req.get('allow') ?? dialog.peerAllow;
         this.uac.armTimer(dialog, res, true);
       }
       this.afterFinal(txn, status, raw);
-    } else {
-      raw = res.toString();
-      txn.lastResponse = raw;
-      this.ua.net.send(raw, txn.peer, txn.local);
-      if (reliable) this.retransmitReliable(txn, raw, this.ua.timers.t1, 0);
+    } else if (reliable) {
+      this.retransmitReliable(txn, wire, this.ua.timers.t1, 0);
     }
-    conn.send(responseEcho(msgId, this.ua.meta('application', Buffer.byteLength(raw), txn.peer), txn.id, dialogId, raw));
+    conn.send(responseEcho(msgId, this.ua.meta('application', wire.length, txn.peer), txn.id, dialogId, raw));
   }
 
   private createDialog(txn: ServerTxn, res: SipMsg, conn: ControlConnection): Dialog {
@@ -358,44 +323,50 @@ export class Uas {
       localTag: txn.toTag ?? randomToken(), remoteTag: fromTagOf(req), localAddr: res.get('to') ?? '',
       remoteAddr: req.get('from') ?? '', remoteTarget: '', routeSet: Dialog.routeSetFrom(req, false),
       localSeq: Math.floor(Math.random() * 10000) + 1, remoteSeq: req.cseq.seq, conn, peer: txn.peer, local: txn.local,
+      timers: [this.ua.timerSet(), this.ua.timerSet()],
     });
     d.refreshTarget(req);
     txn.dialog = d;
+    if (res.status < 200) d.reliableInvite = txn;
     this.ua.addDialog(d);
     return d;
   }
 
   /** Retransmit the 2xx (T1 doubling to T2) until ACK; at Timer H, BYE the dialog. */
-  private start2xxTimers(txn: ServerTxn, d: Dialog, raw: string): void {
+  private start2xxTimers(txn: ServerTxn, d: Dialog, wire: Buffer): void {
     d.pendingInvite = txn;
+    d.ackTimers.clear();
     const t1 = this.ua.timers.t1For2xx;
     if (txn.peer.proto === 'udp') {
       const tick = (interval: number): void => {
-        this.ua.after(d.ackTimers, interval, () => {
-          this.ua.net.send(raw, txn.peer, txn.local);
+        d.ackTimers.after(interval, () => {
+          this.ua.net.send(wire, txn.peer, txn.local);
           tick(Math.min(interval * 2, this.ua.timers.t2));
         });
       };
       tick(t1);
     }
-    this.ua.after(d.ackTimers, 64 * t1, () => {
+    d.ackTimers.after(64 * t1, () => {
+      d.ackTimers.clear();
       d.pendingInvite = undefined;
-      this.dropTxn(txn);
       this.uac.serverBye(d, 'ACK timeout');
     });
   }
 
-  private retransmitReliable(txn: ServerTxn, raw: string, interval: number, elapsed: number): void {
+  /** RFC 3262 §3: a reliable 1xx is retransmitted (T1 doubling to T2) until PRACK, for 64·T1. */
+  private retransmitReliable(txn: ServerTxn, wire: Buffer, interval: number, elapsed: number): void {
     if (elapsed >= 64 * this.ua.timers.t1) {
       // No PRACK: RFC 3262 §3 says reject the INVITE with 5xx.
-      if (txn.finalStatus === 0) this.sendFinal(txn, this.stateless(txn.req, 500, txn.toTag));
+      txn.reliablePending = undefined;
+      if (txn.finalStatus === 0) this.finalByStack(txn, 500);
       return;
     }
-    txn.reliablePending = setTimeout(() => {
+    txn.reliablePending = txn.timers.after(interval, () => {
+      txn.reliablePending = undefined;
       if (txn.finalStatus !== 0) return;
-      if (txn.peer.proto === 'udp') this.ua.net.send(raw, txn.peer, txn.local);
-      this.retransmitReliable(txn, raw, Math.min(interval * 2, this.ua.timers.t2), elapsed + interval);
-    }, interval);
+      if (txn.peer.proto === 'udp') this.ua.net.send(wire, txn.peer, txn.local);
+      this.retransmitReliable(txn, wire, Math.min(interval * 2, this.ua.timers.t2), elapsed + interval);
+    });
   }
 
   private afterFinal(txn: ServerTxn, status: number, raw: string): void {
@@ -407,8 +378,8 @@ export class Uas {
     }
     if (!d) return;
     if (m === 'BYE') this.ua.removeDialog(d);
-    else if (m === 'NOTIFY' && d.kind === 'subscribe' && /terminated/i.test(txn.req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
-    else if (m === 'SUBSCRIBE' && status < 300 && /^\s*0\s*$/.test(txn.req.get('expires') ?? '')) this.ua.removeDialog(d);
+    else if (m === 'NOTIFY' && d.kind === 'subscribe' && RE_TERMINATED.test(txn.req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
+    else if (m === 'SUBSCRIBE' && status < 300 && RE_ZERO.test(txn.req.get('expires') ?? '')) this.ua.removeDialog(d);
     else if (m === 'INVITE' && status >= 300 && !d.confirmed && d.pendingInvite === undefined) {
       // failed initial INVITE after a reliable 1xx: the early dialog ends.
       this.ua.removeDialog(d);

@@ -3,14 +3,15 @@
 
 import type { ControlConnection, ControlHandler } from '../control/control-server.js';
 import type { ProxyArgs } from '../control/messages.js';
+import type { ServerTransaction } from '../transaction/index.js';
 import { UaContext } from './context.js';
-import type { Inbound } from './net-adapter.js';
+import type { Inbound, NetTu } from './net-adapter.js';
 import { SipMsg } from './sip-msg.js';
 import { Uac } from './uac.js';
 import { Uas } from './uas.js';
 import { Proxy } from './proxy.js';
 
-export class UserAgent implements ControlHandler {
+export class UserAgent implements ControlHandler, NetTu {
   readonly uas: Uas;
   readonly uac: Uac;
   readonly proxy: Proxy;
@@ -21,23 +22,50 @@ export class UserAgent implements ControlHandler {
     this.uac = new Uac(ctx);
     this.uas.uac = this.uac;
     this.proxy = new Proxy(ctx, this.uas);
-    ctx.net.onMessage((m) => this.onNetwork(m));
-    ctx.net.onStray((m) => this.onStray(m));
+    ctx.net.setTu(this);
   }
 
-  private onNetwork(inb: Inbound): void {
+  /** A new request from the network, in its server transaction. */
+  onRequest(st: ServerTransaction, invite: ServerTransaction | undefined): void {
     try {
-      if (inb.msg.isRequest) {
-        if (this.proxy.claimsRequest(inb)) return;
-        this.uas.onRequest(inb);
+      const inb = this.ctx.net.inbound(st.inbound);
+      if (st.method === 'CANCEL') {
+        const inv = invite === undefined ? undefined : this.ctx.serverBySt.get(invite);
+        if (inv !== undefined && this.proxy.cancel(inv, st)) return;
+        this.uas.onCancel(st, inb, invite, inv);
+        return;
       }
+      if (this.proxy.claimsRequest(inb, st)) return;
+      this.uas.onRequest(st, inb);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'sip message handling failed');
+      // never leave a transaction waiting for an answer nobody will give
+      if (st.state !== 'terminated' && st.lastResponse === undefined && !this.ctx.serverBySt.has(st)) {
+        try {
+          this.uas.respond(st, 500);
+        } catch {
+          st.terminate();
+        }
+      }
+    }
+  }
+
+  /** An ACK for a 2xx of ours, or one matching no transaction (loose routing). */
+  onAck(inb: Inbound): void {
+    try {
+      if (this.proxy.claimsRequest(inb)) return;
+      this.uas.onAck(inb);
     } catch (err) {
       this.ctx.log.error({ err }, 'sip message handling failed');
     }
   }
 
+  onServerTerminated(st: ServerTransaction): void {
+    this.uas.onServerTerminated(st);
+  }
+
   /** Responses the transaction layer matched to nothing. */
-  private onStray(inb: Inbound): void {
+  onStray(inb: Inbound): void {
     try {
       if (this.proxy.claimsResponse(inb)) return;
       this.uac.onStrayResponse(inb);
@@ -70,11 +98,11 @@ export class UserAgent implements ControlHandler {
 
   /** Stops every timer (the edge is shutting down; nothing more goes out). */
   close(): void {
-    for (const t of [...this.ctx.serverById.values()]) this.uas.dropTxn(t);
-    for (const c of this.ctx.clientById.values()) {
-      for (const tm of c.timers) clearTimeout(tm);
-      c.timers.clear();
-    }
+    for (const t of [...this.ctx.serverById.values()]) t.timers.clear();
+    this.ctx.serverById.clear();
+    this.ctx.serverBySt.clear();
+    this.ctx.pendingRequests = 0;
+    for (const c of this.ctx.clientById.values()) c.timers.clear();
     this.ctx.clientById.clear();
     for (const d of this.ctx.dialogs.values()) d.clearTimers();
     this.ctx.dialogs.clear();
@@ -87,7 +115,7 @@ export class UserAgent implements ControlHandler {
     // Dialogs outlive their app (in-dialog requests then get 481); pending requests the app
     // never answered are forgotten, as drachtio does.
     for (const t of [...this.ctx.serverById.values()]) {
-      if (t.conn === conn && t.finalStatus === 0 && !t.dialog) this.uas.dropTxn(t);
+      if (t.conn === conn && t.finalStatus === 0 && !t.dialog) this.uas.forget(t);
     }
   }
 }

@@ -115,3 +115,17 @@ t.test('reload: trunks added/removed, ACL follows, health of kept targets stays'
   t.same(dir.ids(), ['b']);
   t.match(await dir.admit(request('192.0.2.3'), new Responder()), { ok: false, status: 403 });
 });
+
+t.test('a DNS server that never answers holds admission at most 3 s', async (t) => {
+  const never = { resolveSrv: () => new Promise<never>(() => {}), resolve4: () => new Promise<never>(() => {}), resolve6: () => new Promise<never>(() => {}) };
+  const { dir, clock } = makeDirectory({ named: { addresses: ['slow.example'] }, pbx: { acl: ['10.0.0.0/8'] } }, { resolver: never });
+  dir.start();
+  t.teardown(() => dir.stop());
+  let v: unknown;
+  void dir.admit(request('10.1.1.1'), new Responder()).then((x) => (v = x));
+  await clock.advance(2999);
+  t.equal(v, undefined, 'waits for the first resolution');
+  await clock.advance(1);
+  t.match(v, { ok: true, trunk: 'pbx' });
+  t.match(dir.health('named'), { state: 'unknown', detail: /resolving addresses/ });
+});

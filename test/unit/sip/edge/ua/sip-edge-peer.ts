@@ -7,6 +7,8 @@ export interface RawPeer {
   port: number;
   address: string;
   send(text: string, port: number, address: string): void;
+  /** Every message received so far, in order (whether or not `expect` took it). */
+  received: string[];
   /** Next received message matching the predicate (waits up to timeoutMs). */
   expect(pred: (text: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
   close(): void;
@@ -17,9 +19,11 @@ export async function rawPeer(address: string): Promise<RawPeer> {
   sock.bind(0, address);
   await once(sock, 'listening');
   const inbox: string[] = [];
+  const received: string[] = [];
   const waiters: Array<{ pred: (t: string) => boolean; resolve: (t: string) => void }> = [];
   sock.on('message', (b) => {
     const text = b.toString('utf8');
+    received.push(text);
     const i = waiters.findIndex((w) => w.pred(text));
     if (i >= 0) waiters.splice(i, 1)[0].resolve(text);
     else inbox.push(text);
@@ -27,6 +31,7 @@ export async function rawPeer(address: string): Promise<RawPeer> {
   return {
     port: sock.address().port,
     address,
+    received,
     send: (text, port, addr) => sock.send(text, port, addr),
     expect: (pred, what, timeoutMs = 15_000) => {
       const i = inbox.findIndex(pred);
