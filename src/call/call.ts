@@ -5,93 +5,20 @@
 
 import { EventEmitter } from 'node:events';
 import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
-import type { MediaRelay, MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
-import { type RouteDecision, type RouteRequest, type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
+import type { MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
+import { type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
 import { Cause, causeText } from './causes.js';
 import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
 
-export type CallState = 'routing' | 'proceeding' | 'early' | 'answered' | 'ended';
-export type Disposition = 'answered' | 'busy' | 'no-answer' | 'rejected' | 'cancelled' | 'no-route' | 'failed';
+import type { CallEvents, CallLogger, CallOptions, CallRecord, CallState, Disposition, LegSummary, Timers } from './call-types.js';
+export type { CallEvents, CallLogger, CallMedia, CallOptions, CallRecord, CallState, Disposition, LegSummary, Timers } from './call-types.js';
 
 const ORDER: Record<CallState, number> = { routing: 0, proceeding: 1, early: 2, answered: 3, ended: 4 };
 
-/** The slice of a pino logger the call uses; src/log provides the real one. */
-export interface CallLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export interface CallMedia {
-  relay: MediaRelay;
-  /** Media options for a leg on this trunk (from the trunk's settings). */
-  optionsFor(trunk: string): LegMediaOptions;
-}
-
-export interface CallOptions {
-  id: string;
-  a: Leg;
-  decision: RouteDecision;
-  /** Builds the outbound leg for a target (the SIP agent or the TDM span group). */
-  createLeg(target: RouteTarget): Leg;
-  /** Routes a blind-transfer target (REFER handled locally); omitted: transfers are declined. */
-  transferRoute?: (req: RouteRequest) => RouteDecision;
-  /** Media anchoring; omitted when legs exchange media directly (TDM⇄TDM, media bypass). */
-  media?: CallMedia;
-  /** No answer within this many ms after the outbound leg was placed: cause 19. 0 = none. */
-  ringTimeoutMs?: number;
-  now?: () => number;
-  timers?: Timers;
-  log?: CallLogger;
-}
-
-export interface LegSummary {
-  id: string;
-  kind: string;
-  trunk: string;
-  calling: string;
-  called: string;
-  /** TDM legs: the span (config id) and B-channel the call ran on. */
-  span?: string;
-  channel?: number;
-}
-
-/** Everything about a finished call, for CDRs and metrics. */
-export interface CallRecord {
-  id: string;
-  disposition: Disposition;
-  cause: number;
-  causeText: string;
-  /** Who ended it: the caller, the callee, or spangate (timeouts, shutdown, media failure). */
-  endedBy: 'a' | 'b' | 'local';
-  startedAt: number;
-  progressAt?: number;
-  answeredAt?: number;
-  endedAt: number;
-  a: LegSummary;
-  b?: LegSummary;
-  /** Outbound attempts that failed, in order (the last one may be `b`: see bInAttempts). */
-  attempts: { trunk: string; called: string; cause: number; detail?: string }[];
-  /** true when the final outbound leg `b` failed and is the last entry of `attempts`. */
-  bInAttempts: boolean;
-  media?: SessionStats;
-  route: string[];
-  /** Blind transfers asked for during the call, in order (a and b are the legs at the end). */
-  transfers?: TransferSummary[];
-}
-
-export interface CallEvents {
-  state: [state: CallState];
-  ended: [record: CallRecord];
-}
-
 const noopLog: CallLogger = { debug() {}, info() {}, warn() {} };
+/** How long a transferor that left the call gets to send its own BYE before we send ours. */
+const TRANSFEROR_GRACE_MS = 4000;
 
 function summary(l: Leg): LegSummary {
   const s: LegSummary = { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
@@ -114,6 +41,8 @@ export class Call extends EventEmitter {
   #b: Leg | undefined;
   #transfer: BlindTransfer | undefined;
   readonly #transfers: TransferSummary[] = [];
+  /** Transferors out of the call, waiting out their grace period. */
+  readonly #leaving = new Set<Leg>();
   #state: CallState = 'routing';
   readonly #opts: CallOptions;
   readonly #now: () => number;
@@ -416,6 +345,13 @@ export class Call extends EventEmitter {
         await this.#teardown(cause);
       },
       done: () => { this.#transfer = undefined; },
+      releaseTransferor: (leg) => {
+        this.#leaving.add(leg);
+        this.#timers.setTimeout(() => {
+          this.#leaving.delete(leg);
+          if (leg.state !== 'ended') leg.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
+        }, TRANSFEROR_GRACE_MS);
+      },
       log: this.#log,
     }, from, x, y, req);
     this.#transfer = t;
@@ -457,6 +393,7 @@ export class Call extends EventEmitter {
     this.#clearRing();
     const jobs: Promise<void>[] = [];
     if (this.#transfer) jobs.push(this.#transfer.abandon(cause));
+    for (const x of this.#leaving) if (x.state !== 'ended') jobs.push(x.hangup(cause));
     const b = this.#b;
     if (b && b.state !== 'ended') jobs.push(b.hangup(cause));
     if (this.a.state !== 'ended') {

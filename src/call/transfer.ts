@@ -9,7 +9,7 @@ import type { HangupInfo, Leg, MediaDescription, TransferRequest } from './leg.j
 import type { LegMediaOptions, MediaSession } from '../media/relay.js';
 import type { RouteDecision, RouteRequest, RouteTarget } from './router.js';
 import { Cause, q850ToSip } from './causes.js';
-import type { CallLogger } from './call.js';
+import type { CallLogger } from './call-types.js';
 
 export type Side = 'a' | 'b';
 
@@ -27,6 +27,8 @@ export interface TransferHost {
   end(cause: number, by: 'a' | 'b' | 'local'): Promise<void>;
   /** The transfer is over (either way): the call stops routing events to it. */
   done(): void;
+  /** The transferor is out of the call: it gets a moment to send its own BYE, then ours. */
+  releaseTransferor(x: Leg): void;
   log: CallLogger;
 }
 
@@ -106,7 +108,8 @@ export class BlindTransfer {
         h.log.warn({ call: h.id, err: (e as Error).message }, 'transfer: re-INVITE of the remaining leg failed');
       });
     }
-    if (this.x.state !== 'ended') await this.x.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
+    // RFC 5589 §6: the transferor normally ends its dialog after the final NOTIFY.
+    if (this.x.state !== 'ended') h.releaseTransferor(this.x);
     h.log.info({ call: h.id, to: this.req.target }, 'blind transfer completed');
   }
 

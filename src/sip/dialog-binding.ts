@@ -43,11 +43,26 @@ export class SipDialogBinding {
     this.dialog = dialog;
     this.#localSdp = localSdp || dialog.local.sdp;
     this.#remoteSdp = dialog.remote.sdp || undefined;
-    dialog.on('destroy', (req) => this.#onBye(req));
-    dialog.on('modify', (req, res) => this.#onOffer(req, res, 'INVITE'));
-    dialog.on('update', (req, res) => this.#onOffer(req, res, 'UPDATE'));
-    dialog.on('info', (req, res) => this.#onInfo(req, res));
-    dialog.on('refer', (req, res) => this.#onRefer(req, res));
+    dialog.on('destroy', (req) => this.#guard('BYE', () => this.#onBye(req)));
+    dialog.on('modify', (req, res) => this.#guard('re-INVITE', () => this.#onOffer(req, res, 'INVITE'), res));
+    dialog.on('update', (req, res) => this.#guard('UPDATE', () => this.#onOffer(req, res, 'UPDATE'), res));
+    dialog.on('info', (req, res) => this.#guard('INFO', () => this.#onInfo(req, res), res));
+    dialog.on('refer', (req, res) => this.#guard('REFER', () => this.#onRefer(req, res), res));
+  }
+
+  /**
+   * Runs a request handler so that nothing it throws reaches srf's message loop (where it would
+   * end the process and every other call): logged, and a 500 if the request is still open.
+   */
+  #guard(what: string, fn: () => void, res?: SrfRes): void {
+    try {
+      fn();
+    } catch (e) {
+      this.#host.ctx.log.warn({ leg: this.#host.id, request: what, err: (e as Error).message }, 'in-dialog request handler failed');
+      try {
+        if (res && !res.finalResponseSent) res.send(500);
+      } catch { /* nothing left to answer on */ }
+    }
   }
 
   get #agent(): string {
@@ -102,12 +117,12 @@ export class SipDialogBinding {
         this.#remoteSdp = body;
         this.#host.remoteMedia = { sdp: body };
         if (answer.sdp !== undefined) this.#localSdp = answer.sdp;
-        res.send(200, { body: this.#localSdp, headers: SDP_TYPE });
+        this.#guard(method, () => res.send(200, { body: this.#localSdp, headers: SDP_TYPE }));
       },
       reject: (cause) => {
         if (settled) return;
         settled = true;
-        res.send(488, { headers: { Reason: formatReasonQ850(cause) } });
+        this.#guard(method, () => res.send(488, { headers: { Reason: formatReasonQ850(cause) } }));
       },
     };
     this.#host.emitLeg('update', update);

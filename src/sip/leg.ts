@@ -228,6 +228,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
       const port = this.ctx.localPorts?.[target.transport];
       const addr = outboundAddressing({ ...this.#addressingInput(req), target, ...(port ? { localPort: port } : {}) });
       let heard = false;
+      let reported = false;
       this.ctx.log.debug({ leg: this.id, uri: addr.requestUri }, 'sending INVITE');
       try {
         const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
@@ -240,13 +241,15 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
             if (this.#closing) this.#cancelSent(Cause.NORMAL_CLEARING);
           },
           cbProvisional: (res) => {
-            if (!heard) ob.directory.report(this.trunk, target, 'ok');
-            heard = true;
+            if (!reported) ob.directory.report(this.trunk, target, 'ok');
+            reported = true;
+            // A 100 only says the hop is alive; after 18x the call is the callee's, no failover.
+            if (res.status > 100) heard = true;
             this.#onProvisional(res);
           },
         });
         this.#sent = undefined;
-        if (!heard) ob.directory.report(this.trunk, target, 'ok');
+        if (!reported) ob.directory.report(this.trunk, target, 'ok');
         if (this.#closing || this.isEnded) {
           // A 200 crossed our CANCEL: the dialog exists, so end it with BYE.
           await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.NORMAL_CLEARING) } }).catch(() => undefined);
@@ -333,6 +336,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   async sendDtmf(digit: string, durationMs: number): Promise<void> {
     // RFC 4733 and in-band digits travel in the media relay; only INFO is signalling.
+    // TODO(next): INFO ⇄ RFC 4733 interworking (digits the relay sees are not reported to the
+    // call yet, and INFO digits are not injected into RTP toward an rfc4733 trunk).
     if (this.ctx.settings.dtmf !== 'info' || !this.#binding || this.isEnded) return;
     await this.#binding.sendInfoDtmf(digit, durationMs);
   }

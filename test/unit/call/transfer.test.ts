@@ -65,6 +65,8 @@ function rig(route?: (r: RouteRequest) => RouteDecision) {
     createLeg: (x) => { const l = new Leg1(`l${legs.length + 1}`, 'outbound', x.trunk); legs.push(l); return l; },
     media: { relay, optionsFor: () => ({ transport: 'RTP/AVP' }) },
     ...(route ? { transferRoute: (r: RouteRequest) => { routed.push(r); return route(r); } } : {}),
+    // The transferor's grace period runs out at once here.
+    timers: { setTimeout: (f: () => void) => { setImmediate(f); return 0; }, clearTimeout: () => undefined },
   });
   return { a, legs, relay, call, routed };
 }

@@ -234,6 +234,20 @@ t.test('outbound: 503 fails over to the next hop, then 180/183/200', async (t) =
   t.match(o.srf.dialogs[0]!.destroyed?.Reason ?? '', /cause=16/);
 });
 
+t.test('outbound: a 100 then 503 still fails over; a 503 from the last hop ends the leg with cause 41', async (t) => {
+  const o = outbound();
+  await o.leg.originate({ calling: '1', called: '2', media: { sdp: SDP } });
+  await tick();
+  o.srf.uac[0]!.cbs.cbProvisional?.(Object.assign(msg({}), { status: 100 }));
+  o.srf.uac[0]!.reject(new SipError(503, 'Service Unavailable'));
+  await tick();
+  t.equal(o.srf.uac.length, 2, 'next hop tried');
+  o.srf.uac[1]!.cbs.cbProvisional?.(Object.assign(msg({}), { status: 180 }));
+  o.srf.uac[1]!.reject(new SipError(503, 'Service Unavailable'));
+  await tick();
+  t.same(o.events, ['progress 180', 'hangup 41 503 remote']);
+});
+
 t.test('outbound: 486 does not fail over; cause from Reason when present; all hops time out → 102', async (t) => {
   const o = outbound();
   await o.leg.originate({ calling: '1', called: '2', media: { sdp: SDP } });

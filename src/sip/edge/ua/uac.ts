@@ -292,7 +292,9 @@ export class Uac {
     }
     const txn = this.send(req, dest, local, conn, d, d.id);
     if (method === 'BYE') d.terminated = true;
-    if (method === 'NOTIFY' && /terminated/i.test(req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
+    // A final NOTIFY ends a SUBSCRIBE dialog; in an INVITE dialog (REFER's implicit
+    // subscription, RFC 3515) it ends only the subscription, the call goes on.
+    if (method === 'NOTIFY' && d.kind === 'subscribe' && /terminated/i.test(req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
     conn.send(requestEcho(msgId, this.ua.meta('application', Buffer.byteLength(txn.raw), dest), txn.id, txn.raw));
   }
 

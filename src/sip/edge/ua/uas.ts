@@ -378,7 +378,7 @@ export class Uas {
     }
     if (!d) return;
     if (m === 'BYE') this.ua.removeDialog(d);
-    else if (m === 'NOTIFY' && RE_TERMINATED.test(txn.req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
+    else if (m === 'NOTIFY' && d.kind === 'subscribe' && RE_TERMINATED.test(txn.req.get('subscription-state') ?? '')) this.ua.removeDialog(d);
     else if (m === 'SUBSCRIBE' && status < 300 && RE_ZERO.test(txn.req.get('expires') ?? '')) this.ua.removeDialog(d);
     else if (m === 'INVITE' && status >= 300 && !d.confirmed && d.pendingInvite === undefined) {
       // failed initial INVITE after a reliable 1xx: the early dialog ends.
