@@ -48,6 +48,10 @@ export class SipDialogBinding {
     dialog.on('update', (req, res) => this.#guard('UPDATE', () => this.#onOffer(req, res, 'UPDATE'), res));
     dialog.on('info', (req, res) => this.#guard('INFO', () => this.#onInfo(req, res), res));
     dialog.on('refer', (req, res) => this.#guard('REFER', () => this.#onRefer(req, res), res));
+    // srf may have taken the far end's BYE already and emitted 'destroy' before these listeners
+    // existed: under load an ACK and the BYE right behind it arrive in one read while
+    // createUAS/createUAC is still being awaited. A dialog already gone is a BYE without Reason.
+    if (dialog.connected === false) queueMicrotask(() => this.#guard('BYE', () => this.#onBye(undefined)));
   }
 
   /**
@@ -69,9 +73,10 @@ export class SipDialogBinding {
     return this.#host.ctx.agent ?? 'spangate';
   }
 
-  #onBye(req: SrfMessage): void {
+  #onBye(req: SrfMessage | undefined): void {
+    if (this.#gone) return;
     this.#gone = true;
-    const reason = parseReasonQ850(req.get('Reason'));
+    const reason = parseReasonQ850(req?.get('Reason'));
     this.#host.remoteEnded(reason?.cause ?? Cause.NORMAL_CLEARING, 'BYE');
   }
 

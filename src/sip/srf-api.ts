@@ -45,6 +45,8 @@ export interface SrfDialog {
   readonly type: 'uac' | 'uas';
   readonly local: { sdp: string; uri: string };
   readonly remote: { sdp: string; uri: string };
+  /** false once srf has seen the dialog end (BYE received or sent). */
+  readonly connected?: boolean;
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;
   modify(sdp: string): Promise<string>;
   request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfMessage>;
