@@ -1,5 +1,6 @@
 // `spangate run` (the daemon in the foreground) and `spangate demo` (src/cli/demo/).
 import type { Command } from 'commander';
+import type { RunningDaemon } from '../../main.js';
 
 /**
  * What the demo lays over the defaults: SIP on loopback with ephemeral ports, so the demo runs
@@ -33,6 +34,14 @@ async function runForeground(opts: { configFile?: string }): Promise<void> {
   // The composition root is loaded only by the commands that run the daemon.
   const { startDaemon } = await import('../../main.js');
   const running = await startDaemon(opts);
+  exitOnUncaught(running);
+  const code = await running.daemon.done;
+  running.logs.flush();
+  process.exit(code);
+}
+
+/** An error nobody caught is logged as fatal and ends the process (systemd restarts it). */
+export function exitOnUncaught(running: Pick<RunningDaemon, 'logs'>): void {
   const fatal = (e: unknown): void => {
     running.logs.root.fatal({ err: e }, 'uncaught error; exiting');
     running.logs.flush();
@@ -40,7 +49,4 @@ async function runForeground(opts: { configFile?: string }): Promise<void> {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  const code = await running.daemon.done;
-  running.logs.flush();
-  process.exit(code);
 }

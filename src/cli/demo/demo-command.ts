@@ -5,6 +5,7 @@
 import { cdrFile } from '../../config/schema/cdr.js';
 import { loadConfigObject } from '../../config/index.js';
 import type { RunningDaemon } from '../../main.js';
+import { exitOnUncaught } from '../commands/daemon.js';
 import { err } from '../output.js';
 import { DemoPeers, runDemoCalls } from './demo-calls.js';
 import { demoConfig, demoNet, demoPorts } from './demo-config.js';
@@ -62,13 +63,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     await peers.stop();
     throw e;
   }
-  const fatal = (e: unknown): void => {
-    running.logs.root.fatal({ err: e }, 'uncaught error; exiting');
-    running.logs.flush();
-    process.exit(1);
-  };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
+  exitOnUncaught(running);
   err(banner(running, peers));
   // Ctrl-C while calls are placed: the daemon drains; the demo's sipp go with it.
   void running.daemon.done.then(() => peers.stop());
