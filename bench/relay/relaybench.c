@@ -444,12 +444,15 @@ static void *sink_main_transcoded(void *arg)
         struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
         epoll_ctl(ep, EPOLL_CTL_ADD, sink_fds[i], &ev);
     }
+    int more = 0;
     while (!atomic_load(&sink_stop)) {
         int n, k;
         if (opt.sink_poll_us > 0) {
             struct timespec w = { .tv_sec = 0, .tv_nsec = (long)opt.sink_poll_us * 1000L };
-            nanosleep(&w, NULL);
+            if (!more)
+                nanosleep(&w, NULL);
             n = epoll_wait(ep, evs, 64, 0);
+            more = n == 64;        /* more sockets ready than one call returns: no sleep */
         } else {
             n = epoll_wait(ep, evs, 64, 50);
         }
