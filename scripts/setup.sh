@@ -17,6 +17,7 @@ PKGS=(
   sqlite3 espeak-ng sox
   clang libclang-rt-14-dev
   mmdebstrap qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools fdisk faketime lintian debhelper dpkg-dev fakeroot arch-test file
+  liburing-dev
 )
 # shellcheck disable=SC2206
 PKGS+=(${SPANGATE_EXTRA_PACKAGES:-})

@@ -164,7 +164,21 @@ static void duplex_fn(void *p, int i)
     }
 }
 
-static double bench_duplex(const sg_codec_desc *d, const sg_codec_opts_t *o)
+/* One way, PSTN -> IP only: what one stream of the relay benchmark's transcoding ladder
+ * (PCMU in, X out) costs in codec work per packet. */
+static void oneway_fn(void *p, int i)
+{
+    duplex_ctx *x = p;
+    codec_decode(&x->pcmu_in, x->pcmu_pay[i], F8, x->a, F8);
+    if (x->up != NULL) {
+        resample_run(x->up, x->a, F8, x->b, CODEC_MAX_FRAME_SAMPLES);
+        codec_encode(&x->x_enc, x->b, (size_t)x->xf, x->scratch, sizeof(x->scratch));
+    } else {
+        codec_encode(&x->x_enc, x->a, (size_t)x->xf, x->scratch, sizeof(x->scratch));
+    }
+}
+
+static double bench_chain(const sg_codec_desc *d, const sg_codec_opts_t *o, void (*fn)(void *, int))
 {
     static duplex_ctx x;
     sg_codec tmp;
@@ -187,7 +201,7 @@ static double bench_duplex(const sg_codec_desc *d, const sg_codec_opts_t *o)
                                   (size_t)x.xf, x.x_pay[i], CODEC_MAX_PAYLOAD);
     }
     codec_destroy(&tmp);
-    us = measure(duplex_fn, &x);
+    us = measure(fn, &x);
     codec_destroy(&x.pcmu_in);
     codec_destroy(&x.pcmu_out);
     codec_destroy(&x.x_enc);
@@ -195,6 +209,11 @@ static double bench_duplex(const sg_codec_desc *d, const sg_codec_opts_t *o)
     resample_destroy(x.up);
     resample_destroy(x.down);
     return us;
+}
+
+static double bench_duplex(const sg_codec_desc *d, const sg_codec_opts_t *o)
+{
+    return bench_chain(d, o, duplex_fn);
 }
 
 /* DSP blocks per 20 ms frame at 8 kHz. */
@@ -321,6 +340,19 @@ int main(void)
     o = (sg_codec_opts_t){ 0 };
     fd = bench_duplex(&codec_pcma, &o);
     printf("| PCMU <-> PCMA | %.2f | %.0f |\n", fd, 20000.0 / fd);
+
+    printf("\n| one way PCMU -> X, per stream per 20 ms (the relay ladder's streams) | µs | streams per core |\n"
+           "| --- | ---: | ---: |\n");
+    o = (sg_codec_opts_t){ 0 };
+    fd = bench_chain(&codec_g722, &o, oneway_fn);
+    printf("| PCMU -> G722 (8 -> 16 kHz speexdsp q%d, 16 kHz encode; the relay's path) | %.1f | %.0f |\n",
+           RESAMPLE_QUALITY_DEFAULT, fd, 20000.0 / fd);
+    o = (sg_codec_opts_t){ .sample_rate = 8000 };
+    fd = bench_chain(&codec_g722, &o, oneway_fn);
+    printf("| PCMU -> G722 (8 kHz lower-band mode) | %.1f | %.0f |\n", fd, 20000.0 / fd);
+    o = (sg_codec_opts_t){ 0 };
+    fd = bench_chain(&codec_opus, &o, oneway_fn);
+    printf("| PCMU -> Opus NB, complexity %d (default) | %.1f | %.0f |\n", SG_OPUS_COMPLEXITY_DEFAULT, fd, 20000.0 / fd);
 
     printf("\n| DSP block, per channel per 20 ms | µs | channels per core |\n| --- | ---: | ---: |\n");
     memset(&d, 0, sizeof(d));

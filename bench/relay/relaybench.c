@@ -8,13 +8,16 @@
  * window; sending goes on 200 ms past it (a relay that holds one frame in a codec queue
  * releases the window's last frame); loss counts packets sent inside the window that never
  * arrived (1 s drain). With --codec G722|opus the relay transcodes PCMU to that codec and
- * each stream gets its own sink socket (see sink_transcoded).
+ * each stream gets its own sink socket (see sink_transcoded); --per-stream-sinks does the same
+ * for PCMU pass-through, the I/O-only baseline of a transcoding row.
  * Relay CPU = the relay process's CPU time over the window (sum of its threads' schedstat
  * run time), divided by the packets it delivered in the window.
  *
  *   relaybench --target native --sgrelay PATH --relay-addr A --port-min P --port-max Q --n N
  *              [--relay-prio P: run sgrelay under SCHED_FIFO P]
  *              [--sink-prio P: sink thread at SCHED_FIFO P, 0 = SCHED_OTHER; default: inherit]
+ *              [--sink-poll-us U: the sink never blocks on its sockets; it sleeps U us between
+ *               non-blocking reads, so a relay's send never wakes it (see sink_wait)]
  *   relaybench --target rtpengine --ng ADDR:PORT --pid PID --n N
  * common: --gen-addr A --sink-addr A --seconds S --warmup S
  * Prints one line: "RESULT key=value ...". */
@@ -48,12 +51,13 @@
 
 static struct {
     const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr, *codec;
-    int port_min, port_max, n, pid, relay_prio, sink_prio;
+    int port_min, port_max, n, pid, relay_prio, sink_prio, sink_poll_us;
     double seconds, warmup;
 } opt = { .gen_addr = "127.0.12.10", .sink_addr = "127.0.12.20", .seconds = 10, .warmup = 1, .port_min = 25000,
           .port_max = 29999, .n = 100, .codec = "PCMU",
           .sink_prio = -1 };
-static int transcode;                      /* --codec other than PCMU: per-stream sinks */
+static int transcode;                      /* --codec other than PCMU */
+static int per_stream;                     /* per-stream sinks: transcoding, or --per-stream-sinks */
 static int sink_fds[MAX_N];
 static uint16_t sink_ports[MAX_N];
 static uint16_t first_seq[MAX_N];
@@ -209,7 +213,8 @@ static void rtpengine_setup(void)
         if (!transcode)
             snprintf(sdp, sizeof(sdp),
                      "v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
-                     "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", i, opt.sink_addr, opt.sink_addr, sink_port);
+                     "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", i, opt.sink_addr, opt.sink_addr,
+                     per_stream ? sink_ports[i] : sink_port);
         else
             snprintf(sdp, sizeof(sdp),
                      "v=0\r\no=- %d 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %s\r\n"
@@ -258,7 +263,7 @@ static void native_setup(void)
     argv[6] = (char *)opt.gen_addr;
     for (i = 0; i < opt.n; i++) {
         argv[7 + i] = malloc(16);
-        if (transcode)
+        if (per_stream)
             snprintf(argv[7 + i], 16, "%u:%u", gen_port[i], sink_ports[i]);
         else
             snprintf(argv[7 + i], 16, "%u", gen_port[i]);
@@ -358,6 +363,22 @@ static void sink_sched(void)
         (void)pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 }
 
+/* --sink-poll-us: sleep instead of waiting on the socket. The relay's send then finds no
+ * waiter on the sink socket, as on a NIC: it pays the kernel's UDP send and loopback
+ * delivery but not a wake-up (an inter-processor interrupt in this VM) and a switch to the
+ * sink per packet. Latency is unaffected: it is the kernel receive timestamp, taken at
+ * delivery, not when the sink reads. Returns 1 when the caller should read. */
+static int sink_wait(int fd)
+{
+    if (opt.sink_poll_us > 0) {
+        struct timespec w = { .tv_sec = 0, .tv_nsec = (long)opt.sink_poll_us * 1000L };
+        nanosleep(&w, NULL);
+        return 1;
+    }
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 50) > 0;
+}
+
 static void *sink_main(void *arg)
 {
     static uint8_t bufs[RXB][256];
@@ -376,10 +397,10 @@ static void *sink_main(void *arg)
         msgs[i].msg_hdr.msg_iovlen = 1;
     }
     while (!atomic_load(&sink_stop)) {
-        struct pollfd p = { .fd = sink_fd, .events = POLLIN };
         int n;
-        if (poll(&p, 1, 50) <= 0)
+        if (!sink_wait(sink_fd))
             continue;
+    again:
         for (i = 0; i < RXB; i++) {
             msgs[i].msg_hdr.msg_control = ctrl[i];
             msgs[i].msg_hdr.msg_controllen = sizeof(ctrl[i]);
@@ -404,6 +425,8 @@ static void *sink_main(void *arg)
                 continue;
             account(rx, sent);
         }
+        if (n == RXB)
+            goto again;            /* polling: drain before sleeping again */
     }
     return NULL;
 }
@@ -421,8 +444,18 @@ static void *sink_main_transcoded(void *arg)
         struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
         epoll_ctl(ep, EPOLL_CTL_ADD, sink_fds[i], &ev);
     }
+    int more = 0;
     while (!atomic_load(&sink_stop)) {
-        int n = epoll_wait(ep, evs, 64, 50), k;
+        int n, k;
+        if (opt.sink_poll_us > 0) {
+            struct timespec w = { .tv_sec = 0, .tv_nsec = (long)opt.sink_poll_us * 1000L };
+            if (!more)
+                nanosleep(&w, NULL);
+            n = epoll_wait(ep, evs, 64, 0);
+            more = n == 64;        /* more sockets ready than one call returns: no sleep */
+        } else {
+            n = epoll_wait(ep, evs, 64, 50);
+        }
         for (k = 0; k < n; k++) {
             int s = (int)evs[k].data.u32;
             for (;;) {
@@ -493,7 +526,7 @@ static void *send_main(void *arg)
         if (sendto(gen_fd[s], pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) == PKT_LEN) {
             /* The window is judged by the same clock the sink uses: the stamp in the payload
              * (pass-through) or the schedule (transcoded, see sink_transcoded). */
-            uint64_t stamp = transcode ? due : now;
+            uint64_t stamp = per_stream ? due : now;
             sent_all++;
             if (stamp >= win_start && stamp < win_end)
                 sent_win++;
@@ -529,6 +562,7 @@ int main(int argc, char **argv)
         { "pid", 1, 0, 'p' }, { "n", 1, 0, 'n' }, { "seconds", 1, 0, 'S' }, { "warmup", 1, 0, 'W' },
         { "gen-addr", 1, 0, 'G' }, { "sink-addr", 1, 0, 'K' }, { "port-min", 1, 0, 'a' }, { "port-max", 1, 0, 'b' },
         { "relay-prio", 1, 0, 'P' }, { "codec", 1, 0, 'C' }, { "sink-prio", 1, 0, 'Q' },
+        { "sink-poll-us", 1, 0, 'U' }, { "per-stream-sinks", 0, 0, 'M' },
         { 0, 0, 0, 0 } };
     struct rlimit rl;
     pthread_t st, tt;
@@ -553,6 +587,8 @@ int main(int argc, char **argv)
         case 'b': opt.port_max = atoi(optarg); break;
         case 'P': opt.relay_prio = atoi(optarg); break;
         case 'Q': opt.sink_prio = atoi(optarg); break;
+        case 'U': opt.sink_poll_us = atoi(optarg); break;
+        case 'M': per_stream = 1; break;
         case 'C': opt.codec = optarg; break;
         default: return 2;
         }
@@ -568,11 +604,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     snprintf(run_id, sizeof(run_id), "%d-%llu", (int)getpid(), (unsigned long long)(now_rt() / 1000000ull % 100000000ull));
     transcode = strcasecmp(opt.codec, "PCMU") != 0;
+    per_stream = per_stream || transcode;
     if (transcode && strcasecmp(opt.codec, "G722") != 0 && strcasecmp(opt.codec, "opus") != 0) {
         fprintf(stderr, "relaybench: --codec PCMU|G722|opus\n");
         return 2;
     }
-    if (transcode) {
+    if (per_stream) {
         for (i = 0; i < opt.n; i++) {
             sink_fds[i] = udp_bind(opt.sink_addr, 0, &sink_ports[i]);
             setsockopt(sink_fds[i], SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
@@ -600,7 +637,7 @@ int main(int argc, char **argv)
         }
         rtpengine_setup();
     }
-    pthread_create(&st, NULL, transcode ? sink_main_transcoded : sink_main, NULL);
+    pthread_create(&st, NULL, per_stream ? sink_main_transcoded : sink_main, NULL);
     t0 = now_rt() + 100000000ull;
     t0_ns = t0;
     spacing_ns = 20000000ull / (uint64_t)opt.n;
@@ -632,7 +669,7 @@ int main(int argc, char **argv)
                 (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
     printf("RESULT target=%s%s%s n=%d sent=%llu recv=%llu loss_pct=%.3f p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f "
            "max_us=%llu relay_cpu_pct=%.1f relay_cpu_us_per_pkt=%.2f gen_cpu_pct=%.1f lag_p99_us=%.0f lag_max_us=%llu\n",
-           opt.target, transcode ? "-" : "", transcode ? opt.codec : "", opt.n, (unsigned long long)sent_win, (unsigned long long)recv_win,
+           opt.target, per_stream ? "-" : "", per_stream ? opt.codec : "", opt.n, (unsigned long long)sent_win, (unsigned long long)recv_win,
            sent_win ? 100.0 * (double)(sent_win - (recv_win > sent_win ? sent_win : recv_win)) / (double)sent_win : 0.0,
            pct(hist, recv_win, 0.5), pct(hist, recv_win, 0.9), pct(hist, recv_win, 0.99), pct(hist, recv_win, 0.999),
            (unsigned long long)lat_max, 100.0 * relay_cpu_s / ((double)(wall1 - wall0) / 1e9),

@@ -65,6 +65,9 @@ if [ "$FIFO" = 1 ]; then gen=(chrt -f 20); fi
 # SINK_PRIO: the sink thread's SCHED_FIFO priority (0 = SCHED_OTHER, empty = the generator's).
 sinkp=()
 if [ -n "${SINK_PRIO:-}" ]; then sinkp=(--sink-prio "$SINK_PRIO"); fi
+# SINK_POLL_US: the sink sleeps this long between non-blocking reads instead of waiting on
+# its sockets, so the relay's sends wake nobody (as on a NIC); 0/empty = wait (a wake-up per packet).
+if [ -n "${SINK_POLL_US:-}" ] && [ "$SINK_POLL_US" != 0 ]; then sinkp+=(--sink-poll-us "$SINK_POLL_US"); fi
 : >"$OUT/results.txt"
 for n in $STEPS; do
   for rep in $(seq "$REPEAT"); do
@@ -77,28 +80,32 @@ for n in $STEPS; do
       else
         line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       fi
-      echo "$line load=$load psi10=$psi rep=$rep" | tee -a "$OUT/results.txt"
+      echo "$line load=$load psi10=$psi rep=$rep sink_poll_us=${SINK_POLL_US:-0}" | tee -a "$OUT/results.txt"
     done
   done
 done
 
+# TX_CODECS may name PCMU: pass-through with the ladder's per-stream sinks, the I/O-only
+# baseline of a transcoding row (its CPU per packet minus PCMU's = the codec's share).
 TX_CODECS=${TX_CODECS-"opus G722"}
 TX_STEPS=${TX_STEPS:-"50 100 150 200 300 400 600"}
 TX_SECS=${TX_SECS:-5}
 : >"$OUT/transcode.txt"
 for codec in $TX_CODECS; do
+  ps=()
+  if [ "$codec" = PCMU ]; then ps=(--per-stream-sinks); fi
   for target in native rtpengine; do
     for n in $TX_STEPS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
       if [ "$target" = native ]; then
         line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
-          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$TX_SECS" --codec "$codec")
+          --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$TX_SECS" --codec "$codec" "${ps[@]}")
       else
         line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" \
-          --seconds "$TX_SECS" --codec "$codec")
+          --seconds "$TX_SECS" --codec "$codec" "${ps[@]}")
       fi
-      echo "$line load=$load psi10=$psi" | tee -a "$OUT/transcode.txt"
+      echo "$line load=$load psi10=$psi sink_poll_us=${SINK_POLL_US:-0}" | tee -a "$OUT/transcode.txt"
       # Stop rule: loss > 1 % or p99 > 100 ms.
       if awk '{ for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] } }
               END { exit !(v["loss_pct"] > 1 || v["p99_us"] > 100000) }' <<<"$line"; then break; fi

@@ -190,3 +190,99 @@ SG_TEST(relay_transcode_refuses_unknown_codec_and_ptime)
     SG_CHECK_EQ_INT(sg_relay_create((uint32_t)a, (uint32_t)b), SG_EINVAL);
     SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
 }
+
+static double goertzel(const int16_t *x, int n, double freq, double rate)
+{
+    double c = 2.0 * cos(2.0 * M_PI * freq / rate), s1 = 0.0, s2 = 0.0;
+    int i;
+    for (i = 0; i < n; i++) {
+        double s0 = (double)x[i] + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
+/* Audio through a PCMU <-> G.722 relay, as a wideband peer hears it (its ordinary 16 kHz
+ * decoder) and as it comes back to the PCMU side: a 3.4 kHz PCMU tone leaves no image at
+ * 4.6 kHz, and a 4.6 kHz wideband tone folds no alias into 3.4 kHz (G.722's 8 kHz lower-band
+ * mode fails both, at -10 dB: test_codec_g722.c). */
+SG_TEST(relay_transcode_g722_keeps_the_band_clean)
+{
+    enum { FRAMES = 30, SKIP = 8 };
+    static int16_t wide[FRAMES * 320], narrow[FRAMES * 160];
+    sg_engine_config_t ec;
+    sg_rtp_config_t ca, cb;
+    uint16_t pa, pb;
+    int alice = xsock(&pa), bob = xsock(&pb), a, b, r, i, n, k, wn = 0, nn = 0;
+    sg_codec pcmu, g722_dec, g722_enc, pcmu_dec;
+    uint8_t pkt[1500], payload[1500];
+    int16_t pcm[CODEC_MAX_FRAME_SAMPLES];
+    double tone, image, alias, ph8 = 0, ph16 = 0;
+    rtp_header h;
+
+    memset(&ec, 0, sizeof(ec));
+    ec.struct_size = sizeof(ec);
+    ec.max_endpoints = 8;
+    ec.port_min = 47800;
+    ec.port_max = 47899;
+    SG_CHECK_EQ_INT(sg_engine_start(&ec), SG_OK);
+    cfg(&ca, pa, "PCMU", 0, 8000, 101);
+    cfg(&cb, pb, "G722", 9, 8000, 101);
+    a = sg_rtp_create(&ca);
+    b = sg_rtp_create(&cb);
+    r = sg_relay_create((uint32_t)a, (uint32_t)b);
+    SG_CHECK(r > 0);
+    SG_CHECK_EQ_INT(codec_create(&pcmu, codec_lookup("PCMU", 8000), NULL), SG_OK);
+    SG_CHECK_EQ_INT(codec_create(&pcmu_dec, codec_lookup("PCMU", 8000), NULL), SG_OK);
+    SG_CHECK_EQ_INT(codec_create(&g722_dec, codec_lookup("G722", 8000), NULL), SG_OK);
+    SG_CHECK_EQ_INT(codec_create(&g722_enc, codec_lookup("G722", 8000), NULL), SG_OK);
+    SG_CHECK_EQ_INT(g722_dec.rate, 16000);
+    for (i = 0; i < FRAMES; i++) {
+        /* A -> B: 3.4 kHz at about -10 dBm0 */
+        for (k = 0; k < 160; k++, ph8 += 2 * M_PI * 3400.0 / 8000.0)
+            pcm[k] = (int16_t)(8000.0 * sin(ph8));
+        n = codec_encode(&pcmu, pcm, 160, payload, sizeof(payload));
+        rtp_write_header(pkt, 0, i == 0, (uint16_t)(100 + i), 160u * (uint32_t)i, 0x111);
+        memcpy(pkt + 12, payload, (size_t)n);
+        xsend(alice, sg_rtp_local_port((uint32_t)a), pkt, 12 + (size_t)n);
+        n = (int)recv(bob, pkt, sizeof(pkt), 0);
+        SG_CHECK(n > 12);
+        if (n <= 12 || rtp_parse(pkt, (size_t)n, &h) < 0)
+            break;
+        n = codec_decode(&g722_dec, pkt + h.header_len, h.payload_len, wide + wn, 320);
+        SG_CHECK_EQ_INT(n, 320);
+        wn += n > 0 ? n : 0;
+        /* B -> A: 4.6 kHz wideband tone */
+        for (k = 0; k < 320; k++, ph16 += 2 * M_PI * 4600.0 / 16000.0)
+            pcm[k] = (int16_t)(8000.0 * sin(ph16));
+        n = codec_encode(&g722_enc, pcm, 320, payload, sizeof(payload));
+        SG_CHECK_EQ_INT(n, 160);
+        rtp_write_header(pkt, 9, i == 0, (uint16_t)(700 + i), 160u * (uint32_t)i, 0x222);
+        memcpy(pkt + 12, payload, (size_t)n);
+        xsend(bob, sg_rtp_local_port((uint32_t)b), pkt, 12 + (size_t)n);
+        n = (int)recv(alice, pkt, sizeof(pkt), 0);
+        SG_CHECK_EQ_INT(n, 172);
+        if (n != 172)
+            break;
+        n = codec_decode(&pcmu_dec, pkt + 12, 160, narrow + nn, 160);
+        nn += n > 0 ? n : 0;
+    }
+    SG_CHECK_EQ_INT(wn, FRAMES * 320);
+    SG_CHECK_EQ_INT(nn, FRAMES * 160);
+    tone = goertzel(wide + SKIP * 320, wn - SKIP * 320, 3400.0, 16000.0);
+    image = goertzel(wide + SKIP * 320, wn - SKIP * 320, 4600.0, 16000.0);
+    alias = goertzel(narrow + SKIP * 160, nn - SKIP * 160, 3400.0, 8000.0) * 4.0;  /* same scale: half the samples */
+    printf("  PCMU<->G722 relay: image of 3.4 kHz at 4.6 kHz %.1f dB, alias of 4.6 kHz at 3.4 kHz %.1f dB "
+           "(re the 3.4 kHz tone)\n", 10.0 * log10(image / tone), 10.0 * log10(alias / tone));
+    SG_CHECK(tone > 0);
+    SG_CHECK(10.0 * log10(image / tone) < -40.0);
+    SG_CHECK(10.0 * log10(alias / tone) < -40.0);
+    codec_destroy(&pcmu);
+    codec_destroy(&pcmu_dec);
+    codec_destroy(&g722_dec);
+    codec_destroy(&g722_enc);
+    SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
+    close(alice);
+    close(bob);
+}

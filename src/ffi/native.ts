@@ -43,18 +43,22 @@ export interface NativeLibrary {
 }
 
 /**
- * Checks structs bound after load (span, PRI) against the library. A struct the library's
- * sg_struct_size() table does not list yet is checked against the size its C header gives
- * (headerSize, x86-64); the library still refuses a wrong struct_size field at run time.
+ * Checks structs bound after load (span, PRI) against the library: the size sg_struct_size()
+ * reports must equal the binding's and the size its C header gives (headerSize, x86-64). A
+ * library that does not list one of them is refused like a size mismatch.
  */
 export function checkStructSizes(
   native: NativeLibrary,
   structs: ReadonlyArray<readonly [string, koffi.IKoffiCType, number]>,
 ): void {
   for (const [name, type, headerSize] of structs) {
-    const theirs = native.structSize(name) || headerSize;
-    if (theirs !== koffi.sizeof(type)) {
-      throw new NativeError(`struct ${name}: library has ${theirs} bytes, binding has ${koffi.sizeof(type)}`);
+    const theirs = native.structSize(name);
+    const ours = koffi.sizeof(type);
+    if (theirs === 0) {
+      throw new NativeError(`struct ${name}: library ${native.info.path} does not list it (older build? run scripts/setup.sh)`);
+    }
+    if (theirs !== ours || headerSize !== ours) {
+      throw new NativeError(`struct ${name}: library has ${theirs} bytes, binding has ${ours}, header ${headerSize}`);
     }
   }
 }

@@ -107,7 +107,7 @@ export const PriEv = koffi.struct('sg_pri_ev_t', {
   digits: koffi.array('char', 36, 'String'),
 });
 
-/** Sizes from the C header (x86-64), used while the library's sg_struct_size() does not list them. */
+/** Sizes from the C header (x86-64); checked with the library's sg_struct_size() (checkStructSizes). */
 export const PRI_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType, number]> = [
   ['sg_pri_config_t', PriConfig, 40],
   ['sg_pri_party_t', PriParty, 84],

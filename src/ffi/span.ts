@@ -49,7 +49,7 @@ export const SpanEvAlarm = koffi.struct('sg_span_ev_alarm_t', {
   slips: 'uint64_t',
 });
 
-/** Sizes from the C headers (x86-64), used while the library's sg_struct_size() does not list them. */
+/** Sizes from the C headers (x86-64); checked with the library's sg_struct_size() (checkStructSizes). */
 export const SPAN_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType, number]> = [
   ['sg_span_config_t', SpanConfig, 128],
   ['sg_span_stats_t', SpanStats, 160],

@@ -1,4 +1,4 @@
-// koffi mirrors of the engine's public structs (native/include/spangate/{engine,rtp,relay}.h).
+// koffi mirrors of the engine's public structs (native/include/spangate/{engine,rtp,relay,codec}.h).
 // Every struct here is size-checked against sg_struct_size() at load (see native.ts).
 import koffi from 'koffi';
 
@@ -121,6 +121,30 @@ export const EvRelay = koffi.struct('sg_relay_ev_t', {
   err: 'int32_t',
 });
 
+/** One row of the codec table (sg_codec_info(), native/include/spangate/codec.h). */
+export const CodecInfo = koffi.struct('sg_codec_info_t', {
+  name: koffi.array('char', 16, 'String'),
+  fmtp: koffi.array('char', 64, 'String'),
+  clock_rate: 'uint32_t',
+  sample_rate: 'uint32_t',
+  frame_ms: 'uint16_t',
+  payload_type: 'uint8_t',
+  channels: 'uint8_t',
+});
+
+/** Per-leg codec options (zero = the codec's default for every field). */
+export const CodecOpts = koffi.struct('sg_codec_opts_t', {
+  sample_rate: 'uint32_t',
+  bitrate: 'uint32_t',
+  complexity: 'int32_t',
+  fec: 'uint8_t',
+  dtx: 'uint8_t',
+  packet_loss_pct: 'uint8_t',
+  reserved: 'uint8_t',
+  frame_ms: 'uint16_t',
+  reserved2: 'uint16_t',
+});
+
 /** Every struct the binding mirrors, by its C name: checked against the library at load. */
 export const MIRRORED_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType]> = [
   ['sg_engine_config_t', EngineConfig],
@@ -134,4 +158,6 @@ export const MIRRORED_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType
   ['sg_rtp_ev_rtcp_t', EvRtcp],
   ['sg_rtp_ev_closed_t', EvClosed],
   ['sg_relay_ev_t', EvRelay],
+  ['sg_codec_info_t', CodecInfo],
+  ['sg_codec_opts_t', CodecOpts],
 ];

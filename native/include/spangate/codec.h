@@ -30,7 +30,8 @@ typedef struct sg_codec_info_t {
  * (or sg_codec_opts_default()) is always valid. Fields a codec does not use are ignored. */
 typedef struct sg_codec_opts_t {
     uint32_t sample_rate;      /* PCM rate at encode/decode; opus: 8000 (NB, default) or 16000 (WB);
-                                * G722: 16000 (default) or 8000 (lower band only, for PSTN legs) */
+                                * G722: 16000 (default) or 8000 (lower band only: aliases toward a
+                                * peer decoding at 16 kHz, see codec/g722.c; not for real G.722 peers) */
     uint32_t bitrate;          /* bit/s; opus default 20000 at 8 kHz, 28000 at 16 kHz */
     int32_t complexity;        /* opus 0..10; 0 = default (SG_OPUS_COMPLEXITY_DEFAULT) */
     uint8_t fec;               /* opus in-band FEC: 0 = default (on), 1 = on, 2 = off */

@@ -44,7 +44,9 @@ SG_API uint32_t sg_abi_version(void);
 SG_API int sg_abi_info(sg_abi_info_t *out, uint32_t size);
 
 /* Any thread. Size in bytes of the named public struct, or 0 when unknown.
- * Lets the loader check every struct it mirrors. */
+ * Lets the loader check every struct it mirrors. It lists every struct of the public headers
+ * (include/spangate/): sg_abi_info_t, sg_event_t, the engine/RTP/relay structs, the span
+ * and PRI structs, sg_codec_info_t/sg_codec_opts_t, the DSP structs and the TDM structs. */
 SG_API uint32_t sg_struct_size(const char *name);
 
 /* Any thread. Static string for an sg_err code. */

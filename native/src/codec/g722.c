@@ -6,9 +6,13 @@
  *
  * sample_rate 8000 selects spandsp's G722_SAMPLE_RATE_8000 mode: the encoder codes 8 kHz PCM
  * in the lower sub-band only (the upper band carries silence) and the decoder returns the
- * lower band at 8 kHz. The payload is ordinary G.722 for the peer. For a PSTN-fed leg, whose
- * audio has nothing above 4 kHz, this skips the QMF filters and both resamplers: about a
- * third of the cost of the 16 kHz path (bench/CODEC.md). */
+ * lower band at 8 kHz, skipping the QMF filters: about a third of the cost of the 16 kHz path
+ * with resamplers (bench/CODEC.md). The payload parses as G.722, but it is not transparent
+ * toward a peer that decodes at 16 kHz (every real G.722 peer): without the upper band the
+ * peer's QMF synthesis cannot cancel the lower band's aliasing, so a 3.4 kHz tone comes out
+ * with a 4.6 kHz image at -10 dB; decoding a wideband payload in this mode folds 4.4-5 kHz
+ * into the narrow band at -7..-21 dB (test_codec_g722.c). The transcoding relay therefore
+ * uses the 16 kHz path; keep this mode for peers that run the same mode. */
 #include <stdlib.h>
 #include <spandsp.h>
 #include "codec/codec.h"

@@ -359,13 +359,15 @@ static void *media_main(void *arg)
         struct sched_param sp = { .sched_priority = mt->e->cfg.rt_priority };
         (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);  /* best effort */
     }
-    /* Per packet this loop costs one recvmmsg and one sendmmsg (strace -c) and about half an
-     * epoll wake-up; ~800 instructions of our own (callgrind), the rest (~97 %, perf) is the
-     * kernel's UDP receive and send path, on loopback including delivery into the receiver.
-     * Measured in bench/RESULTS.md: fewer wake-ups (coalescing, one thread) did not lower it.
-     * TODO(next): io_uring (multishot receive, sends batched across sockets) would save at most
-     * the two ~0.4 us syscall entries; the next real step is in-kernel forwarding (rtpengine-style
-     * module or an XDP/tc program) for pass-through streams. */
+    /* Per packet this loop costs one recvmmsg and one sendmmsg (strace -c) and 1/1.5-1/2 of an
+     * epoll wake-up; ~800 instructions of our own (callgrind), the rest (~95 %, perf) is the
+     * kernel: the UDP send with loopback delivery (~50 %), epoll_wait and the sleep/wake-up
+     * (~25 %), the receive (~12 %). bench/RESULTS.md measures the alternatives: io_uring
+     * batches of 32 sends across sockets cost more than sendto (3.06 vs 2.80 us, kcost.c) and
+     * save 0.14 us per receive; fewer wake-ups save CPU only by adding latency (sleeping 1 ms
+     * between polls: 31 packets per wake-up, -30 % CPU, +1 ms p99).
+     * TODO(next): in-kernel forwarding (an XDP/tc program, or rtpengine-style module) for
+     * pass-through streams is what would halve the per-packet cost. */
     while (!mt->stopping) {
         int n = epoll_wait(mt->epfd, evs, 64, -1), i;
         uint64_t now;

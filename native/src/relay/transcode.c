@@ -5,30 +5,23 @@
 #include "relay/transcode.h"
 #include "rtp/endpoint.h"
 
-static int make_codec(sg_codec *c, const sg_codec_desc *d, uint32_t rate, uint16_t ptime)
+/* The codec at its default PCM rate (sample_rate 0) and the legs' packetisation. */
+static int make_codec(sg_codec *c, const sg_codec_desc *d, uint16_t ptime)
 {
     sg_codec_opts_t o;
-    int rc;
 
     memset(&o, 0, sizeof(o));
-    o.sample_rate = rate;
     o.frame_ms = ptime;
-    rc = codec_create(c, d, &o);
-    if (rc != SG_OK) {
-        o.sample_rate = 0;        /* the codec's own rate; a resampler bridges it */
-        rc = codec_create(c, d, &o);
-    }
-    return rc;
+    return codec_create(c, d, &o);
 }
 
-static int make_dir(xcode_dir *x, const sg_codec_desc *from, const sg_codec_desc *to, uint32_t rate,
-                    uint16_t ptime)
+static int make_dir(xcode_dir *x, const sg_codec_desc *from, const sg_codec_desc *to, uint16_t ptime)
 {
-    int rc = make_codec(&x->dec, from, rate, ptime);
+    int rc = make_codec(&x->dec, from, ptime);
 
     if (rc != SG_OK)
         return rc;
-    rc = make_codec(&x->enc, to, rate, ptime);
+    rc = make_codec(&x->enc, to, ptime);
     if (rc != SG_OK)
         return rc;
     if (x->dec.rate != x->enc.rate) {
@@ -46,7 +39,6 @@ xcode *xcode_create(const rtp_ep *a, const rtp_ep *b, int *err)
 {
     const sg_codec_desc *da = codec_lookup(a->cfg.codec, a->cfg.clock_rate);
     const sg_codec_desc *db = codec_lookup(b->cfg.codec, b->cfg.clock_rate);
-    uint32_t rate;
     xcode *x;
     int rc;
 
@@ -60,12 +52,16 @@ xcode *xcode_create(const rtp_ep *a, const rtp_ep *b, int *err)
         *err = SG_ENOMEM;
         return NULL;
     }
-    /* Run both codecs at the narrower PCM rate when they can: PCMU<->G.722 then uses
-     * G.722's 8 kHz mode and needs no resampler (the PCMU side is narrowband anyway). */
-    rate = da->sample_rate < db->sample_rate ? da->sample_rate : db->sample_rate;
-    rc = make_dir(&x->ab, da, db, rate, a->cfg.ptime_ms);
+    /* Each codec runs at its own default PCM rate and a resampler bridges them. Not at the
+     * narrower rate of the two: for PCMU<->G.722 that would be spandsp's 8 kHz lower-band
+     * mode, whose payloads leave the peer's QMF synthesis without its aliasing cancellation
+     * (a 3.4 kHz tone comes out with a 4.6 kHz image at -10 dB, and wideband content at
+     * 4.4-5 kHz folds into the PCMU band at -7..-21 dB; the 16 kHz path with speexdsp keeps
+     * both below -50 dB: test_codec_g722.c, bench/RESULTS.md). Opus's default is its NB mode,
+     * a real codec bandwidth, so PCMU<->Opus still needs no resampler. */
+    rc = make_dir(&x->ab, da, db, a->cfg.ptime_ms);
     if (rc == SG_OK)
-        rc = make_dir(&x->ba, db, da, rate, a->cfg.ptime_ms);
+        rc = make_dir(&x->ba, db, da, a->cfg.ptime_ms);
     if (rc != SG_OK) {
         xcode_free(x);
         *err = rc;
