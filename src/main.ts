@@ -19,7 +19,6 @@ import { Metrics, MetricsServer } from './metrics/index.js';
 import { RoutingSubsystem } from './routing/subsystem.js';
 import { SipSubsystem } from './sip/subsystem.js';
 import { asSrfServer, attachSipGateway } from './sip/gateway.js';
-import { resolveTrunk, type TrunkInput } from './sip/trunk-profiles.js';
 import { createTrunkDirectory, TrunksSubsystem } from './sip/trunks/index.js';
 import { SpanManager, TdmProvider, loadTdmNative } from './tdm/index.js';
 import { VERSION } from './version.js';
@@ -120,11 +119,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const currentConfig = (): SpangateConfig => daemon?.config ?? config;
   // Every call, from SIP or PRI, is routed and started by the dispatcher; the SIP gateway and
   // the span manager add themselves as leg providers for their trunks.
+  // Limits come from the trunk runtime's resolved settings (resolved once per reload, not per call).
   const admission = new AdmissionControl((trunk) => {
-    const t = (currentConfig().sip.trunks as Record<string, TrunkInput>)[trunk];
-    if (!t) return undefined;
-    const s = resolveTrunk(trunk, t);
-    return { maxCalls: s.maxCalls, maxCps: s.maxCps };
+    const s = trunks.settings(trunk);
+    return s ? { maxCalls: s.maxCalls, maxCps: s.maxCps } : undefined;
   });
   const dispatcher = new CallDispatcher({
     registry,
