@@ -1,13 +1,16 @@
-// A sipp process playing one phone or trunk peer of the demo: a scenario from
-// test/fixtures/sipp/ (shared with the integration tests) with its keys (-key) and globals
+// A sipp process playing one phone or trunk peer of the demo: a scenario from share/sipp/
+// (shipped in the .deb; the integration tests run the same files) with its keys (-key) and globals
 // (-set). The scenarios append where the gateway wants media, refusals and re-INVITE
 // directions to a "media log" file; it is watched here so the demo's RTP endpoints can follow.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The sipp scenarios of a source checkout (the demo runs from one; the .deb has no sipp). */
-export const SCENARIO_DIR = resolve(import.meta.dirname, '../../../test/fixtures/sipp');
+/**
+ * The shipped sipp scenarios: share/sipp/ beside dist/ (and src/), so the same path works from
+ * a source checkout and from the package (/usr/lib/spangate/share/sipp).
+ */
+export const SCENARIO_DIR = resolve(import.meta.dirname, '../../../share/sipp');
 
 export interface SippPeerOptions {
   /** File name under SCENARIO_DIR. */
@@ -56,7 +59,7 @@ export class SippPeer {
 
   constructor(readonly opts: SippPeerOptions) {
     const sf = join(SCENARIO_DIR, opts.scenario);
-    if (!existsSync(sf)) throw new Error(`sipp scenario ${sf} is missing (the demo runs from a source checkout)`);
+    if (!existsSync(sf)) throw new Error(`sipp scenario ${sf} is missing (share/sipp/ is incomplete: reinstall spangate)`);
     this.#log = join(opts.dir, `${opts.scenario}-${opts.port}.media.log`);
     this.#errFile = join(opts.dir, `${opts.scenario}-${opts.port}.errors.log`);
     writeFileSync(this.#log, '');

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SCENARIO_DIR } from '../../../src/cli/demo/sipp-peer.js';
 import { tmpDir } from '../../fixtures/tmp.js';
 import { waitUntil } from './gateway.js';
 
@@ -16,10 +17,17 @@ interface T {
   teardown(fn: () => void | Promise<void>): void;
 }
 
+/** Test-only scenarios; those the demo also runs ship in share/sipp/ (SCENARIO_DIR). */
 export const SCENARIOS = resolve(import.meta.dirname, '../../fixtures/sipp');
 
+/** A scenario by file name: the shipped ones first, then the test-only ones. */
+export function scenarioPath(name: string): string {
+  const shipped = join(SCENARIO_DIR, name);
+  return existsSync(shipped) ? shipped : join(SCENARIOS, name);
+}
+
 export interface SippOptions {
-  /** File name under test/fixtures/sipp/. */
+  /** File name under share/sipp/ or test/fixtures/sipp/. */
   scenario: string;
   /** Local address and port (-i, -p); sipp sends from and listens on them. */
   ip: string;
@@ -93,7 +101,7 @@ export class Sipp {
   private constructor(readonly opts: SippOptions, dir: string) {
     this.#log = join(dir, 'media.log');
     writeFileSync(this.#log, '');
-    let text = readFileSync(join(SCENARIOS, opts.scenario), 'utf8');
+    let text = readFileSync(scenarioPath(opts.scenario), 'utf8');
     for (const [from, to] of opts.replace ?? []) text = text.split(from).join(to);
     const sf = join(dir, opts.scenario);
     writeFileSync(sf, text);
