@@ -464,3 +464,68 @@ SG_TEST(ec_echo_path_change)
            before, just_after, after);
     SG_CHECK(after >= EC_MIN_ERLE_NLP);
 }
+
+/* Comfort noise: while the line NLP suppresses the residual, the line carries noise at the
+ * background level measured while the far end was silent, not near-silence. Near end: white
+ * background at -55 dBm0 alone; far end silent for 2 s, then speech; a flat echo path
+ * (ERL 10 dB, 5 ms). Blocks where the NLP suppresses are found from a run with comfort noise
+ * off (output well under the background); with it on, those blocks sit at the background. */
+SG_TEST(ec_comfort_noise_at_background_level)
+{
+    static int16_t rin[EC_LEN], sin_[EC_LEN], out_cng[EC_LEN], out_off[EC_LEN], quiet[EC_LEN], out_quiet[EC_LEN];
+    sig_rng rng = { 77 };
+    double bg_rms = sig_dbm0_to_peak(-55.0) / sqrt(2.0), bg_pow = 0.0, cng_pow = 0.0, off_pow = 0.0;
+    size_t blocks = 0, from = 2 * EC_SEC;
+    sg_ec_opts_t on = { .tail_ms = 64 }, off = { .tail_ms = 64, .comfort_noise = 2 };
+
+    memset(rin, 0, sizeof(rin));
+    sig_speech(rin + from, EC_LEN - from, 8000.0, -12.0, 5);
+    for (size_t i = 0; i < EC_LEN; i++)
+        rin[i] = g711_ulaw_to_linear(g711_linear_to_ulaw(rin[i]));
+    for (size_t i = 0; i < EC_LEN; i++) {
+        double echo = i >= 40 ? 0.316 * rin[i - 40] : 0.0;
+        sin_[i] = g711_ulaw_to_linear(g711_linear_to_ulaw(sig_sat16(echo + bg_rms * sig_gauss(&rng))));
+    }
+    SG_CHECK_EQ_INT(run_ec(&on, rin, sin_, out_cng), SG_OK);
+    SG_CHECK_EQ_INT(run_ec(&off, rin, sin_, out_off), SG_OK);
+    for (size_t i = 0; i < from; i++)
+        bg_pow += (double)sin_[i] * sin_[i];
+    bg_pow /= (double)from;
+    for (size_t blk = (size_t)(5 * EC_SEC) / EC_BLOCK; blk < EC_LEN / EC_BLOCK; blk++) {
+        double po = 0.0, pc = 0.0;
+        for (size_t i = blk * EC_BLOCK; i < (blk + 1) * EC_BLOCK; i++) {
+            po += (double)out_off[i] * out_off[i];
+            pc += (double)out_cng[i] * out_cng[i];
+        }
+        if (po / EC_BLOCK > bg_pow / 100.0)
+            continue;                       /* not suppressed (or ramping): not comparable */
+        off_pow += po;
+        cng_pow += pc;
+        blocks++;
+    }
+    printf("  comfort noise: %zu suppressed blocks, background %.1f dBm0, NLP output %.1f dBm0 without "
+           "comfort noise, %.1f dBm0 with\n", blocks, sig_rms_to_dbm0(sqrt(bg_pow)),
+           blocks ? sig_rms_to_dbm0(sqrt(off_pow / (double)(blocks * EC_BLOCK))) : -99.0,
+           blocks ? sig_rms_to_dbm0(sqrt(cng_pow / (double)(blocks * EC_BLOCK))) : -99.0);
+    SG_CHECK(blocks >= 50);
+    if (blocks > 0) {
+        double rel = 10.0 * log10(cng_pow / (double)(blocks * EC_BLOCK) / bg_pow);
+        SG_CHECK(rel > -4.0 && rel < 3.0);
+    }
+
+    /* A line with no background gets no noise: digital silence stays silent. */
+    memset(quiet, 0, sizeof(quiet));
+    for (size_t i = 0; i < EC_LEN; i++)
+        quiet[i] = g711_ulaw_to_linear(g711_linear_to_ulaw(sig_sat16(i >= 40 ? 0.316 * rin[i - 40] : 0.0)));
+    SG_CHECK_EQ_INT(run_ec(&on, rin, quiet, out_quiet), SG_OK);
+    {
+        double pq = 0.0;
+        for (size_t i = 0; i < from; i++)
+            pq += (double)out_quiet[i] * out_quiet[i];
+        SG_CHECK(pq == 0.0);
+    }
+    {
+        sg_ec_opts_t bad = { .comfort_noise = 3 };
+        SG_CHECK(dsp_ec_create(&bad) == NULL);
+    }
+}

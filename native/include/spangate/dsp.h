@@ -63,7 +63,11 @@ typedef struct sg_ec_opts_t {
                                  * reversals (V.25 ANS/PR, V.8 ANSam/PR) in either direction
                                  * bypasses the canceller until 250 ms of silence:
                                  * 0 = default (on), 1 = on, 2 = off */
-    uint8_t reserved[2];        /* keep zero */
+    uint8_t comfort_noise;      /* line NLP: while it suppresses the residual, fill with noise at
+                                 * the measured background level of the line (G.168 comfort
+                                 * noise) instead of near-silence: 0 = default (on), 1 = on,
+                                 * 2 = off */
+    uint8_t reserved;           /* keep zero */
 } sg_ec_opts_t;
 
 /* DTMF receiver options for one channel. Zero means "default" for every field. */

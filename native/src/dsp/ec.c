@@ -6,6 +6,12 @@
  * the last NLP_HANG_BLOCKS, the residual is attenuated by suppress_db (ramped over a block, so
  * no click). A few operations per sample, against speex_preprocess's FFT, filter bank and
  * noise estimator per block, which cost as much as the canceller (bench/TDM.md).
+ * Comfort noise: a suppressed line would otherwise go dead while the far end talks, and the
+ * far-end talker hears the background switch on and off ("noise pumping"). The NLP therefore
+ * measures the line's background while the far end is silent (a minimum tracker on the block
+ * level of sin after cancellation: quick to fall, slow to rise, so near-end speech does not
+ * lift it) and, while it suppresses, cross-fades the residual into white noise of that level
+ * (capped at CNG_MAX). A line with no background measured gets none.
  * Option nlp 3 keeps speexdsp's residual echo suppression (speex_preprocess), whose echo
  * suppressor only runs with its noise suppressor enabled; the noise suppressor is therefore on, but limited to NS_DB so
  * that line noise and low-level near-end audio are barely touched. Its VAD is left at the
@@ -39,6 +45,11 @@
 #define NLP_HANG_BLOCKS 3
 #define NLP_FAR_MIN 82.0f
 #define NLP_TAIL_BLOCKS (DSP_EC_TAIL_MAX_MS / 20u + 2u)
+/* Comfort noise: background tracker per block (fall to a lower level at once by half the
+ * gap, rise 0.5 % a block ~ 2 dB/s), at most the level of a -50 dBm0 sine (mean |x|). */
+#define CNG_FALL 0.5f
+#define CNG_RISE 1.005f
+#define CNG_MAX 46.0f
 
 struct dsp_ec {
     SpeexEchoState *echo;
@@ -50,6 +61,9 @@ struct dsp_ec {
     unsigned rin_blocks;        /* blocks of the tail (+1) kept in rin_level */
     unsigned rin_pos;
     int nlp_hang;               /* blocks left of near-end hangover */
+    int cng;                    /* comfort noise on */
+    float bg;                   /* background level (mean |x| per block), 0 = none measured */
+    uint32_t cng_seed;          /* noise generator state (xorshift32) */
     modem_connect_tones_rx_state_t *ans_rin;   /* NULL when the tone disabler is off */
     modem_connect_tones_rx_state_t *ans_sin;
     int ans_idle[2];            /* per direction (rin, sin): low-share blocks in a row, or
@@ -97,7 +111,7 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
     sup = opts->suppress_db != 0 ? opts->suppress_db : -40;
     sup_active = opts->suppress_active_db != 0 ? opts->suppress_active_db : -15;
     if (tail_ms < DSP_EC_TAIL_MIN_MS || tail_ms > DSP_EC_TAIL_MAX_MS || opts->nlp > 3 || sup > 0 ||
-        sup_active > 0 || opts->tone_disable > 2)
+        sup_active > 0 || opts->tone_disable > 2 || opts->comfort_noise > 2)
         return NULL;
     e = calloc(1, sizeof(*e));
     if (e == NULL)
@@ -120,6 +134,8 @@ dsp_ec *dsp_ec_create(const sg_ec_opts_t *opts)
         e->nlp_sup = (float)pow(10.0, sup / 20.0);
         e->nlp_gain = 1.0f;
         e->rin_blocks = (tail_ms + 19u) / 20u + 1u;
+        e->cng = opts->comfort_noise != 2;
+        e->cng_seed = 0x9e3779b9u;
     } else if (opts->nlp == 3) {
         e->pp = speex_preprocess_state_init((int)DSP_EC_FRAME, EC_RATE);
         if (e->pp == NULL)
@@ -210,6 +226,15 @@ static void line_nlp(dsp_ec *e, const int16_t *rin, int16_t *res)
         e->nlp_hang = NLP_HANG_BLOCKS;          /* near-end speech (or an unconverged path) */
     else if (e->nlp_hang > 0)
         e->nlp_hang--;
+    if (e->cng && far <= NLP_FAR_MIN) {
+        /* far end silent: what is left is the line's background (and near-end speech) */
+        if (e->bg == 0.0f || resid < e->bg)
+            e->bg = e->bg == 0.0f ? resid : e->bg - (e->bg - resid) * CNG_FALL;
+        else
+            e->bg *= CNG_RISE;
+        if (e->bg > CNG_MAX)
+            e->bg = CNG_MAX;
+    }
     target = far > NLP_FAR_MIN && e->nlp_hang == 0 ? e->nlp_sup : 1.0f;
     if (target >= 1.0f) {
         /* release at once: the first syllable of near-end speech must not be faded */
@@ -219,8 +244,20 @@ static void line_nlp(dsp_ec *e, const int16_t *rin, int16_t *res)
     g = e->nlp_gain;
     step = (target - g) / (float)DSP_EC_FRAME;
     for (size_t i = 0; i < DSP_EC_FRAME; i++) {
+        float v;
         g += step;
-        res[i] = (int16_t)lrintf((float)res[i] * g);
+        v = (float)res[i] * g;
+        if (e->cng && e->bg > 0.0f) {
+            /* uniform in [-2 bg, 2 bg): mean |x| = bg; weight (1 - g) so it fades in with the
+             * suppression */
+            uint32_t x = e->cng_seed;
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            e->cng_seed = x;
+            v += ((float)(x >> 8) * (1.0f / 8388608.0f) - 1.0f) * 2.0f * e->bg * (1.0f - g);
+        }
+        res[i] = (int16_t)lrintf(v);
     }
     e->nlp_gain = target;
 }
@@ -287,6 +324,7 @@ void dsp_ec_reset(dsp_ec *e)
     e->quiet_blocks = 0;
     e->nlp_gain = 1.0f;
     e->nlp_hang = 0;
+    e->bg = 0.0f;
     memset(e->rin_level, 0, sizeof(e->rin_level));
 }
 
