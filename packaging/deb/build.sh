@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds packaging/out/spangate_<version>_amd64.deb from this repository: the built gateway
-# (dist/, bin/, libspangate.so, production node_modules) with a pinned Node 20 runtime inside,
+# (dist/, share/, bin/, libspangate.so, production node_modules) with a pinned Node 20 runtime inside,
 # systemd units, the sysusers entry and the config under /etc/spangate/ as conffiles.
 #
 #   bash packaging/deb/build.sh            # version from package.json
@@ -41,7 +41,7 @@ flock 9
 # Nothing to do when the .deb of this version was built from the same inputs.
 DEB=$OUT/spangate_${DEB_VERSION}_amd64.deb
 INPUTS=$( { echo "$DEB_VERSION $SOURCE_DATE_EPOCH $NODE_INTEGRITY"
-  find dist packaging/deb configs/systemd bin native/build/libspangate.so package.json package-lock.json \
+  find dist share packaging/deb configs/systemd bin native/build/libspangate.so package.json package-lock.json \
     -type f ! -name .stamp -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -d' ' -f1)
 if [ -f "$DEB" ] && [ "$(cat "$DEB.inputs" 2>/dev/null)" = "$INPUTS" ] && [ "${SPANGATE_DEB_REBUILD:-0}" != 1 ]; then
   note "$(basename "$DEB") is up to date (same inputs)"
@@ -83,6 +83,8 @@ mkdir -p "$LIB/bin" "$LIB/node/bin" "$LIB/libexec" "$ST/usr/bin" "$ST/etc/spanga
 tar -xzf "$NODE_TGZ" -C "$LIB/node" --strip-components=1 package/bin/node
 strip --strip-unneeded "$LIB/node/bin/node"
 cp -a dist "$LIB/dist"; rm -f "$LIB/dist/.stamp"
+# Data the modules read at run time, found relative to dist/ (share/sipp: the demo's scenarios).
+mkdir -p "$LIB/share"; cp -a share/. "$LIB/share/"; find "$LIB/share" -type f -exec chmod 0644 {} +
 find "$LIB/dist" -name '*.map' -delete
 # The entry point is a module the wrapper /usr/bin/spangate runs on the bundled runtime.
 sed '1{/^#!/d}' bin/spangate > "$LIB/bin/spangate"; chmod 0644 "$LIB/bin/spangate"

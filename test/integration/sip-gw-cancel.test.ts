@@ -3,9 +3,8 @@
 // (the ringing sipp gets the CANCEL and ends it with 487), the caller gets its 487, and the CDR
 // says cancelled by the calling leg.
 import t from 'tap';
-import { sippText, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 import { PORTS } from './support/gateway.js';
-import { Sipp } from './support/sipp.js';
 import { waitCdrs } from './support/records.js';
 
 t.test('CANCEL while ringing, from the PBX side and from the UC side', async (t) => {
@@ -15,8 +14,8 @@ t.test('CANCEL while ringing, from the PBX side and from the UC side', async (t)
     { from: 'uc', to: 'pbx', called: PBX_NUMBER, calling: UC_NUMBER },
   ] as const;
   for (const [i, d] of dirs.entries()) {
-    const callee = await Sipp.start(t, { scenario: 'uas-ring.xml', ip: gw.addr[d.to], port: PORTS.uas, calls: 1 });
-    const caller = await Sipp.start(t, {
+    const callee = await startSipp(t, { scenario: 'uas-ring.xml', ip: gw.addr[d.to], port: PORTS.uas, calls: 1 });
+    const caller = await startSipp(t, {
       scenario: 'uac-cancel.xml', ip: gw.addr[d.from], port: PORTS.uac, target: gw.sipTarget, calls: 1, called: d.called, pauseMs: 1000,
       keys: { calling: d.calling, rtp_ip: gw.addr.gw, rtp_port: '23997' },
     });

@@ -5,10 +5,10 @@
 // (sipp again, answering OPTIONS): once its OPTIONS are answered, calls go to it again.
 import t, { type Test } from 'tap';
 import dgram from 'node:dgram';
-import { sippText, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import type { SippPeer } from '../../src/cli/demo/sipp-peer.js';
+import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 import { PORTS, slot, waitUntil, type Gateway } from './support/gateway.js';
 import { RtpPeer } from './support/rtp.js';
-import { Sipp } from './support/sipp.js';
 import { waitCdrs } from './support/records.js';
 
 const OPTIONS = { intervalS: 1, timeoutMs: 500, downAfter: 1, upAfter: 1 };
@@ -27,9 +27,9 @@ async function mutePeer(t: { teardown(fn: () => void): void }, ip: string, port:
   return { seen, close };
 }
 
-async function callTo(t: Test, gw: Gateway, peer: Sipp): Promise<void> {
+async function callTo(t: Test, gw: Gateway, peer: SippPeer): Promise<void> {
   const rtp = await RtpPeer.open(t, gw.addr.gw);
-  const caller = await Sipp.start(t, {
+  const caller = await startSipp(t, {
     scenario: 'uac-call.xml', ip: gw.addr.pbx, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER, pauseMs: 1000,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(rtp.port) },
   });
@@ -41,7 +41,7 @@ async function callTo(t: Test, gw: Gateway, peer: Sipp): Promise<void> {
 
 t.test('primary stops → OPTIONS fail → calls go to the secondary; primary returns → calls go back', async (t) => {
   const addr = slot(12);
-  const peer = (ip: string): Promise<Sipp> => Sipp.start(t, { scenario: 'uas-answer.xml', ip, port: PORTS.uas, sets: { ring_ms: '100' }, timeoutS: 200 });
+  const peer = (ip: string): Promise<SippPeer> => startSipp(t, { scenario: 'uas-answer.xml', ip, port: PORTS.uas, sets: { ring_ms: '100' }, timeoutS: 200 });
   const primary = await peer(addr.uc);
   const secondary = await peer(addr.uc2);
   const gw = await twoTrunkGateway(t, 12, { uc: { options: OPTIONS, addresses: [`${addr.uc}:${PORTS.uas}`, `${addr.uc2}:${PORTS.uas}`] } });

@@ -12,7 +12,7 @@ t.test('re-INVITE hold (sendonly → recvonly) and resume (sendrecv) end to end'
   const r = await answeredCall(t, gw, {
     direction: 'pbx-to-uc', uac: 'uac-hold.xml', talkMs: 2000, packets: 150,
     during: async ({ callerSipp, callerRtp, calleeRtp }) => {
-      await callerSipp.waitEvent('answered', (e) => e.direction === 'sendrecv');
+      await callerSipp.waitEvent('answered', { where: (e) => e.direction === 'sendrecv' });
       const at = { uc: calleeRtp.count(0), pbx: callerRtp.count(0) };
       await Promise.all([calleeRtp.waitFor(at.uc + 25, 0), callerRtp.waitFor(at.pbx + 25, 0)]);
       afterResume = { uc: calleeRtp.count(0) - at.uc, pbx: callerRtp.count(0) - at.pbx };

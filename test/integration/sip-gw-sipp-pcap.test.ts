@@ -4,10 +4,9 @@
 // its own stream back: that stream crosses rtpengine to sipp, is echoed, and crosses again,
 // so its packets coming home (by SSRC) prove the other direction end to end.
 import t from 'tap';
-import { sippText, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 import { PORTS } from './support/gateway.js';
 import { CODECS, RtpPeer } from './support/rtp.js';
-import { Sipp } from './support/sipp.js';
 import { waitCdrs } from './support/records.js';
 
 const OURS = 0x0c0ffee0;
@@ -15,11 +14,11 @@ const OURS = 0x0c0ffee0;
 t.test('sipp plays a pcap through rtpengine; the far side receives it, and its own stream comes back', async (t) => {
   const gw = await twoTrunkGateway(t, 13, { uc: { codecs: ['PCMA', 'telephone-event'] } });
   const phone = await RtpPeer.open(t, gw.addr.gw);
-  const callee = await Sipp.start(t, {
+  const callee = await startSipp(t, {
     scenario: 'uas-answer.xml', ip: gw.addr.uc, port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(phone.port), codec: 'PCMA/8000' },
   });
-  const caller = await Sipp.start(t, {
+  const caller = await startSipp(t, {
     scenario: 'uac-call-pcap.xml', ip: gw.addr.pbx, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER, pauseMs: 7000,
     keys: { calling: PBX_NUMBER }, extra: ['-mi', gw.addr.pbx, '-mp', String(PORTS.uac + 10), '-rtp_echo'],
   });

@@ -66,6 +66,10 @@ dpkg-deb -c "$DEB1" >"$LISTING"
 check "does not ship /etc/rtpengine/rtpengine.conf" bash -c '! grep -q "/etc/rtpengine/" "$1"' _ "$LISTING"
 check "ships a man page and the copyright file" bash -c 'grep -q "/usr/share/man/man1/spangate.1.gz$" "$1" && grep -q "/usr/share/doc/spangate/copyright$" "$1"' _ "$LISTING"
 check "ships the rtpengine drop-in" grep -q ' ./lib/systemd/system/rtpengine-daemon.service.d/spangate.conf$' "$LISTING"
+for f in share/sipp/*.xml; do
+  check "ships the demo's sipp scenario $f" grep -q " ./usr/lib/spangate/$f\$" "$LISTING"
+done
+check "Suggests sip-tester (the demo's sipp)" grep -qw sip-tester <<<"$(ctl Suggests)"
 check "ships no dev-only npm packages" bash -c '! grep -qE "node_modules/(typescript|tap|tsx|@types)/" "$1"' _ "$LISTING"
 check "ships koffi for linux_x64 only" bash -c '! grep -qE "koffi/build/koffi/(win32|darwin|freebsd|linux_arm)" "$1"' _ "$LISTING"
 unit=$(dpkg-deb --fsys-tarfile "$DEB1" | tar -xO ./lib/systemd/system/spangate.service)
@@ -131,6 +135,8 @@ check "packaged config passes spangate config validate" inroot spangate config v
 check "no system node is needed (none installed in the chroot)" bash -c '! chroot "$1" sh -c "command -v node"' _ "$R"
 check "native library loads with the packaged Depends (ABI handshake)" inroot sh -c \
   'cd /usr/lib/spangate && ./node/bin/node --input-type=module -e "const m = await import(\"./dist/ffi/native.js\"); m.loadNative(\"/usr/lib/spangate/libspangate.so\")"'
+check "the installed demo finds its sipp scenarios relative to its module" inroot sh -c \
+  'cd /tmp && /usr/lib/spangate/node/bin/node --input-type=module -e "const m = await import(\"/usr/lib/spangate/dist/cli/demo/sipp-peer.js\"); const fs = await import(\"node:fs\"); if (m.SCENARIO_DIR !== \"/usr/lib/spangate/share/sipp\") throw new Error(m.SCENARIO_DIR); fs.accessSync(m.SCENARIO_DIR + \"/uas-answer.xml\", fs.constants.R_OK)"'
 check "spangate.service passes systemd-analyze verify" inroot systemd-analyze verify --man=no /lib/systemd/system/spangate.service
 check "rtpengine-daemon.service with the spangate drop-in passes systemd-analyze verify" \
   inroot systemd-analyze verify --man=no rtpengine-daemon.service

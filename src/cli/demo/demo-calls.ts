@@ -96,17 +96,17 @@ async function placeCall(p: DemoPeers, sipTarget: string, spec: DemoCallSpec): P
   p.callers.add(caller);
   try {
     if (!spec.answered) {
-      const final = await caller.waitEvent('final', WAIT_MS);
-      await caller.exited;
+      const final = await caller.waitEvent('final', { timeoutMs: WAIT_MS });
+      await caller.done;
       return { spec, status: final.status, callerGot: {}, calleeGot: {} };
     }
-    const answer = await caller.waitEvent('media', WAIT_MS);
+    const answer = await caller.waitEvent('media', { timeoutMs: WAIT_MS });
     callerPhone.stream(answer.ip, answer.port, spec.codec, spec.codec.pt, TALK_MS / 20);
     // The callee peer logs each call's offer; this call's is the next one.
-    const offer = await callee.waitEvent('media', WAIT_MS, mediaBefore);
+    const offer = await callee.waitEvent('media', { timeoutMs: WAIT_MS, index: mediaBefore });
     const codec = Object.values(DEMO_CODECS).find((c) => c.name.toLowerCase() === offer.codec.toLowerCase()) ?? DEMO_CODECS.PCMU;
     calleePhone.stream(offer.ip, offer.port, codec, offer.pt, TALK_MS / 20);
-    const code = await caller.exited;
+    const { code } = await caller.done;
     calleePhone.stopStream();
     calleePhone.sent = 0;
     const out = { spec, status: code === 0 ? 200 : 0, callerGot: snapshot(callerPhone), calleeGot: delta(snapshot(calleePhone), before) };

@@ -4,10 +4,34 @@
 // and counting what arrives at the far side.
 import { CODECS, RtpPeer, type StreamCodec } from './rtp.js';
 import { Gateway, PORTS, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
-import { Sipp, type MediaEvent, type SippResult } from './sipp.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SCENARIO_DIR, SippPeer, type PeerEventOf, type SippPeerOptions, type SippResult } from '../../../src/cli/demo/sipp-peer.js';
 
 interface T {
   teardown(fn: () => void | Promise<void>): void;
+}
+
+/** Test-only sipp scenarios; those the demo also runs ship in share/sipp/ (SCENARIO_DIR). */
+export const TEST_SCENARIOS = resolve(import.meta.dirname, '../../fixtures/sipp');
+
+/**
+ * Starts sipp (src/cli/demo/sipp-peer.ts) with a scenario by file name (share/sipp/, else
+ * test/fixtures/sipp/) in its own temporary directory; a UAS is awaited until it listens. sipp
+ * gives up after 90 s unless told otherwise; it is killed and its directory removed at teardown.
+ */
+export async function startSipp(t: T, o: Omit<SippPeerOptions, 'dir'>): Promise<SippPeer> {
+  const shipped = join(SCENARIO_DIR, o.scenario);
+  const scenario = existsSync(shipped) ? shipped : join(TEST_SCENARIOS, o.scenario);
+  const dir = mkdtempSync(join(tmpdir(), 'sg-sipp-'));
+  let peer: SippPeer | undefined;
+  t.teardown(async () => {
+    await peer?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  peer = await SippPeer.start({ timeoutS: 90, ...o, scenario, dir });
+  return peer;
 }
 
 export const UC_NUMBER = '+15552001234';
@@ -65,7 +89,7 @@ export interface CallOptions {
   /** Each side streams 3× this many packets, 20 ms apart (default 50: 3 s); tests expect at least this many. */
   packets?: number;
   /** Runs while the call is up and RTP streams (checks mid-call); the call ends as scripted. */
-  during?: (c: { callerSipp: Sipp; calleeSipp: Sipp; callerRtp: RtpPeer; calleeRtp: RtpPeer }) => Promise<void>;
+  during?: (c: { callerSipp: SippPeer; calleeSipp: SippPeer; callerRtp: RtpPeer; calleeRtp: RtpPeer }) => Promise<void>;
 }
 
 export interface CallResult {
@@ -75,10 +99,10 @@ export interface CallResult {
   callerRtp: RtpPeer;
   calleeRtp: RtpPeer;
   /** Where the gateway told each side to send media (from the SDP it sent). */
-  callerMedia: Extract<MediaEvent, { kind: 'media' }>;
-  calleeMedia: Extract<MediaEvent, { kind: 'media' }>;
-  callerSipp: Sipp;
-  calleeSipp: Sipp;
+  callerMedia: PeerEventOf<'media'>;
+  calleeMedia: PeerEventOf<'media'>;
+  callerSipp: SippPeer;
+  calleeSipp: SippPeer;
 }
 
 /**
@@ -92,12 +116,12 @@ export async function answeredCall(t: T, gw: SipTarget, o: CallOptions): Promise
   const calleeCodec = o.calleeCodec ?? callerCodec;
   const callerRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeRtp = await RtpPeer.open(t, gw.addr.gw);
-  const calleeSipp = await Sipp.start(t, {
+  const calleeSipp = await startSipp(t, {
     scenario: o.uas ?? 'uas-answer.xml', ip: gw.addr[to], port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port), pt: String(calleeCodec.pt), codec: calleeCodec.rtpmap },
     sets: { ring_ms: '200', ...o.calleeSets },
   });
-  const callerSipp = await Sipp.start(t, {
+  const callerSipp = await startSipp(t, {
     scenario: o.uac ?? 'uac-call.xml', ip: gw.addr[from], port: PORTS.uac, target: gw.sipTarget, calls: 1,
     called: o.direction === 'pbx-to-uc' ? UC_NUMBER : PBX_NUMBER, pauseMs: o.talkMs ?? 4000,
     keys: { calling: o.direction === 'pbx-to-uc' ? PBX_NUMBER : UC_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(callerRtp.port), pt: String(callerCodec.pt), codec: callerCodec.rtpmap },
@@ -123,7 +147,7 @@ export function sippText(r: SippResult): string {
 
 /** Starts the caller side of a call that is expected to fail: uac-fail.xml, returns its final status. */
 export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
-  const caller = await Sipp.start(t, {
+  const caller = await startSipp(t, {
     scenario: 'uac-fail.xml', ip: gw.addr[o.from], port: o.port ?? PORTS.uac, target: gw.sipTarget, calls: 1, called: o.called,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: '23998', ...o.keys },
   });
@@ -133,8 +157,8 @@ export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddr
 }
 
 /** A callee that refuses every INVITE with `status reason` (uas-reject.xml), for `calls` calls. */
-export function refusingCallee(t: T, gw: SipTarget, side: 'pbx' | 'uc' | 'uc2', status: number, reason: string, calls = 1): Promise<Sipp> {
-  return Sipp.start(t, {
+export function refusingCallee(t: T, gw: SipTarget, side: 'pbx' | 'uc' | 'uc2', status: number, reason: string, calls = 1): Promise<SippPeer> {
+  return startSipp(t, {
     scenario: 'uas-reject.xml', ip: gw.addr[side], port: PORTS.uas, calls,
     replace: [['486 Busy Here', `${status} ${reason}`]],
   });

@@ -9,10 +9,9 @@
 import type { Test } from 'tap';
 import { RtpengineRelay } from '../../../src/media/rtpengine-relay.js';
 import { startRtpengine, sdp, target, PCMU } from '../rtpengine-harness.test.js';
-import { sippText, PBX_NUMBER, UC_NUMBER, type SipTarget } from './calls.js';
+import { sippText, startSipp, PBX_NUMBER, UC_NUMBER, type SipTarget } from './calls.js';
 import { PORTS } from './gateway.js';
 import { CODECS, RtpPeer } from './rtp.js';
-import { Sipp } from './sipp.js';
 
 export const SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
@@ -31,11 +30,11 @@ export async function srtpCall(t: Test, gw: SipTarget): Promise<void> {
   const phoneCrypto = phoneOut.crypto[0]!;
   t.equal(phoneOut.proto, 'RTP/SAVP');
 
-  const callee = await Sipp.start(t, {
+  const callee = await startSipp(t, {
     scenario: 'uas-answer.xml', ip: gw.addr.pbx, port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(pbx.port), codec: 'PCMU/8000' }, sets: { ring_ms: '100' },
   });
-  const caller = await Sipp.start(t, {
+  const caller = await startSipp(t, {
     scenario: 'uac-call-srtp.xml', ip: gw.addr.uc, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: PBX_NUMBER, pauseMs: 5000,
     keys: { calling: UC_NUMBER, rtp_ip: phoneOut.ip, rtp_port: String(phoneOut.port), crypto: `1 ${phoneCrypto.suite} ${phoneCrypto.keyParams}` },
   });
