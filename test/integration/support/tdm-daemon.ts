@@ -35,6 +35,8 @@ export interface Gateway {
   spans(): Promise<SpanView[]>;
   metrics(): Promise<string>;
   cdr(): Promise<CdrRow[]>;
+  /** A fresh simulator in place of span `id`'s (after pullCable: the line comes back). */
+  respawn(id: string): Promise<PstnSim>;
 }
 
 /** Starts the simulators and the daemon; resolves once every D-channel is up on both ends. */
@@ -46,14 +48,19 @@ export async function startGateway(t: T, o: {
     for (const s of Object.values(sims)) await s.close().catch(() => undefined);
   });
   const base = { type: 'e1', switchtype: 'euroisdn', country: 'de' } as const;
+  const extra: PstnSim[] = [];
+  t.teardown(async () => {
+    for (const s of extra) await s.close().catch(() => undefined);
+  });
+  const makeSim = (s: GwSpan): PstnSim => new PstnSim({
+    native: loadTdmNative, media: loadSimMedia, incoming: s.incoming,
+    span: {
+      ...base, id: s.id, trunk: s.trunk, side: s.gw === 'user' ? 'network' : 'user',
+      localAddress: o.simAddr, localPort: s.port, remoteAddress: o.gwAddr, remotePort: s.port + 1,
+    },
+  });
   for (const s of o.spans) {
-    sims[s.id] = new PstnSim({
-      native: loadTdmNative, media: loadSimMedia, incoming: s.incoming,
-      span: {
-        ...base, id: s.id, trunk: s.trunk, side: s.gw === 'user' ? 'network' : 'user',
-        localAddress: o.simAddr, localPort: s.port, remoteAddress: o.gwAddr, remotePort: s.port + 1,
-      },
-    });
+    sims[s.id] = makeSim(s);
     await sims[s.id]!.start();
   }
   const f = daemonFiles(t);
@@ -85,6 +92,15 @@ export async function startGateway(t: T, o: {
       const r = await runCli(['cdr', '--config', f.config, '--json', '--limit', '100']);
       if (r.code !== 0) throw new Error(`cdr: ${r.stderr}`);
       return JSON.parse(r.stdout) as CdrRow[];
+    },
+    respawn: async (id) => {
+      const spec = o.spans.find((x) => x.id === id);
+      if (!spec) throw new Error(`no span ${id}`);
+      const sim = makeSim(spec);
+      extra.push(sim);
+      await sim.start();
+      sims[id] = sim;
+      return sim;
     },
   };
   // Every span up in the daemon's own view too (its alarms clear once packets flow).
