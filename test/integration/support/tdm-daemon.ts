@@ -42,6 +42,8 @@ export interface Gateway {
 /** Starts the simulators and the daemon; resolves once every D-channel is up on both ends. */
 export async function startGateway(t: T, o: {
   simAddr: string; gwAddr: string; spans: GwSpan[]; routing: Record<string, unknown>; spanExtra?: Record<string, unknown>;
+  /** Other config sections (e.g. { sip: { ringTimeoutMs } }). */
+  config?: Record<string, Record<string, unknown>>;
 }): Promise<Gateway> {
   const sims: Record<string, PstnSim> = {};
   t.teardown(async () => {
@@ -68,7 +70,7 @@ export async function startGateway(t: T, o: {
     ...base, ...o.spanExtra, id: s.id, trunk: s.trunk, side: s.gw,
     localAddress: o.gwAddr, localPort: s.port + 1, remoteAddress: o.simAddr, remotePort: s.port,
   }));
-  writeFileSync(f.config, `${JSON.stringify({ ...f.raw, tdm: { spans }, routing: { plan: PLAN, ...o.routing } }, null, 2)}\n`);
+  writeFileSync(f.config, `${JSON.stringify({ ...f.raw, ...o.config, tdm: { spans }, routing: { plan: PLAN, ...o.routing } }, null, 2)}\n`);
   const d = DaemonProcess.start(t, ['run', '--config', f.config]);
   t.teardown(async () => {
     d.kill('SIGTERM');
@@ -170,20 +172,18 @@ export function windows(sim: PstnSim, leg: string, enough: (ws: SimAudioWindow[]
   });
 }
 
-/** Runs of tone-on / tone-off windows (ms each), from 128 ms monitor windows. */
-export function cadence(ws: SimAudioWindow[], freqHz: number, tolHz = 15): { on: number[]; off: number[] } {
-  const on: number[] = [];
-  const off: number[] = [];
-  let cur: boolean | undefined;
-  let len = 0;
+/**
+ * Runs of tone-on / tone-off windows (ms each, from 128 ms monitor windows), in order. With
+ * `whole`, the first and last runs are dropped (listening cut them).
+ */
+export function cadence(ws: SimAudioWindow[], freqHz: number, whole = false, tolHz = 15): { on: number[]; off: number[] } {
+  const runs: { on: boolean; ms: number }[] = [];
   for (const w of ws) {
     const isOn = w.levelDbm0 > -40 && Math.abs(w.freqHz - freqHz) <= tolHz;
-    if (cur === undefined || isOn === cur) len += 128;
-    else {
-      (cur ? on : off).push(len);
-      len = 128;
-    }
-    cur = isOn;
+    const last = runs[runs.length - 1];
+    if (last && last.on === isOn) last.ms += 128;
+    else runs.push({ on: isOn, ms: 128 });
   }
-  return { on, off };
+  const kept = whole ? runs.slice(1, -1) : runs;
+  return { on: kept.filter((r) => r.on).map((r) => r.ms), off: kept.filter((r) => !r.on).map((r) => r.ms) };
 }
