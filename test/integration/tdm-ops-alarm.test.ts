@@ -29,8 +29,8 @@ t.test('packets stop on one span: alarm, 38 on both legs, the other pair unaffec
     ],
   });
   const sims = gw.sims;
-  const c1 = await connect(sims.pstn!, sims.pbx!, '30555123');
-  const c2 = await connect(sims.pstn2!, sims.pbx2!, '30555223');
+  const c1 = await connect(gw, sims.pstn!, sims.pbx!, '30555123');
+  const c2 = await connect(gw, sims.pstn2!, sims.pbx2!, '30555223');
   await until(async () => (await gw.spans()).every((s) => s.calls.length === 1 && s.calls[0]!.media === 'bridged'), 'two bridged calls');
 
   // 1. The PSTN end of span "pstn" goes silent.
@@ -58,7 +58,7 @@ t.test('packets stop on one span: alarm, 38 on both legs, the other pair unaffec
   // other span lost its call goes through from the healthy PSTN span.
   t.equal(await dtmfThrough(sims.pstn2!, c2.caller, sims.pbx2!, c2.callee, '42'), '42', 'DTMF PSTN → PBX on the other pair');
   t.equal(await dtmfThrough(sims.pbx2!, c2.callee, sims.pstn2!, c2.caller, '*'), '*', 'DTMF PBX → PSTN on the other pair');
-  const c3 = await connect(sims.pstn2!, sims.pbx!, '30555124');
+  const c3 = await connect(gw, sims.pstn2!, sims.pbx!, '30555124');
   t.equal(await dtmfThrough(sims.pstn2!, c3.caller, sims.pbx!, c3.callee, '3'), '3', 'a new call from the healthy span to the PBX carries DTMF');
   const h3 = sims.pbx!.waitFor((r) => r.event === 'hangup' && r.leg === c3.callee, WAIT);
   await sims.pstn2!.hangup(c3.caller, 16);
@@ -73,7 +73,7 @@ t.test('packets stop on one span: alarm, 38 on both legs, the other pair unaffec
   }, 'span pstn back up');
   t.ok(gw.d.lines.some((l) => l.span === 'pstn' && l.msg === 'span alarm cleared'), 'alarm clearing logged');
   t.match(await gw.metrics(), /spangate_tdm_span_alarm\{span="pstn",alarm="los"\} 0/);
-  const c4 = await connect(back, sims.pbx!, '30555125');
+  const c4 = await connect(gw, back, sims.pbx!, '30555125');
   t.equal(await dtmfThrough(back, c4.caller, sims.pbx!, c4.callee, '8'), '8', 'calls work on the recovered span');
   const ends = [sims.pbx!.waitFor((r) => r.event === 'hangup' && r.leg === c4.callee, WAIT), sims.pbx2!.waitFor((r) => r.event === 'hangup' && r.leg === c2.callee, WAIT)];
   await back.hangup(c4.caller, 16);

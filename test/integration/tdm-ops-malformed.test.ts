@@ -55,8 +55,8 @@ t.test('malformed D-channel input and UDP garbage: counted, logged, calls go on'
     ],
   });
   const { pstn, pbx, pstn2, pbx2 } = gw.sims;
-  const c1 = await connect(pstn!, pbx!, '30555123');
-  const c2 = await connect(pstn2!, pbx2!, '30555223');
+  const c1 = await connect(gw, pstn!, pbx!, '30555123');
+  const c2 = await connect(gw, pstn2!, pbx2!, '30555223');
   await until(async () => (await gw.spans()).every((s) => s.calls.length === 1 && s.calls[0]!.media === 'bridged'), 'two bridged calls');
   const before = errs((await gw.spans()).find((s) => s.id === 'pstn'));
 
@@ -96,7 +96,7 @@ t.test('malformed D-channel input and UDP garbage: counted, logged, calls go on'
   await pstn!.call({ calling: '301234567', called: '30555124', callingTon: 'national', calledTon: 'national' });
   t.match(await cut, { cause: 96 }, 'a SETUP cut short is refused with 96 (mandatory IE missing)');
   pstn!.inject('mangle', Uint8Array.from([4, 0x41, 0]));
-  const c3 = await connect(pstn!, pbx!, '30555125');
+  const c3 = await connect(gw, pstn!, pbx!, '30555125');
   t.equal(await dtmfThrough(pstn!, c3.caller, pbx!, c3.callee, '6'), '6', 'the retransmitted SETUP connected a call that carries DTMF');
 
   // 3. UDP garbage at the span's port from an address that is not its peer.

@@ -28,9 +28,9 @@ t.test('RESTART clears only the restarted span\'s calls (far end and CLI)', asyn
     ],
   });
   const { pstn, pbx, pstn2, pbx2 } = gw.sims as Record<string, NonNullable<(typeof gw.sims)[string]>>;
-  const c1 = await connect(pstn!, pbx!, '30555123');
-  const c2 = await connect(pstn!, pbx!, '30555124');
-  const c3 = await connect(pstn2!, pbx2!, '30555223');
+  const c1 = await connect(gw, pstn!, pbx!, '30555123');
+  const c2 = await connect(gw, pstn!, pbx!, '30555124');
+  const c3 = await connect(gw, pstn2!, pbx2!, '30555223');
   await until(async () => (await gw.spans()).every((s) => s.inUse === (s.id.endsWith('2') ? 1 : 2) && s.calls.every((c) => c.media === 'bridged')), async () => `three bridged calls: ${JSON.stringify((await gw.spans()).map((s) => [s.id, s.inUse, s.calls]))}`);
   t.equal(await dtmfThrough(pstn2!, c3.caller, pbx2!, c3.callee, '12'), '12', 'the second pair carries DTMF before the RESTART');
 
@@ -67,7 +67,7 @@ t.test('RESTART clears only the restarted span\'s calls (far end and CLI)', asyn
   t.equal(await dtmfThrough(pbx2!, c3.callee, pstn2!, c3.caller, '90'), '90', 'DTMF PBX → PSTN on the other pair after the RESTART');
 
   // 3. The restarted span takes calls again.
-  const c4 = await connect(pstn!, pbx!, '30555125');
+  const c4 = await connect(gw, pstn!, pbx!, '30555125');
   t.equal(await dtmfThrough(pstn!, c4.caller, pbx!, c4.callee, '7'), '7', 'a new call on the restarted span carries DTMF');
 
   // 4. The operator restarts the second PBX span from the CLI.

@@ -126,12 +126,15 @@ export interface Connected { caller: string; callee: string }
  * `from` calls `called` (national number); the simulator the call reaches answers (its policy).
  * Resolves with both simulators' leg ids once the caller saw the answer.
  */
-export async function connect(from: PstnSim, to: PstnSim, called: string, calling = '301234567'): Promise<Connected> {
+export async function connect(gw: Gateway, from: PstnSim, to: PstnSim, called: string, calling = '301234567'): Promise<Connected> {
   const inc = to.waitFor((r) => r.event === 'incoming', WAIT);
   const answered = from.waitFor((r) => r.event === 'answer', WAIT);
   const caller = await from.call({ calling, called, callingTon: 'national', calledTon: 'national' });
   const callee = String(((await inc) as SimReport).leg);
   await answered;
+  // Audio flows once the daemon has joined the two B-channels (show spans says 'bridged').
+  await until(async () => (await gw.spans()).every((s) => s.calls.every((c) => c.state !== 'answered' || c.media === 'bridged')),
+    async () => `calls bridged: ${JSON.stringify((await gw.spans()).map((s) => [s.id, s.calls.map((c) => c.media)]))}`);
   return { caller, callee };
 }
 

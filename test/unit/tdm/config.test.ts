@@ -14,7 +14,7 @@ const good = {
 
 t.test('a span gets its defaults', async (t) => {
   t.same(checkSpan(good, 0), {
-    ...good, country: 'us', echoTailMs: 128, overlap: false, digitTimeoutMs: 5000, framesPerPacket: 8, jitterPackets: 4, losMs: 500, clearMs: 200, alarmClearMs: 2500, t309Ms: 6000,
+    ...good, country: 'us', echoTailMs: 128, overlap: false, digitTimeoutMs: 5000, framesPerPacket: 8, jitterPackets: 4, losMs: 500, clearMs: 200, alarmClearMs: 2500, t309Ms: 6000, rejectToneMs: 5000,
   });
   t.match(checkSpan({ ...good, remoteAddress: '', remotePort: 0 }, 0), { remotePort: 0 }, 'a learnt peer');
 });
