@@ -8,7 +8,7 @@ import { addDaemonCommands } from './commands/daemon.js';
 import { addRouteCommands } from './commands/route.js';
 import { addShowCommands } from './commands/show.js';
 import { addShowSipCommand } from './commands/show-sip.js';
-import { addShowSpansCommand } from './commands/show-spans.js';
+import { addShowSpansCommand, addSpanCommands } from './commands/show-spans.js';
 import { addSimCommands } from './commands/sim.js';
 import { addStatusCommands } from './commands/status.js';
 import { EXIT, report } from './output.js';
@@ -28,6 +28,7 @@ export function buildProgram(): Command {
   addRouteCommands(program);
   addCdrCommands(program);
   addShowSpansCommand(program);
+  addSpanCommands(program);
   addShowSipCommand(program);
   addSimCommands(program);
   return program;

@@ -192,7 +192,9 @@ interface CallEventBase { call: number; span: number; channel: number; flags: nu
 export type PriEvent =
   | { kind: 'pri.dchan-up' | 'pri.dchan-down'; span: number }
   | (CallEventBase & { kind: 'pri.ring'; called: string })
-  | (CallEventBase & { kind: 'pri.proceeding' | 'pri.ringing' | 'pri.progress' | 'pri.answer' | 'pri.setup-ack' })
+  | (CallEventBase & { kind: 'pri.proceeding' | 'pri.ringing' | 'pri.answer' | 'pri.setup-ack' })
+  /** cause: the PROGRESS's cause IE (in-band tones before clearing), 0 when none. */
+  | (CallEventBase & { kind: 'pri.progress'; cause: number })
   | (CallEventBase & { kind: 'pri.hangup'; cause: number })
   | (CallEventBase & { kind: 'pri.digits'; digits: string })
   | { kind: 'pri.restart' | 'pri.restart-ack'; span: number; channel: number; ours: boolean }
@@ -216,7 +218,7 @@ export function decodePriEvent(type: number, handle: number, payload: Buffer): P
     case 3: return { ...base, kind: 'pri.ring', called: String(d.digits) };
     case 4: return { ...base, kind: 'pri.proceeding' };
     case 5: return { ...base, kind: 'pri.ringing' };
-    case 6: return { ...base, kind: 'pri.progress' };
+    case 6: return { ...base, kind: 'pri.progress', cause: num(d.cause) };
     case 7: return { ...base, kind: 'pri.answer' };
     case 8: return { ...base, kind: 'pri.hangup', cause: num(d.cause) };
     case 9: return { kind: 'pri.restart', span: handle, channel, ours: num(d.aux) === 1 };
@@ -259,6 +261,8 @@ export interface PriApi {
   proceeding(call: number, inband: boolean): void;
   alerting(call: number, inband: boolean): void;
   progress(call: number): void;
+  /** PROGRESS with progress indicator 8 and a cause IE (a refusal with in-band tones). */
+  progressCause(call: number, cause: number): void;
   answer(call: number): void;
   hangup(call: number, cause: number): void;
   digits(call: number, digits: string): void;
@@ -279,6 +283,7 @@ export class PriBinding implements PriApi {
       proceeding: l.func('int sg_pri_proceeding(uint32_t call, int inband)'),
       alerting: l.func('int sg_pri_alerting(uint32_t call, int inband)'),
       progress: l.func('int sg_pri_progress(uint32_t call)'),
+      progressCause: l.func('int sg_pri_progress_cause(uint32_t call, int cause)'),
       answer: l.func('int sg_pri_answer(uint32_t call)'),
       hangup: l.func('int sg_pri_hangup(uint32_t call, int cause)'),
       digits: l.func('int sg_pri_digits(uint32_t call, const char *digits)'),
@@ -326,6 +331,11 @@ export class PriBinding implements PriApi {
 
   progress(call: number): void {
     this.run('progress', `sg_pri_progress(${call})`, call);
+  }
+
+  progressCause(call: number, cause: number): void {
+    if (!Number.isInteger(cause) || cause < 1 || cause > 127) throw new NativeError(`sg_pri_progress_cause: cause ${cause} is not 1-127`);
+    this.run('progressCause', `sg_pri_progress_cause(${call}, ${cause})`, call, cause);
   }
 
   answer(call: number): void {

@@ -57,6 +57,9 @@ export const SPAN_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType, nu
 ];
 
 export type SpanKind = 'e1' | 't1';
+/** sg_span_inject kinds. */
+export const SPAN_INJECT_KINDS = { raw: 1, frame: 2, mangle: 3 } as const;
+export type SpanInjectKind = keyof typeof SPAN_INJECT_KINDS;
 export type SpanRole = 'network' | 'user';
 
 export interface SpanOpenOptions {
@@ -116,6 +119,7 @@ export class SpanBinding {
   private readonly fTimeslots;
   private readonly fDchannel;
   private readonly fSetAis;
+  private readonly fInject;
   private readonly fRead;
   private readonly fWrite;
 
@@ -128,6 +132,7 @@ export class SpanBinding {
     this.fTimeslots = l.func('int sg_span_timeslots(int span)');
     this.fDchannel = l.func('int sg_span_dchannel(int span)');
     this.fSetAis = l.func('int sg_span_set_ais(int span, int on)');
+    this.fInject = l.func('int sg_span_inject(int span, int kind, const uint8_t *data, int n)');
     this.fRead = l.func('int sg_span_read(int span, int ts, _Out_ uint8_t *samples, int n)');
     this.fWrite = l.func('int sg_span_write(int span, int ts, const uint8_t *samples, int n)');
   }
@@ -174,6 +179,18 @@ export class SpanBinding {
 
   setAis(span: number, on: boolean): void {
     this.native.check(this.fSetAis(span, on ? 1 : 0) as number, `sg_span_set_ais(${span})`);
+  }
+
+  /**
+   * Fault injection on the D-channel toward the far end (line checks, tests): 'raw' octets in
+   * place of the HDLC bitstream, one whole 'frame' (Q.921 address, control, payload) with a good
+   * FCS, or 'mangle' the next I-frame the PRI layer sends ({offset, value, truncate}).
+   */
+  inject(span: number, kind: SpanInjectKind, data: Uint8Array): void {
+    const k = SPAN_INJECT_KINDS[kind];
+    if (k === undefined) throw new NativeError(`sg_span_inject: unknown kind ${String(kind)}`);
+    const buf = Buffer.from(data);
+    this.native.check(this.fInject(span, k, buf, buf.length) as number, `sg_span_inject(${span}, ${kind}, ${buf.length} octets)`);
   }
 
   /** Takes up to n received samples of a timeslot (tests and the simulator; the media thread in production). */

@@ -26,7 +26,8 @@ export const EcOpts = koffi.struct('sg_ec_opts_t', {
   suppress_db: 'int8_t',
   suppress_active_db: 'int8_t',
   tone_disable: 'uint8_t',
-  reserved: koffi.array('uint8_t', 2),
+  comfort_noise: 'uint8_t',
+  reserved: 'uint8_t',
 });
 
 export const DtmfOpts = koffi.struct('sg_dtmf_opts_t', {
@@ -175,7 +176,7 @@ export class TdmBinding {
     return this.run('create', `sg_tdm_create(span ${o.span} ts ${o.timeslot})`, {
       struct_size: koffi.sizeof(TdmConfig), span: o.span, timeslot: o.timeslot, rtp: o.rtp ?? 0, shard: o.shard ?? 0, flags,
       rx_gain_db10: Math.round((o.rxGainDb ?? 0) * 10), tx_gain_db10: Math.round((o.txGainDb ?? 0) * 10), country,
-      ec: { tail_ms: o.ecTailMs ?? 0, nlp: 0, suppress_db: 0, suppress_active_db: 0, tone_disable: 0, reserved: [0, 0] },
+      ec: { tail_ms: o.ecTailMs ?? 0, nlp: 0, suppress_db: 0, suppress_active_db: 0, tone_disable: 0, comfort_noise: 0, reserved: 0 },
       dtmf: { threshold_dbm0: 0, twist_db: 0, reverse_twist_db: 0, filter_dialtone: 0 },
       dtmf_tx_level_dbm0: 0, dtmf_volume: 0, reserved: [0, 0],
     });

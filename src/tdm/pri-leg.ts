@@ -59,6 +59,15 @@ export interface PriLegOptions {
 
 const SG_ENOENT = -3;
 
+/**
+ * The tone a refused call hears in-band when the far side gave none: busy for user busy,
+ * congestion (reorder) for the network/resource causes; other causes clear without a tone.
+ */
+export function refusalTone(cause: number): 'busy' | 'congestion' | undefined {
+  if (cause === Cause.USER_BUSY) return 'busy';
+  return [34, 38, 41, 42, 44, 47, 58, 63].includes(cause) ? 'congestion' : undefined;
+}
+
 function partyView(p: PriCallInfo['calling']): PriPartyView {
   const r = p.pres & 0x60;
   return {
@@ -90,7 +99,10 @@ export class PriLeg extends LegBase implements Leg {
   #hangupSent = false;
   #media: PriMedia | undefined;
   #mediaError = '';
+  #farEarlyMedia = false;
+  #progressCause = 0;
   #hangupTimer: NodeJS.Timeout | undefined;
+  #refusalTimer: NodeJS.Timeout | undefined;
   readonly #host: PriLegHost;
   readonly #hangupTimeoutMs: number;
 
@@ -153,6 +165,8 @@ export class PriLeg extends LegBase implements Leg {
   get media(): PriMedia | undefined { return this.#media; }
   /** Why the B-channel media could not be set up ('' when it was, or was not tried yet). */
   get mediaError(): string { return this.#mediaError; }
+  /** Outbound: the cause a PROGRESS carried (a refusal announced with in-band tones), 0 if none. */
+  get progressCause(): number { return this.#progressCause; }
 
   #openMedia(): void {
     if (this.#media || this.#mediaError || this.#channel <= 0 || this.isEnded || !this.#host.openMedia) return;
@@ -201,6 +215,7 @@ export class PriLeg extends LegBase implements Leg {
     // Alerting without the far side's early media: ringback is generated here on the B-channel
     // (the country's tone) and signalled as in-band, so the caller hears it. Early media from
     // the far side (a bridge or RTP) replaces the tone.
+    if (media !== undefined) this.#farEarlyMedia = true;
     const localRingback = info.ringing && media === undefined && this.#media !== undefined;
     const inband = media !== undefined || localRingback;
     this.#cmd(() => (info.ringing ? this.#host.api.alerting(this.#call, inband) : this.#host.api.progress(this.#call)));
@@ -217,9 +232,37 @@ export class PriLeg extends LegBase implements Leg {
     this.setState('answered');
   }
 
+  /**
+   * Refuses the call. When the far side gave no early media, the B-channel has media and the
+   * cause has a tone (busy, congestion), the caller first hears that tone in-band: PROGRESS
+   * with progress indicator 8 and the cause, then the DISCONNECT after the span's
+   * rejectToneMs, unless the caller hangs up first (resolves when the leg has ended).
+   */
   async reject(cause: number, _sipStatus?: number): Promise<void> {
     this.#inboundOpen('reject');
     if (this.state === 'answered') throw new SignalingError(`leg ${this.id} is answered; hang up instead`, { q850Cause: cause });
+    const m = this.#media;
+    const tone = refusalTone(cause);
+    if (m && tone && m.rejectToneMs > 0 && !this.#farEarlyMedia && !m.wasBridged && !m.released && !this.#hangupSent && this.#call !== 0) {
+      let announced = false;
+      try {
+        this.#host.api.progressCause(this.#call, cause);
+        m.playTone(tone);
+        announced = true;
+      } catch {
+        // No in-band announcement (the call went meanwhile, or the channel failed): clear now.
+      }
+      if (announced) {
+        const done = new Promise<void>((resolve) => this.once('hangup', () => resolve()));
+        this.setState('early');
+        this.#refusalTimer = setTimeout(() => {
+          this.#refusalTimer = undefined;
+          this.hangup(cause).catch(() => undefined);
+        }, m.rejectToneMs);
+        await done;
+        return;
+      }
+    }
     await this.hangup(cause);
   }
 
@@ -293,6 +336,7 @@ export class PriLeg extends LegBase implements Leg {
         if (inband) this.emit('early-media', {} satisfies MediaDescription);
         return;
       case 'pri.progress':
+        if (ev.cause) this.#progressCause = ev.cause;
         if (this.direction !== 'outbound' || this.state === 'answered' || !inband) return;
         this.#earlyMedia(true);
         return;
@@ -324,6 +368,8 @@ export class PriLeg extends LegBase implements Leg {
   #end(cause: number, by: 'local' | 'remote', detail?: string): void {
     if (this.#hangupTimer) clearTimeout(this.#hangupTimer);
     this.#hangupTimer = undefined;
+    if (this.#refusalTimer) clearTimeout(this.#refusalTimer);
+    this.#refusalTimer = undefined;
     if (this.#call !== 0) this.#host.detach(this.#call);
     const m = this.#media;
     if (m) this.#host.closeMedia?.(m);

@@ -21,6 +21,8 @@ export interface PriMediaSettings {
   echoTailMs: number;
   /** Native tone plan ('us', 'uk', 'de', 'eu'). */
   tonePlan: string;
+  /** How long a refused call hears its busy/congestion tone before the DISCONNECT (0: none). */
+  rejectToneMs?: number;
 }
 
 export class PriMedia {
@@ -28,8 +30,11 @@ export class PriMedia {
   #released = false;
   #bridged: PriMedia | undefined;
   #tone: ToneKind | undefined;
+  #wasBridged = false;
+  readonly rejectToneMs: number;
 
   constructor(private readonly api: TdmApi, span: number, timeslot: number, s: PriMediaSettings) {
+    this.rejectToneMs = s.rejectToneMs ?? 0;
     this.handle = api.create({
       span, timeslot, echoCanceller: s.echoTailMs > 0, ecTailMs: s.echoTailMs > 0 ? Math.min(256, Math.max(16, s.echoTailMs)) : 0,
       country: s.tonePlan,
@@ -39,6 +44,8 @@ export class PriMedia {
   get released(): boolean { return this.#released; }
   get bridgedTo(): PriMedia | undefined { return this.#bridged; }
   get tone(): ToneKind | undefined { return this.#tone; }
+  /** True once the channel has been bridged to another call's (the far side's audio reached it). */
+  get wasBridged(): boolean { return this.#wasBridged; }
 
   /** Joins this timeslot to another call's (PSTN⇄PBX pass-through); stops local tones first. */
   bridge(other: PriMedia): void {
@@ -48,6 +55,8 @@ export class PriMedia {
     this.api.bridge(this.handle, other.handle);
     this.#bridged = other;
     other.#bridged = this;
+    this.#wasBridged = true;
+    other.#wasBridged = true;
   }
 
   /** Plays a call-progress tone toward the line (undefined stops it). */
@@ -57,9 +66,13 @@ export class PriMedia {
     this.#tone = kind;
   }
 
-  /** In-band DTMF toward the line (RFC 4733 / SIP INFO digits from the other leg). */
+  /**
+   * In-band DTMF toward the line (RFC 4733 / SIP INFO digits from the other leg). A bridged
+   * channel already carries the other line's own tones: regenerating the digit it detected
+   * there would play it twice, overlapping, and the far receiver would see it doubled or garbled.
+   */
   sendDtmf(digit: string, durationMs: number): void {
-    if (this.#released) return;
+    if (this.#released || this.#bridged) return;
     const on = Math.min(1000, Math.max(40, durationMs || 80));
     this.api.sendDtmf(this.handle, digit, on, 60);
   }

@@ -11,6 +11,7 @@ import type { SpangateConfig } from '../config/index.js';
 import { MediaError } from '../errors.js';
 import type { TdmSpanConfig } from '../config/schema/tdm.js';
 import type { Ton } from '../ffi/pri.js';
+import { SPAN_INJECT_KINDS, type SpanInjectKind } from '../ffi/span.js';
 import type { PriLeg } from './pri-leg.js';
 import { SimAudio, type SimAudioWindow, type SimDigit, type SimMedia, type SimReport } from './sim-audio.js';
 import { parseTone, type ToneSpec } from './tone-spec.js';
@@ -182,6 +183,22 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
     return this.manager.show()[0];
   }
 
+  /** Sends RESTART for the whole span (channel 0) or one B-channel: the calls on it clear with 41. */
+  restart(channel = 0): void {
+    this.manager.restart(this.#span.id, channel);
+    this.#report({ event: 'restart-sent', span: this.#span.id, channel });
+  }
+
+  /**
+   * Injects a fault toward the far end: 'raw' D-channel octets (HDLC garbage: bad FCS, aborts,
+   * short frames), one 'frame' with a good FCS (malformed Q.921/Q.931), or 'mangle' the next
+   * I-frame ([offset, value, truncate]).
+   */
+  inject(kind: SpanInjectKind, data: Uint8Array): void {
+    this.manager.inject(this.#span.id, kind, data);
+    this.#report({ event: 'injected', span: this.#span.id, kind, octets: data.length });
+  }
+
   /** Pulls the cable: the span stops sending without any signalling; the far end raises LOS. */
   async pullCable(): Promise<void> {
     for (const id of this.#legs.keys()) this.#audio?.detach(id);   // channels pin the span
@@ -200,7 +217,8 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
    * Runs one command of the JSON-lines control protocol (`spangate sim pstn` reads them on stdin):
    * {"cmd":"call","calling":"..","called":"..",...}, {"cmd":"answer"|"ring","leg":".."},
    * {"cmd":"hangup","leg":"..","cause":16}, {"cmd":"policy","incoming":{"action":"reject","cause":17}},
-   * {"cmd":"show"}, {"cmd":"pull-cable"}, and on connected calls {"cmd":"tone","leg":"..","tone":"1004@-10:2000"},
+   * {"cmd":"show"}, {"cmd":"pull-cable"}, {"cmd":"restart","channel":0}, {"cmd":"inject","kind":"raw"|"frame"|"mangle","hex":"7e12.."},
+   * and on connected calls {"cmd":"tone","leg":"..","tone":"1004@-10:2000"},
    * {"cmd":"dtmf","leg":"..","digits":"159#"}, {"cmd":"say","leg":"..","text":".."}.
    * Answers with a report; bad input is reported, never thrown.
    */
@@ -227,10 +245,19 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
         case 'policy': this.setPolicy(parsePolicy(c.incoming)); this.#report({ event: 'policy', incoming: c.incoming }); return;
         case 'show': this.#report({ event: 'show', span: this.show() }); return;
         case 'pull-cable': await this.pullCable(); return;
+        case 'restart': this.restart(typeof c.channel === 'number' ? c.channel : 0); return;
+        case 'inject': {
+          const kind = str('kind');
+          if (!(kind in SPAN_INJECT_KINDS)) throw new Error('kind must be raw, frame or mangle');
+          const hex = str('hex').replace(/\s+/g, '');
+          if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new Error('hex must be pairs of hex digits');
+          this.inject(kind as SpanInjectKind, Buffer.from(hex, 'hex'));
+          return;
+        }
         case 'tone': await this.sendTone(str('leg'), parseTone(str('tone'))); return;
         case 'dtmf': await this.sendDtmf(str('leg'), str('digits')); return;
         case 'say': await this.say(str('leg'), str('text'), typeof c.voice === 'string' ? c.voice : undefined); return;
-        default: throw new Error(`unknown cmd ${JSON.stringify(c.cmd)} (call, answer, ring, hangup, policy, show, pull-cable, tone, dtmf, say)`);
+        default: throw new Error(`unknown cmd ${JSON.stringify(c.cmd)} (call, answer, ring, hangup, policy, show, pull-cable, restart, inject, tone, dtmf, say)`);
       }
     } catch (e) {
       this.#report({ event: 'error', cmd: c.cmd, message: (e as Error).message });
@@ -249,7 +276,10 @@ export class PstnSim extends EventEmitter<PstnSimEvents> {
     // before the answer are reported too.
     leg.on('progress', (p) => {
       this.#attachAudio(leg);
-      this.#report({ event: p.ringing ? 'ringing' : 'progress', leg: leg.id, channel: leg.channel });
+      this.#report({
+        event: p.ringing ? 'ringing' : 'progress', leg: leg.id, channel: leg.channel,
+        ...(leg.progressCause ? { cause: leg.progressCause, causeText: causeText(leg.progressCause) } : {}),
+      });
     });
     leg.on('early-media', () => {
       this.#attachAudio(leg);

@@ -11,7 +11,7 @@ import type { HealthStatus, Subsystem, SubsystemHealth } from '../daemon/subsyst
 import { NativeError, SignalingError } from '../errors.js';
 import type { NativeEvent } from '../ffi/events.js';
 import { decodeTdmEvent, type PriApi, type PriEvent, type PriOpenOptions, type PriStatusValues } from '../ffi/pri.js';
-import { alarmNames, type SpanEvent, type SpanOpenOptions, type SpanStatsValues } from '../ffi/span.js';
+import { alarmNames, type SpanEvent, type SpanInjectKind, type SpanOpenOptions, type SpanStatsValues } from '../ffi/span.js';
 import type { Metrics } from '../metrics/index.js';
 import { decodeDspEvent, tonePlan } from '../ffi/tdm.js';
 import { PriLeg, type PriLegHost } from './pri-leg.js';
@@ -23,6 +23,8 @@ export interface TdmNative {
     open(o: SpanOpenOptions): number;
     close(span: number): void;
     stats(span: number): SpanStatsValues;
+    /** Fault injection on the D-channel toward the far end (line checks, the simulator). */
+    inject?(span: number, kind: SpanInjectKind, data: Uint8Array): void;
   };
   pri: PriApi & {
     spanOpen(span: number, o: PriOpenOptions): void;
@@ -67,6 +69,8 @@ interface SpanState {
   alarms: number;
   alarmsRaised: number;
   restarts: number;
+  /** Error counters as last logged (a warning names what rose since). */
+  logged: { protocolErrors: number; hdlcErrors: number; rxMalformed: number };
 }
 
 export interface SpanView {
@@ -149,6 +153,18 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       closeMedia: (m) => this.#closeMedia(m),
     };
     o.admin.register('show.spans', 'TDM spans: D-channel, alarms, channels and calls, line counters.', () => this.show());
+    o.admin.register('span.restart', 'RESTART a span ({"span":"id"}) or one B-channel of it ({"span":"id","channel":N}): its calls clear with 41.', (p) => {
+      const q = (p ?? {}) as { span?: unknown; channel?: unknown };
+      if (typeof q.span !== 'string' || q.span === '') throw new SignalingError('span.restart needs {"span":"<span id>"}', { q850Cause: Cause.INVALID_NUMBER_FORMAT });
+      const channel = q.channel === undefined ? 0 : q.channel;
+      if (typeof channel !== 'number' || !Number.isInteger(channel) || channel < 0 || channel > 31) {
+        throw new SignalingError('span.restart: channel must be a B-channel number (0 = all)', { q850Cause: Cause.INVALID_NUMBER_FORMAT });
+      }
+      const s = this.#byId(q.span);
+      const calls = [...this.#legs.values()].filter((l) => l.span === s.handle && (channel === 0 || l.channel === channel)).length;
+      this.restart(q.span, channel);
+      return { span: q.span, channel, calls };
+    });
     if (o.metrics) this.#registerMetrics(o.metrics);
   }
 
@@ -187,7 +203,10 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       throw e;
     }
     const st = n.span.stats(handle);
-    this.#spans.set(handle, { cfg, handle, dchanUp: false, alarms: st.alarms, alarmsRaised: 0, restarts: 0 });
+    this.#spans.set(handle, {
+      cfg, handle, dchanUp: false, alarms: st.alarms, alarmsRaised: 0, restarts: 0,
+      logged: { protocolErrors: 0, hdlcErrors: 0, rxMalformed: 0 },
+    });
     this.#o.log.info({ span: cfg.id, handle, local: `${cfg.localAddress}:${st.localPort}`, switchtype: cfg.switchtype, side: cfg.side }, 'span opened');
   }
 
@@ -276,7 +295,16 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
   /** Sends RESTART for one B-channel or (0) all of a span; its calls clear with cause 41. */
   restart(spanId: string, channel = 0): void {
     const s = this.#byId(spanId);
+    this.#o.log.warn({ span: spanId, channel: channel || 'all' }, 'sending RESTART');
     this.#n().pri.restart(s.handle, channel);
+  }
+
+  /** Fault injection on a span's D-channel toward its far end (see SpanBinding.inject). */
+  inject(spanId: string, kind: SpanInjectKind, data: Uint8Array): void {
+    const s = this.#byId(spanId);
+    const n = this.#n();
+    if (!n.span.inject) throw new NativeError('this span driver cannot inject faults');
+    n.span.inject(s.handle, kind, data);
   }
 
   /** The `show.spans` answer. */
@@ -297,7 +325,8 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
         channels: pri?.channels ?? 0, inUse: pri?.calls ?? 0, outOfService: pri?.outOfService ?? 0, calls,
         counters: {
           txPackets: st?.tx_packets ?? 0, rxPackets: st?.rx_packets ?? 0, rxLost: st?.rx_lost ?? 0, slips: st?.slips ?? 0,
-          rxMalformed: st?.rx_malformed ?? 0, hdlcCrcErrors: st?.hdlc_crc_errors ?? 0, alarmsRaised: st?.alarm_count ?? s.alarmsRaised,
+          rxMalformed: st?.rx_malformed ?? 0, rxForeign: st?.rx_foreign ?? 0, hdlcCrcErrors: st?.hdlc_crc_errors ?? 0,
+          hdlcAborts: st?.hdlc_aborts ?? 0, hdlcLengthErrors: st?.hdlc_length_errors ?? 0, alarmsRaised: st?.alarm_count ?? s.alarmsRaised,
           protocolErrors: pri?.protocolErrors ?? 0, callsIn: pri?.callsIn ?? 0, callsOut: pri?.callsOut ?? 0,
           rejected: pri?.rejected ?? 0, restarts: s.restarts,
         },
@@ -349,15 +378,35 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
           this.#o.log.debug({ span: s.cfg.id, dchannel: p.dchanUp ? 'up' : 'down' }, 'D-channel state read back');
           s.dchanUp = p.dchanUp;
         }
-        const alarms = n.span.stats(s.handle).alarms;
-        if (alarms !== s.alarms) {
-          this.#o.log.debug({ span: s.cfg.id, alarms: alarmNames(alarms) }, 'span alarms read back');
-          s.alarms = alarms;
+        const st = n.span.stats(s.handle);
+        if (st.alarms !== s.alarms) {
+          this.#o.log.debug({ span: s.cfg.id, alarms: alarmNames(st.alarms) }, 'span alarms read back');
+          s.alarms = st.alarms;
         }
+        this.#logErrors(s, st, p);
       } catch (err) {
         this.#o.log.warn({ err, span: s.cfg.id }, 'reading span state failed');
       }
     }
+  }
+
+  /**
+   * Malformed input on a span (bad CESoPSN packets, HDLC frames with a bad FCS, aborts or bad
+   * length, Q.921/Q.931 libpri refused) is counted natively; here at most one warning per span
+   * and reconcile pass says what rose since the last one, with libpri's last error text.
+   */
+  #logErrors(s: SpanState, st: SpanStatsValues, p: PriStatusValues): void {
+    const now = {
+      protocolErrors: p.protocolErrors, hdlcErrors: st.hdlc_crc_errors + st.hdlc_aborts + st.hdlc_length_errors, rxMalformed: st.rx_malformed,
+    };
+    const was = s.logged;
+    if (now.protocolErrors === was.protocolErrors && now.hdlcErrors === was.hdlcErrors && now.rxMalformed === was.rxMalformed) return;
+    s.logged = now;
+    this.#o.log.warn({
+      span: s.cfg.id, protocolErrors: now.protocolErrors - was.protocolErrors, hdlcErrors: now.hdlcErrors - was.hdlcErrors,
+      hdlcCrcErrors: st.hdlc_crc_errors, hdlcAborts: st.hdlc_aborts, hdlcLengthErrors: st.hdlc_length_errors,
+      rxMalformed: now.rxMalformed - was.rxMalformed, lastError: p.lastError,
+    }, 'malformed input on span');
   }
 
   #openMedia(leg: PriLeg, span: number, channel: number): PriMedia | undefined {
@@ -369,7 +418,9 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
         t.ensureEngine();
         this.#engineReady = true;
       }
-      const m = new PriMedia(t, span, channel, { echoTailMs: s.cfg.echoTailMs, tonePlan: tonePlan(s.cfg.country, s.cfg.type) });
+      const m = new PriMedia(t, span, channel, {
+        echoTailMs: s.cfg.echoTailMs, tonePlan: tonePlan(s.cfg.country, s.cfg.type), rejectToneMs: s.cfg.rejectToneMs,
+      });
       this.#mediaLegs.set(m.handle, leg);
       return m;
     } catch (err) {
@@ -475,6 +526,16 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       each((s, st) => g.set({ span: s.cfg.id }, st.slips)));
     m.gauge('spangate_tdm_span_rx_lost_packets', 'CESoPSN packets lost on the span since it opened (native counter).', ['span'], (g) =>
       each((s, st) => g.set({ span: s.cfg.id }, st.rx_lost)));
+    m.gauge('spangate_tdm_span_hdlc_errors', 'D-channel HDLC frames dropped since the span opened (native counter): bad FCS (crc), aborts, bad length.', ['span', 'kind'], (g) =>
+      each((s, st) => {
+        g.set({ span: s.cfg.id, kind: 'crc' }, st.hdlc_crc_errors);
+        g.set({ span: s.cfg.id, kind: 'abort' }, st.hdlc_aborts);
+        g.set({ span: s.cfg.id, kind: 'length' }, st.hdlc_length_errors);
+      }));
+    m.gauge('spangate_tdm_span_rx_malformed_packets', 'CESoPSN packets dropped as malformed (control word, length, payload size) since the span opened (native counter).', ['span'], (g) =>
+      each((s, st) => g.set({ span: s.cfg.id }, st.rx_malformed)));
+    m.gauge('spangate_tdm_span_restarts', 'RESTART messages seen on the span (sent or received, one per B-channel when a whole span restarts) since it opened.', ['span'], (g) =>
+      each((s) => g.set({ span: s.cfg.id }, s.restarts)));
     m.gauge('spangate_tdm_span_protocol_errors', 'libpri errors (malformed Q.921/Q.931) on the span since it opened.', ['span'], (g) =>
       each((s, _st, p) => g.set({ span: s.cfg.id }, p.protocolErrors)));
   }

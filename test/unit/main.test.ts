@@ -25,7 +25,7 @@ t.test('startDaemon builds a working daemon from a config file', async (t) => {
   t.ok(lines.some((l) => l.event === 'ready'));
 
   const methods = await adminRequest<{ method: string }[]>(running.adminSocket, 'help', {}, 5_000);
-  t.same(methods.map((m) => m.method), ['config.get', 'config.reload', 'help', 'route.test', 'show.calls', 'show.sip', 'show.spans', 'show.trunks', 'status']);
+  t.same(methods.map((m) => m.method), ['config.get', 'config.reload', 'help', 'route.test', 'show.calls', 'show.sip', 'show.spans', 'show.trunks', 'span.restart', 'status']);
 
   writeFileSync(file, JSON.stringify({ ...raw, log: { subsystems: { admin: 'debug' } } }));
   t.same(await adminRequest(running.adminSocket, 'config.reload', {}, 5_000), { applied: ['log.subsystems'], restartRequired: [], file });

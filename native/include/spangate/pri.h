@@ -137,7 +137,7 @@ typedef enum sg_pri_event_type {
     SG_PRI_EV_RING = 3,          /* incoming call; digits = called number */
     SG_PRI_EV_PROCEEDING = 4,    /* channel = the channel the far end chose */
     SG_PRI_EV_RINGING = 5,       /* ALERTING; flags INBAND when early media is on the channel */
-    SG_PRI_EV_PROGRESS = 6,
+    SG_PRI_EV_PROGRESS = 6,      /* cause: the cause IE when the PROGRESS carried one */
     SG_PRI_EV_ANSWER = 7,
     SG_PRI_EV_HANGUP = 8,        /* the call is gone; cause = Q.850 cause; handle now invalid */
     SG_PRI_EV_RESTART = 9,       /* channel (0 = all) restarted; aux 1 = we asked, 0 = far end */
@@ -182,6 +182,12 @@ SG_API int sg_pri_proceeding(uint32_t call, int inband);
 SG_API int sg_pri_alerting(uint32_t call, int inband);
 SG_API int sg_pri_progress(uint32_t call);
 SG_API int sg_pri_answer(uint32_t call);
+
+/* Any thread. Incoming call refused with in-band information: PROGRESS with progress
+ * indicator 8 (in-band information available) and a cause IE, so the caller hears the tone
+ * or announcement played on the B-channel before the call clears (sg_pri_hangup later, or
+ * the caller's own DISCONNECT). SG_EINVAL for a cause outside 1..127. */
+SG_API int sg_pri_progress_cause(uint32_t call, int cause);
 
 /* Any thread. Clears a call with a Q.850 cause (1..127). SG_PRI_EV_HANGUP follows. */
 SG_API int sg_pri_hangup(uint32_t call, int cause);

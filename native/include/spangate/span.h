@@ -119,6 +119,26 @@ SG_API int sg_span_dchannel(int span);
 /* Any thread. Maintenance: force the L bit (AIS toward the far end) on or off. */
 SG_API int sg_span_set_ais(int span, int on);
 
+/* Fault injection toward the far end, for line checks and tests (sg_span_inject kinds). */
+typedef enum sg_span_inject_kind {
+    SG_SPAN_INJECT_RAW = 1,      /* data: octets sent on the D-channel timeslot in place of the
+                                  * HDLC bitstream (the frame in progress resumes afterwards):
+                                  * garbage, broken flags, frames with a bad FCS, aborts */
+    SG_SPAN_INJECT_FRAME = 2,    /* data: one whole D-channel frame (Q.921 address, control,
+                                  * payload) sent with a good FCS, e.g. a UI frame carrying a
+                                  * malformed Q.931 message */
+    SG_SPAN_INJECT_MANGLE = 3    /* data: 3 octets {offset, value, truncate}: the next I-frame
+                                  * the PRI layer sends keeps its Q.921 header but octet
+                                  * `offset` becomes `value` and, when truncate > 0, the frame
+                                  * is cut to `truncate` octets (malformed Q.931 on the live
+                                  * link) */
+} sg_span_inject_kind;
+
+/* Any thread. Injects a fault on the span's D-channel toward the far end (see the kinds).
+ * SG_EINVAL bad kind or length (1..512 octets; FRAME at most 260), SG_EBUSY when too much is
+ * pending, SG_ENOSYS for a driver without injection. */
+SG_API int sg_span_inject(int span, int kind, const uint8_t *data, int n);
+
 #ifdef __cplusplus
 }
 #endif

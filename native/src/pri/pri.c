@@ -624,7 +624,7 @@ static void on_info(pri_span_t *ps, q931_call *c, const char *digits, int comple
         pc->digit_deadline_ns = now_ns() + (uint64_t)ps->cfg.digit_timeout_ms * 1000000ull;
 }
 
-static void on_progress(pri_span_t *ps, q931_call *c, int type, int channel, int mask, int state)
+static void on_progress(pri_span_t *ps, q931_call *c, int type, int channel, int mask, int state, int cause)
 {
     pri_call_t *pc = call_by_q931(ps, c);
     int ch = chan_of(channel);
@@ -644,7 +644,12 @@ static void on_progress(pri_span_t *ps, q931_call *c, int type, int channel, int
     if (mask > 0)
         pc->info.progress = (uint32_t)mask;
     pthread_mutex_unlock(&sgpri_tbl_lock);
-    post((uint16_t)type, atomic_load(&pc->handle), ps, pc->info.channel, 0,
+    if (cause > 0 && cause < 128) {
+        pthread_mutex_lock(&sgpri_tbl_lock);
+        pc->info.cause = (uint32_t)cause;
+        pthread_mutex_unlock(&sgpri_tbl_lock);
+    }
+    post((uint16_t)type, atomic_load(&pc->handle), ps, pc->info.channel, cause,
          (mask > 0 && (mask & PRI_PROG_INBAND_AVAILABLE)) ? SG_PRI_F_INBAND : 0,
          mask > 0 ? (unsigned)mask : 0, 0, NULL);
 }
@@ -689,23 +694,24 @@ static void handle_event(pri_span_t *ps, const pri_event *e)
         break;
     case PRI_EVENT_PROCEEDING:
         on_progress(ps, e->proceeding.call, SG_PRI_EV_PROCEEDING, e->proceeding.channel,
-                    e->proceeding.progressmask, SG_PRI_CS_PROCEEDING);
+                    e->proceeding.progressmask, SG_PRI_CS_PROCEEDING, 0);
         break;
     case PRI_EVENT_PROGRESS:
+        /* A PROGRESS may carry a cause (in-band tones before clearing, Q.931 5.3.4.1). */
         on_progress(ps, e->proceeding.call, SG_PRI_EV_PROGRESS, e->proceeding.channel,
-                    e->proceeding.progressmask, 0);
+                    e->proceeding.progressmask, 0, e->proceeding.cause);
         break;
     case PRI_EVENT_SETUP_ACK:
         on_progress(ps, e->setup_ack.call, SG_PRI_EV_SETUP_ACK, e->setup_ack.channel,
-                    e->setup_ack.progressmask, 0);
+                    e->setup_ack.progressmask, 0, 0);
         break;
     case PRI_EVENT_RINGING:
         on_progress(ps, e->ringing.call, SG_PRI_EV_RINGING, e->ringing.channel,
-                    e->ringing.progressmask, SG_PRI_CS_ALERTING);
+                    e->ringing.progressmask, SG_PRI_CS_ALERTING, 0);
         break;
     case PRI_EVENT_ANSWER:
         on_progress(ps, e->answer.call, SG_PRI_EV_ANSWER, e->answer.channel,
-                    e->answer.progressmask, SG_PRI_CS_ACTIVE);
+                    e->answer.progressmask, SG_PRI_CS_ACTIVE, 0);
         break;
     case PRI_EVENT_HANGUP_REQ:
         /* DISCONNECT from the far end: release at once and report the cause. */
@@ -915,7 +921,11 @@ static void run_cmd(const pri_cmd_t *c)
             pri_acknowledge(ps->pri, pc->call, pc->info.channel, c->arg1);
         break;
     case PRI_CMD_PROGRESS:
-        if (pc->call != NULL)
+        if (pc->call == NULL)
+            break;
+        if (c->arg1 > 0)
+            pri_progress_with_cause(ps->pri, pc->call, pc->info.channel, 1, c->arg1);
+        else
             pri_progress(ps->pri, pc->call, pc->info.channel, 1);
         break;
     case PRI_CMD_ANSWER:

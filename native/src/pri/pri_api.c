@@ -206,6 +206,13 @@ int sg_pri_progress(uint32_t call)
     return call_cmd(PRI_CMD_PROGRESS, call, 0, NULL);
 }
 
+int sg_pri_progress_cause(uint32_t call, int cause)
+{
+    if (cause < 1 || cause > 127)
+        return SG_EINVAL;
+    return call_cmd(PRI_CMD_PROGRESS, call, cause, NULL);
+}
+
 int sg_pri_answer(uint32_t call)
 {
     return call_cmd(PRI_CMD_ANSWER, call, 0, NULL);

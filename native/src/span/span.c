@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "core/events.h"
 #include "span/span.h"
+#include "span/vspan.h"
 
 _Static_assert(sizeof(sg_span_ev_alarm_t) <= SG_EVENT_PAYLOAD, "span alarm payload too big");
 
@@ -365,6 +366,32 @@ int sg_span_dchannel(int handle)
     int rc;
 
     WITH_SPAN(handle, s, { rc = s->dchan_ts; });
+    return rc;
+}
+
+int sg_span_inject(int handle, int kind, const uint8_t *data, int n)
+{
+    span_t *s;
+    int rc;
+
+    if (data == NULL || n < 1 || n > 512)
+        return SG_EINVAL;
+    if (kind == SG_SPAN_INJECT_FRAME && n > 260)
+        return SG_EINVAL;
+    if (kind == SG_SPAN_INJECT_MANGLE && n != 3)
+        return SG_EINVAL;
+    if (kind < SG_SPAN_INJECT_RAW || kind > SG_SPAN_INJECT_MANGLE)
+        return SG_EINVAL;
+    WITH_SPAN(handle, s, {
+        if (s->ops != &vspan_ops)
+            rc = SG_ENOSYS;
+        else if (kind == SG_SPAN_INJECT_RAW)
+            rc = vspan_inject_dchan_octets(s, data, (unsigned)n);
+        else if (kind == SG_SPAN_INJECT_FRAME)
+            rc = s->ops->dchan_send(s, data, n);
+        else
+            rc = vspan_mangle_next_iframe(s, data[0], data[1], data[2]);
+    });
     return rc;
 }
 

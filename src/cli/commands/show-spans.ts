@@ -1,5 +1,6 @@
-// `spangate show spans`: the TDM spans of the running daemon (admin method show.spans).
-import type { Command } from 'commander';
+// `spangate show spans`: the TDM spans of the running daemon (admin method show.spans), and
+// `spangate span restart`: RESTART a span or one B-channel of it (admin method span.restart).
+import { InvalidArgumentError, type Command } from 'commander';
 import { adminRequest } from '../../admin/index.js';
 import type { SpanView } from '../../tdm/span-manager.js';
 import { liveTarget, type LiveOptions } from '../args.js';
@@ -26,6 +27,23 @@ export function addShowSpansCommand(program: Command): void {
     });
 }
 
+export function addSpanCommands(program: Command): void {
+  const span = program.command('span').description('TDM span maintenance on the running daemon');
+  addLiveOptions(span.command('restart').description('send RESTART for a span (or one B-channel): its calls clear with cause 41')
+    .argument('<span>', 'span id (tdm.spans[].id)'))
+    .option('--channel <n>', 'only this B-channel (default: the whole span)', (v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > 31) throw new InvalidArgumentError('a B-channel number (1-31)');
+      return n;
+    })
+    .action(async (id: string, o: LiveOptions & { channel?: number }) => {
+      const t = liveTarget(o);
+      const channel = o.channel ?? 0;
+      const r = await adminRequest<{ span: string; channel: number; calls: number }>(t.socket, 'span.restart', { span: id, channel }, t.timeoutMs);
+      out(`RESTART sent on span ${r.span}${r.channel ? ` channel ${r.channel}` : ''}: ${r.calls} call(s) cleared with cause 41`);
+    });
+}
+
 /** The human-readable table (exported for tests). */
 export function formatSpans(spans: SpanView[]): string {
   if (spans.length === 0) return 'no TDM spans configured';
@@ -37,7 +55,8 @@ export function formatSpans(spans: SpanView[]): string {
         `channels ${s.inUse}/${s.channels} in use${s.outOfService ? `, ${s.outOfService} out of service` : ''}`,
       `  line ${s.local} <-> ${s.remote}: rx ${s.counters.rxPackets} tx ${s.counters.txPackets} lost ${s.counters.rxLost} ` +
         `slips ${s.counters.slips} malformed ${s.counters.rxMalformed} crc ${s.counters.hdlcCrcErrors} ` +
-        `protocol errors ${s.counters.protocolErrors}`,
+        `aborts ${s.counters.hdlcAborts ?? 0} bad length ${s.counters.hdlcLengthErrors ?? 0} ` +
+        `protocol errors ${s.counters.protocolErrors} restarts ${s.counters.restarts ?? 0}`,
     );
     for (const c of s.calls) {
       lines.push(`  ch ${String(c.channel).padStart(2)} ${c.direction.padEnd(8)} ${c.state.padEnd(10)} ${c.calling || '-'} -> ${c.called || '-'} (${c.leg})`);

@@ -40,6 +40,12 @@ export interface TdmSpanConfig {
   alarmClearMs?: number;
   /** Q.931 T309: how long active calls survive a D-channel (Q.921) loss. */
   t309Ms?: number;
+  /**
+   * A refused incoming call with no early media from the far side: the caller hears the
+   * busy/congestion tone on the B-channel (PROGRESS with progress indicator 8 and the cause)
+   * this long before the DISCONNECT; 0 = clear at once.
+   */
+  rejectToneMs?: number;
 }
 
 export type TdmSpan = Required<TdmSpanConfig>;
@@ -47,16 +53,18 @@ export type TdmSpan = Required<TdmSpanConfig>;
 export const TDM_SPAN_DEFAULTS = {
   remoteAddress: '', country: 'us', echoTailMs: 128, overlap: false, digitTimeoutMs: 5000,
   framesPerPacket: 8, jitterPackets: 4, losMs: 500, clearMs: 200, alarmClearMs: 2500, t309Ms: 6000,
+  rejectToneMs: 5000,
 } as const;
 
 const INT_RANGES: Record<string, [number, number]> = {
   localPort: [0, 65535], remotePort: [0, 65535], echoTailMs: [0, 256], digitTimeoutMs: [500, 60_000],
   framesPerPacket: [1, 64], jitterPackets: [1, 32], losMs: [50, 60_000], clearMs: [10, 60_000],
-  alarmClearMs: [1, 600_000], t309Ms: [1000, 600_000],
+  alarmClearMs: [1, 600_000], t309Ms: [1000, 600_000], rejectToneMs: [0, 60_000],
 };
 const KNOWN = new Set([
   'id', 'type', 'side', 'switchtype', 'localAddress', 'localPort', 'remoteAddress', 'remotePort', 'trunk',
   'country', 'echoTailMs', 'overlap', 'digitTimeoutMs', 'framesPerPacket', 'jitterPackets', 'losMs', 'clearMs', 'alarmClearMs', 't309Ms',
+  'rejectToneMs',
 ]);
 
 /** Checks one span; throws an Error whose message names the span and the field. */
@@ -112,7 +120,7 @@ FORMATS['tdm-spans'] ??= {
 
 export const tdmSchema = {
   spans: key<TdmSpanConfig[]>({
-    doc: 'E1/T1 spans (vspan: CESoPSN over UDP) with ISDN PRI: [{ "id": "pstn1", "type": "e1", "side": "user", "switchtype": "euroisdn", "localAddress": "127.0.0.1", "localPort": 62000, "remoteAddress": "127.0.0.2", "remotePort": 62000, "trunk": "pstn", "country": "de", "echoTailMs": 128 }]. Optional: overlap, digitTimeoutMs, framesPerPacket, jitterPackets, losMs (no packets this long: LOS), clearMs (flow this long clears it), alarmClearMs (an alarm must last this long before the span\'s calls clear with 38; default 2500, the T1/E1 red-alarm integration time), t309Ms (Q.931 T309: active calls survive a D-channel loss this long; default 6000). Spans open once per process (libpri cannot free a controller).',
+    doc: 'E1/T1 spans (vspan: CESoPSN over UDP) with ISDN PRI: [{ "id": "pstn1", "type": "e1", "side": "user", "switchtype": "euroisdn", "localAddress": "127.0.0.1", "localPort": 62000, "remoteAddress": "127.0.0.2", "remotePort": 62000, "trunk": "pstn", "country": "de", "echoTailMs": 128 }]. Optional: overlap, digitTimeoutMs, framesPerPacket, jitterPackets, losMs (no packets this long: LOS), clearMs (flow this long clears it), alarmClearMs (an alarm must last this long before the span\'s calls clear with 38; default 2500, the T1/E1 red-alarm integration time), t309Ms (Q.931 T309: active calls survive a D-channel loss this long; default 6000), rejectToneMs (a refused incoming call without early media from the far side hears the busy or congestion tone in-band this long, announced by PROGRESS with progress indicator 8 and the cause, before the DISCONNECT; default 5000, 0 = clear at once). Spans open once per process (libpri cannot free a controller).',
     format: 'tdm-spans', default: [], env: 'SPANGATE_TDM_SPANS', reloadable: false,
   }),
 };

@@ -3,7 +3,9 @@ import t from 'tap';
 import { ClosedError, NativeError, SignalingError } from '../../../src/errors.js';
 import type { PriApi, PriCallInfo, PriEvent, PriSetupOptions } from '../../../src/ffi/pri.js';
 import type { HangupInfo, ProgressInfo } from '../../../src/call/leg.js';
-import { PriLeg, type PriLegHost } from '../../../src/tdm/pri-leg.js';
+import { PriLeg, refusalTone, type PriLegHost } from '../../../src/tdm/pri-leg.js';
+import { PriMedia, type TdmApi } from '../../../src/tdm/pri-media.js';
+import type { TdmStatsValues } from '../../../src/ffi/tdm.js';
 
 class FakeApi implements PriApi {
   cmds: string[] = [];
@@ -18,6 +20,7 @@ class FakeApi implements PriApi {
   proceeding(call: number, inband: boolean): void { this.cmds.push(`proceeding ${call} ${inband}`); }
   alerting(call: number, inband: boolean): void { this.cmds.push(`alerting ${call} ${inband}`); }
   progress(call: number): void { this.cmds.push(`progress ${call}`); }
+  progressCause(call: number, cause: number): void { this.cmds.push(`progress ${call} cause ${cause}`); }
   answer(call: number): void { this.cmds.push(`answer ${call}`); }
   hangup(call: number, cause: number): void {
     if (this.failHangup) throw this.failHangup;
@@ -213,4 +216,83 @@ t.test('a HANGUP that never comes ends the leg after the timeout', async (t) => 
   const ended = new Promise<HangupInfo>((r) => leg.once('hangup', r));
   await leg.hangup(16);
   t.same(await ended, { cause: 16, by: 'local', detail: 'no HANGUP from the PRI layer' });
+});
+
+function mediaHost(rejectToneMs: number) {
+  const { h, api } = host();
+  const tones: string[] = [];
+  const tdm: TdmApi = {
+    ensureEngine: () => undefined, create: () => 11, destroy: () => { tones.push('destroy'); }, bridge: () => undefined,
+    unbridge: () => undefined, tone: (_h, k) => { tones.push(`tone ${k}`); }, sendDtmf: () => undefined, stats: () => ({}) as TdmStatsValues,
+  };
+  const medias: PriMedia[] = [];
+  h.openMedia = (_l, span, ch) => { const m = new PriMedia(tdm, span, ch, { echoTailMs: 0, tonePlan: 'de', rejectToneMs }); medias.push(m); return m; };
+  h.closeMedia = (m) => m.release();
+  return { h, api, tones, medias };
+}
+
+t.test('refusal tones: busy/congestion in-band with PROGRESS (PI 8 + cause) before the DISCONNECT', async (t) => {
+  t.equal(refusalTone(17), 'busy');
+  t.equal(refusalTone(34), 'congestion');
+  t.equal(refusalTone(38), 'congestion');
+  t.equal(refusalTone(1), undefined, 'unallocated: no tone');
+  t.equal(refusalTone(16), undefined);
+
+  // Busy: PROGRESS with cause 17, busy tone, then DISCONNECT 17 after rejectToneMs.
+  const a = mediaHost(30);
+  const leg = PriLeg.inbound({ id: 'r1', trunk: 'pstn', host: a.h }, 6146, 'pstn1', info());
+  const done = leg.reject(17);
+  t.same(a.api.cmds, ['progress 6146 cause 17'], 'PROGRESS with the cause first');
+  t.same(a.tones, ['tone busy']);
+  t.equal(leg.state, 'early', 'the caller listens to the tone');
+  await new Promise((r) => setTimeout(r, 60));
+  t.same(a.api.cmds, ['progress 6146 cause 17', 'hangup 6146 17'], 'DISCONNECT with the cause after rejectToneMs');
+  leg.handleEvent(ev('pri.hangup', 6146, { cause: 17, flags: 8 }));
+  await done;
+  t.equal(leg.state, 'ended');
+
+  // The caller hangs up while listening: the leg ends with the caller's cause, no DISCONNECT of ours.
+  const b = mediaHost(60_000);
+  const leg2 = PriLeg.inbound({ id: 'r2', trunk: 'pstn', host: b.h }, 6147, 'pstn1', info());
+  const ended = new Promise<HangupInfo>((r) => leg2.once('hangup', r));
+  const done2 = leg2.reject(34);
+  t.same(b.tones, ['tone congestion']);
+  leg2.handleEvent(ev('pri.hangup', 6147, { cause: 16 }));
+  await done2;
+  t.match(await ended, { cause: 16, by: 'remote' });
+  t.same(b.api.cmds, ['progress 6147 cause 34'], 'the hold timer was cleared');
+
+  // No tone: a cause without one, rejectToneMs 0, or early media came from the far side.
+  for (const [ms, cause, early] of [[1000, 1, false], [0, 17, false], [1000, 17, true]] as const) {
+    const c = mediaHost(ms);
+    const l = PriLeg.inbound({ id: 'r3', trunk: 'pstn', host: c.h }, 6148, 'pstn1', info());
+    if (early) await l.progress({ ringing: false }, {} as never);
+    const p = l.reject(cause);
+    t.ok(c.api.cmds.includes(`hangup 6148 ${cause}`), `cause ${cause}, rejectToneMs ${ms}, far early media ${early}: DISCONNECT at once`);
+    t.notOk(c.tones.some((x) => x === 'tone busy'), 'no busy tone');
+    l.handleEvent(ev('pri.hangup', 6148, { cause, flags: 8 }));
+    await p;
+  }
+
+  // A bridged channel (PRI⇄PRI: the far PBX's own tones reached the caller) gets none either.
+  const d = mediaHost(1000);
+  const l4 = PriLeg.inbound({ id: 'r4', trunk: 'pstn', host: d.h }, 6149, 'pstn1', info());
+  const other = d.h.openMedia!(l4, 2, 5)!;
+  l4.media!.bridge(other);
+  other.release();
+  const p4 = l4.reject(17);
+  t.ok(d.api.cmds.includes('hangup 6149 17'));
+  l4.handleEvent(ev('pri.hangup', 6149, { cause: 17, flags: 8 }));
+  await p4;
+});
+
+t.test('an outbound leg keeps the cause a PROGRESS carried', async (t) => {
+  const { h } = host();
+  const leg = PriLeg.outbound({ id: 'o9', trunk: 'pbx', host: h });
+  await leg.originate({ calling: '1', called: '2' });
+  const early = new Promise((r) => leg.once('early-media', r));
+  leg.handleEvent(ev('pri.progress', 4097, { progress: 8, flags: 1, cause: 17 }));
+  await early;
+  t.equal(leg.progressCause, 17);
+  t.equal(leg.state, 'early');
 });

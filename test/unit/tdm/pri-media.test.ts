@@ -42,3 +42,17 @@ t.test('a B-channel: echo canceller per span, tones, DTMF, bridge, released once
   a.bridge(b);
   t.same(log, [], 'nothing reaches a released channel');
 });
+
+t.test('a bridged channel does not regenerate digits the bridge already carries in-band', async (t) => {
+  const { api, log } = fakeApi();
+  const a = new PriMedia(api, 1, 5, { echoTailMs: 0, tonePlan: 'de' });
+  const b = new PriMedia(api, 2, 7, { echoTailMs: 0, tonePlan: 'de' });
+  a.sendDtmf('5', 100);
+  t.ok(log.includes('dtmf 10 5 100/60'), 'unbridged: generated in-band');
+  log.splice(0);
+  a.bridge(b);
+  a.sendDtmf('6', 100);
+  b.sendDtmf('7', 100);
+  t.notOk(log.some((l) => l.startsWith('dtmf')), 'bridged: nothing generated');
+  t.ok(a.wasBridged && b.wasBridged);
+});

@@ -52,6 +52,7 @@ function fake() {
       proceeding: () => undefined,
       alerting: () => undefined,
       progress: () => undefined,
+      progressCause: () => undefined,
       answer: (c) => { log.push(`answer ${c}`); },
       hangup: (c, cause) => { log.push(`hangup ${c} ${cause}`); queueMicrotask(() => events.emit('event', rec(4, 8, c, { span: calls.get(c) ?? 1, cause, flags: 8 }))); calls.delete(c); },
       digits: () => undefined,
