@@ -38,6 +38,8 @@ export interface SippOptions {
   pauseMs?: number;
   /** Text replacements in the scenario before it runs (sipp takes no keyword in a status line). */
   replace?: [string, string][];
+  /** SIP transport: UDP (default) or TCP (one connection; Debian's sipp has no TLS). */
+  transport?: 'udp' | 'tcp';
   /** sipp gives up (and fails) after this many seconds (default 90). */
   timeoutS?: number;
   extra?: string[];
@@ -75,9 +77,21 @@ function parseEvent(line: string): MediaEvent | undefined {
 
 /** True once something listens on UDP ip:port (/proc/net/udp; the address is little-endian hex). */
 export function udpBound(ip: string, port: number): boolean {
+  return procNetHas('/proc/net/udp', ip, port, undefined);
+}
+
+/** True once something listens (state 0A) on TCP ip:port. */
+export function tcpListening(ip: string, port: number): boolean {
+  return procNetHas('/proc/net/tcp', ip, port, '0A');
+}
+
+function procNetHas(file: string, ip: string, port: number, state: string | undefined): boolean {
   const hexIp = ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).reverse().join('').toUpperCase();
   const want = `${hexIp}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+  return readFileSync(file, 'utf8').split('\n').some((l) => {
+    const f = l.trim().split(/\s+/);
+    return f[1] === want && (state === undefined || f[3] === state);
+  });
 }
 
 export class Sipp {
@@ -104,7 +118,7 @@ export class Sipp {
     const sets: Record<string, string> = {};
     for (const g of globals) sets[g] = opts.sets?.[g] ?? '0';
     const args = [
-      '-sf', sf, '-nostdin', '-t', 'u1', '-i', opts.ip, '-p', String(opts.port),
+      '-sf', sf, '-nostdin', '-t', opts.transport === 'tcp' ? 't1' : 'u1', '-i', opts.ip, '-p', String(opts.port),
       '-trace_err', '-error_file', join(dir, 'errors.log'), '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1',
       '-timeout', `${opts.timeoutS ?? 90}s`, '-timeout_error', '-max_recv_loops', '1000',
       ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
@@ -136,7 +150,8 @@ export class Sipp {
     const s = new Sipp(opts, dir);
     t.teardown(async () => { await s.stop(); });
     if (!opts.target) {
-      await waitUntil(() => s.#exited || udpBound(opts.ip, opts.port), `sipp ${opts.scenario} listening on ${opts.ip}:${opts.port}`);
+      const bound = opts.transport === 'tcp' ? tcpListening : udpBound;
+      await waitUntil(() => s.#exited || bound(opts.ip, opts.port), `sipp ${opts.scenario} listening on ${opts.ip}:${opts.port}`);
       if (s.#exited) throw new Error(`sipp ${opts.scenario} exited at start: ${JSON.stringify(await s.done)}`);
     }
     return s;
