@@ -62,12 +62,18 @@ export type MediaEvent =
   /** The a=crypto line an SRTP callee was offered: "<tag> <suite> <key-params>". */
   | { kind: 'crypto'; callId: string; line: string }
   /** An OPTIONS request this UAS answered 200. */
-  | { kind: 'options'; callId: string };
+  | { kind: 'options'; callId: string }
+  /** What a challenging UAS (uas-auth.xml) made of the credentials in the retried INVITE. */
+  | { kind: 'auth'; callId: string; result: 'ok' | 'bad' }
+  /** The Proxy-Authorization a 407-challenging UAS (uas-auth-proxy.xml) received. */
+  | { kind: 'authz'; callId: string; header: string };
 
 function parseEvent(line: string): MediaEvent | undefined {
   const f = line.trim().split(/\s+/);
   if (f[0] === 'final' && f.length >= 3) return { kind: 'final', callId: f[1]!, status: Number(f[2]) };
   if (f[0] === 'reinvite' && f.length >= 3) return { kind: 'reinvite', callId: f[1]!, direction: f[2]! };
+  if (f[0] === 'auth' && f.length >= 3 && (f[2] === 'ok' || f[2] === 'bad')) return { kind: 'auth', callId: f[1]!, result: f[2] };
+  if (f[0] === 'authz' && f.length >= 3) return { kind: 'authz', callId: f[1]!, header: f.slice(2).join(' ') };
   if (f[0] === 'options' && f.length >= 2) return { kind: 'options', callId: f[1]! };
   if (f[0] === 'crypto' && f.length >= 3) return { kind: 'crypto', callId: f[1]!, line: f.slice(2).join(' ') };
   if (f[0] === 'answered' && f.length >= 3) return { kind: 'answered', callId: f[1]!, direction: f[2]! };
