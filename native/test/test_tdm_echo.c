@@ -25,8 +25,22 @@ static int cmp_double(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* The echo heard at the RTP side, per 200 ms window of the capture (dB re the 2000 rms noise
+ * sent): the median, and the loudest window. */
+static void heard_windows(const int16_t *x, int n, double *median_db, double *worst_db)
+{
+    double w[NWIN];
+    int nw = 0;
+
+    for (int i = 0; i + 1600 <= n && nw < NWIN; i += 1600)
+        w[nw++] = 20.0 * log10((th_rms(x + i, 1600) + 1e-3) / 2000.0);
+    qsort(w, (size_t)nw, sizeof(w[0]), cmp_double);
+    *median_db = nw > 0 ? w[nw / 2] : 0;
+    *worst_db = nw > 0 ? w[nw - 1] : 0;
+}
+
 static double run_echo(int *sg_failed_, int kind, uint32_t flags, int nlp, double *best_db, double *rtp_db,
-                       uint64_t *slips)
+                       double *rtp_worst_db, uint64_t *slips)
 {
     h_pair p;
     th_far far;
@@ -89,7 +103,8 @@ static double run_echo(int *sg_failed_, int kind, uint32_t flags, int nlp, doubl
     qsort(win, (size_t)nw, sizeof(win[0]), cmp_double);
     erle = (flags & SG_TDM_F_NO_EC) || nw == 0 ? 0 : win[nw / 2];
     *best_db = (flags & SG_TDM_F_NO_EC) || nw == 0 ? 0 : win[nw - 1];
-    *rtp_db = 20.0 * log10((th_rms(cap, r.capn) + 1e-3) / 2000.0);
+    /* Median too: one window disturbed by a slip would dominate an rms over the capture. */
+    heard_windows(cap, r.capn, rtp_db, rtp_worst_db);
     SG_CHECK_EQ_INT(sg_tdm_destroy((uint32_t)h), SG_OK);
     SG_CHECK_EQ_INT(sg_rtp_destroy((uint32_t)ep), SG_OK);
     th_far_free(&far);
@@ -100,29 +115,35 @@ static double run_echo(int *sg_failed_, int kind, uint32_t flags, int nlp, doubl
 
 /* On this shared VM (load 10 on 2 cores) the span, media and test threads stall now and
  * then; a stall that makes a line send idle or drop samples moves the echo path, and the
- * vspan pair's own delay differs from run to run, so the canceller converges in some runs
- * and not in others (60 dB when it does, 3 dB from the suppressor alone when it does not).
- * Asserted: in at least one of up to four runs (E1 and T1, two each) the best 200 ms window
- * is above the floor and the echo heard at the RTP side drops accordingly.
+ * canceller takes a moment to re-adapt (and speexdsp may reset a filter it sees diverge). So
+ * both figures are medians of 200 ms windows: a disturbed window is one window, not the
+ * figure (an rms over the whole capture was dominated by a single burst: -18 dB heard in a
+ * run whose median ERLE was 61 dB). Runs have been seen never to converge (3 dB from the
+ * suppressor alone), so E1 and T1 run once each, and again (four runs at most) until one
+ * has converged: the best median ERLE must be above the floor and that run's median echo
+ * heard 3 dB below the echo heard without a canceller (under load 13: 61 dB and -52 dB; every
+ * run converged).
  * TODO(next): find why an undisturbed run sometimes never converges (bulk delay of the vspan
  * pair against the 128 ms tail is the first suspect) and assert every run's median. */
 SG_TEST(tdm_echo_cancelled_erle)
 {
-    double erle, best, heard_off, heard, top = -100, top_heard = 0;
+    double erle, best, heard_off, worst_off, heard, worst, top = -100, top_heard = 0;
     uint64_t slips;
     int kind, attempt;
 
     SG_CHECK_EQ_INT(th_engine_start(1), SG_OK);
-    (void)run_echo(sg_failed_, SG_SPAN_E1, SG_TDM_F_NO_EC, 0, &best, &heard_off, &slips);
-    printf("  hybrid echo, EC off: echo heard at the RTP side %.1f dB re the far-end signal\n", heard_off);
+    (void)run_echo(sg_failed_, SG_SPAN_E1, SG_TDM_F_NO_EC, 0, &best, &heard_off, &worst_off, &slips);
+    printf("  hybrid echo, EC off: echo heard at the RTP side %.1f dB re the far-end signal (median of "
+           "200 ms windows; loudest %.1f dB)\n", heard_off, worst_off);
     for (attempt = 0; attempt < 2 && top <= ERLE_FLOOR_DB; attempt++) {
         for (kind = SG_SPAN_E1; kind <= SG_SPAN_T1; kind++) {
-            erle = run_echo(sg_failed_, kind, 0, 0, &best, &heard, &slips);
+            erle = run_echo(sg_failed_, kind, 0, 0, &best, &heard, &worst, &slips);
             printf("  %s, EC defaults (128 ms tail, line NLP): ERLE median %.1f dB, best "
-                   "%.1f dB (200 ms windows after 6 s), echo heard %.1f dB, line disturbances %llu\n",
-                   kind == SG_SPAN_E1 ? "E1" : "T1", erle, best, heard, (unsigned long long)slips);
-            if (best > top) {
-                top = best;
+                   "%.1f dB (200 ms windows after 6 s), echo heard %.1f dB (loudest window %.1f dB), "
+                   "line disturbances %llu\n",
+                   kind == SG_SPAN_E1 ? "E1" : "T1", erle, best, heard, worst, (unsigned long long)slips);
+            if (erle > top) {
+                top = erle;
                 top_heard = heard;
             }
         }

@@ -136,6 +136,11 @@ static uint8_t far_encode(const th_far *f, int16_t x)
 /* Hybrid echo: about -12 dB ERL, spread over a few ms (taps at 0.6 .. 2.5 ms). */
 static const double echo_taps[32] = { [5] = 0.20, [6] = -0.10, [8] = 0.06, [12] = 0.04, [20] = -0.02 };
 
+static int far_cushion(const th_far *f)
+{
+    return f->cushion <= 0 ? 40 : f->cushion > 512 ? 512 : f->cushion;
+}
+
 static void far_pump(th_far *f)
 {
     uint8_t in[512], out[512];
@@ -143,9 +148,10 @@ static void far_pump(th_far *f)
     int n, i;
 
     if (!f->primed) {
-        /* 5 ms of cushion, then one sample out per sample in (a stall of the test thread
-         * longer than that lets the span send idle, which moves the echo path). */
-        int cushion = 40;
+        /* A cushion (5 ms unless the test sets one), then one sample out per sample in (a
+         * stall of the test thread longer than that lets the span send idle, which moves the
+         * echo path and cuts into a digit or tone). */
+        int cushion = far_cushion(f);
         /* What the span received before we started is stale: answering it sample for sample
          * would put its whole backlog into the echo path's delay. */
         while (sg_span_read(f->span, f->ts, in, sizeof(in)) == (int)sizeof(in))
@@ -200,10 +206,10 @@ static void far_pump(th_far *f)
         }
         f->debt += idle - f->idle_seen;
         f->idle_seen = idle;
-        if (q <= 40)
+        if (q <= far_cushion(f))
             f->debt = 0;
         else if (f->debt > 0) {
-            skip = q - 40 > n ? n : q - 40;
+            skip = q - far_cushion(f) > n ? n : q - far_cushion(f);
             if ((uint32_t)skip > f->debt)
                 skip = (int)f->debt;
             f->debt -= (uint32_t)skip;

@@ -28,6 +28,8 @@ typedef struct th_far {
     void *drx;                   /* spandsp DTMF receiver on what arrives */
     char got_digits[64];
     int primed;
+    int cushion;                 /* samples queued ahead of the line at the start (0: 40, 5 ms):
+                                  * a stall of the test thread up to this long sends no idle */
     uint32_t idle_seen, debt;    /* idle the span sent for us, samples still to drop */
 } th_far;
 

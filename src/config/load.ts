@@ -91,7 +91,18 @@ export function loadConfigObject(raw: unknown, opts: LoadOptions & { file?: stri
   try {
     conf.load(tree);
     for (const [path, v] of whole) conf.set(path as never, v as never);
+    // convict's strict validation walks map keys as paths, so a key with a dot (a host name in
+    // sip.edge.hostMap, a trunk id "carrier.a") is "not found". Map-valued keys were checked by
+    // checkTree/checkEnv above: convict validates them empty and gets them back afterwards.
+    const maps: [string, unknown][] = [];
+    for (const { path } of listKeys(schema)) {
+      const v = conf.get(path as never) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.keys(v).some((k) => k.includes('.'))) continue;
+      maps.push([path, v]);
+      conf.set(path as never, {} as never);
+    }
     conf.validate({ allowed: 'strict' });
+    for (const [path, v] of maps) conf.set(path as never, v as never);
   } catch (err) {
     // Our own checks above should have caught everything; this is the safety net.
     throw configError(file, { path: '(unknown)', reason: (err as Error).message }, err);

@@ -1,12 +1,16 @@
 // Runs Debian's rtpengine for spangate (userspace only, loopback NG control, its own port
 // range, logs captured into ours), health-checks it with NG ping, restarts it with backoff
 // when it dies or hangs. In `external` mode it only health-checks someone else's rtpengine.
+// A managed rtpengine dies with spangate (parent-death signal, src/process/spawn-tied.ts), and
+// one left behind anyway (spangate without setpriv, or killed while starting it) is found by
+// its pid file at the next start and stopped before ours binds the same NG port.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MediaError } from '../errors.js';
+import { processAlive, spawnTied } from '../process/spawn-tied.js';
 import { NgClient, type NgLogger } from './rtpengine-ng.js';
 
 export interface SupervisorLogger extends NgLogger {
@@ -136,7 +140,7 @@ export class RtpengineSupervisor extends EventEmitter {
     if (this.#started) throw new MediaError('rtpengine supervisor already started');
     this.#started = true;
     if (this.#o.mode === 'managed') {
-      this.#killOrphan();
+      await this.#killOrphan();
       this.#spawn();
     }
     await this.#waitUp(this.#o.startTimeoutMs ?? 10_000);
@@ -166,7 +170,8 @@ export class RtpengineSupervisor extends EventEmitter {
     const bin = this.#o.binary ?? 'rtpengine';
     this.#log.info({ bin, args }, 'starting rtpengine');
     this.#lastStderr = [];
-    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Spawned from the main thread (the parent-death signal follows the spawning thread).
+    const child = spawnTied(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     child.on('error', (e) => {
       // spawn failed (binary missing, not executable): no 'exit' follows.
@@ -276,24 +281,36 @@ export class RtpengineSupervisor extends EventEmitter {
     this.emit('down', reason);
   }
 
-  /** Stops an rtpengine left running by a previous spangate that died without stopping it. */
-  #killOrphan(): void {
+  /**
+   * Stops an rtpengine left running by an earlier spangate that died without stopping it: the
+   * pid in our pid file, if that process is an rtpengine on our NG address. Waits (bounded)
+   * until it is gone, so ours can bind the port.
+   */
+  async #killOrphan(): Promise<void> {
     const f = this.#o.pidFile;
     if (!f) return;
+    const ng = `${this.#o.ngHost}:${this.#o.ngPort}`;
     let pid: number;
     try {
       pid = Number(readFileSync(f, 'utf8').trim());
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('rtpengine') || !cmd.includes(`--listen-ng=${this.#o.ngHost}:${this.#o.ngPort}`)) return;
+      if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!cmd.some((a) => /(^|\/)rtpengine$/.test(a)) || !cmd.includes(`--listen-ng=${ng}`)) return;
     } catch {
       return;
     }
-    this.#log.warn({ pid }, 'stopping orphaned rtpengine from an earlier run');
+    this.#log.warn({ pid, pidFile: f, ng }, `stopping stale rtpengine (pid ${pid}) left on NG ${ng} by an earlier spangate (pid file ${f})`);
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // gone already
     }
+    const deadline = Date.now() + 10_000;
+    while (processAlive(pid)) {
+      if (Date.now() > deadline) throw new MediaError(`stale rtpengine pid ${pid} on NG ${ng} did not exit after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.#log.info({ pid, ng }, 'stale rtpengine gone');
     writeFileSync(f, '');
   }
 

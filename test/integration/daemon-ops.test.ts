@@ -1,5 +1,5 @@
 // The daemon with its call-core subsystems on a managed rtpengine (loopback 127.0.11.1, NG on
-// 64000, RTP 64100-64199): /health shows media up, /metrics has the rtpengine, call and CDR
+// a port free now, so runs in several checkouts at once do not collide; RTP 64100-64199): /health shows media up, /metrics has the rtpengine, call and CDR
 // metrics, `route test` answers through the daemon and offline, `cdr` reads rows written
 // through the store API, `show trunks|calls` answer, a bad routing reload keeps the old
 // routing, a killed rtpengine is restarted and counted, and everything stops at the end.
@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { CallRecord } from '../../src/call/call.js';
 import { CdrStore } from '../../src/cdr/store.js';
+import { freeUdpPort } from '../../src/cli/demo/demo-config.js';
 import { DaemonProcess, daemonFiles, httpGet, runCli } from '../fixtures/daemon.js';
+import { waitUntil } from './support/gateway.js';
 
 const IP = '127.0.11.1';
 
@@ -32,10 +34,11 @@ function rec(i: number): CallRecord {
 
 t.test('daemon with managed rtpengine, routing, CDRs and the ops commands', async (t) => {
   const f = daemonFiles(t);
+  const ng = await freeUdpPort(IP);
   const raw = {
     ...f.raw,
     sip: { trunks: { carrier: { addresses: ['127.0.11.9'] }, pbx: { addresses: ['127.0.11.8'], transport: 'tcp' }, teams: { addresses: ['127.0.11.7'] } } },
-    media: { rtpengine: { ngHost: IP, ngPort: 64000, interface: IP, portMin: 64100, portMax: 64199, pidFile: join(f.dir, 'rtpengine.pid'), pingIntervalMs: 500 } },
+    media: { rtpengine: { ngHost: IP, ngPort: ng, interface: IP, portMin: 64100, portMax: 64199, pidFile: join(f.dir, 'rtpengine.pid'), pingIntervalMs: 500 } },
     routing: ROUTING,
   };
   const write = (r: unknown): void => writeFileSync(f.config, `${JSON.stringify(r, null, 2)}\n`);
@@ -50,7 +53,7 @@ t.test('daemon with managed rtpengine, routing, CDRs and the ops commands', asyn
   const health = JSON.parse((await httpGet(`${url}/health`)).body) as { status: string; subsystems: Record<string, { status: string; detail: string }> };
   t.equal(health.status, 'ok');
   t.equal(health.subsystems.media?.status, 'ok');
-  t.match(health.subsystems.media?.detail, /^rtpengine up \(managed at 127\.0\.11\.1:64000, pid \d+\)/);
+  t.match(health.subsystems.media?.detail, new RegExp(`^rtpengine up \\(managed at 127\\.0\\.11\\.1:${ng}, pid \\d+\\)`));
   t.match(health.subsystems.cdr, { status: 'ok', detail: join(f.stateDir, 'cdr.sqlite') });
   t.match(health.subsystems.routing, { status: 'ok', detail: /1 sites, 3 trunks \(generation 1\)/ });
   t.match(health.subsystems.calls, { status: 'ok', activeWork: 0 });
@@ -112,8 +115,12 @@ t.test('daemon with managed rtpengine, routing, CDRs and the ops commands', asyn
 
   // rtpengine killed: restarted by the media subsystem, counted in /metrics. (Read its pid
   // again: on a loaded machine a missed ping may already have restarted it once.)
-  const before = JSON.parse((await httpGet(`${url}/health`)).body) as { subsystems: Record<string, { detail: string }> };
-  const pidNow = Number(/pid (\d+)/.exec(before.subsystems.media!.detail)![1]);
+  // Up (with a pid) again first, if a missed ping had it restarted just now.
+  const mediaDetail = async (): Promise<string> =>
+    (JSON.parse((await httpGet(`${url}/health`)).body) as { subsystems: Record<string, { detail: string }> }).subsystems.media?.detail ?? '';
+  let detail = '';
+  await waitUntil(async () => /^rtpengine up .*pid \d+/.test(detail = await mediaDetail()), 'rtpengine up with a pid');
+  const pidNow = Number(/pid (\d+)/.exec(detail)![1]);
   const restartsBefore = Number(/^spangate_rtpengine_restarts_total (\d+)$/m.exec((await httpGet(`${url}/metrics`)).body)?.[1] ?? 0);
   process.kill(pidNow, 'SIGKILL');
   await d.waitFor((l) => l.subsystem === 'media' && l.msg === 'rtpengine up' && typeof l.pid === 'number' && l.pid !== pidNow && l.pid !== pid1, 'rtpengine restarted');

@@ -3,7 +3,7 @@
 // reconnected app takes new calls again.
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
+import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, waitRouted, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 t.test('dialogs outlive their app; routes do not; a new app takes over', async (t) => {
   const edge = new SipEdge({ sip: [{ proto: 'udp', host: '127.0.2.200', port: 0 }], control: { host: '127.0.0.1', port: 0, secret: 'rc' } });
@@ -15,7 +15,7 @@ t.test('dialogs outlive their app; routes do not; a new app takes over', async (
   const answerAll = (s: Parameters<typeof onVerb>[0]): void => onVerb(s, 'invite', (_req, res) => res.send(200, { body: SDP }));
 
   const first = await srfApp(addr.controlPort, 'rc', answerAll);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitRouted(edge, ['invite']);
   peer.send(request('INVITE', peer, us, 'rc-1', { body: SDP }), us.port, us.address);
   const ok = await peer.expect((m) => m.includes('rc-1') && status(m) === 200, '200');
   const toTag = /;tag=([^;\s>]+)/.exec(header(ok, 'To') ?? '')?.[1];
@@ -36,7 +36,7 @@ t.test('dialogs outlive their app; routes do not; a new app takes over', async (
 
   const second = await srfApp(addr.controlPort, 'rc', answerAll);
   t.teardown(() => disconnect(second));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitRouted(edge, ['invite']);
   peer.send(request('INVITE', peer, us, 'rc-3', { body: SDP }), us.port, us.address);
   t.equal(status(await peer.expect((m) => m.includes('rc-3') && status(m) >= 200, 'final with the new app')), 200, 'reconnected app answers');
 });

@@ -2,7 +2,7 @@
 // (srf's srf.on('cdr:…') handlers), with the role and the release reason.
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
+import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, waitRouted, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 type CdrFn = (...args: unknown[]) => void;
 
@@ -23,7 +23,7 @@ t.test('cdr:attempt, cdr:start (uas) and cdr:stop (normal-release)', async (t) =
   const peer = await rawPeer('127.0.2.171');
   t.teardown(() => peer.close());
   const target = { address: '127.0.2.170', port: addr.sip[0].port };
-  await new Promise((r) => setTimeout(r, 300));
+  await waitRouted(edge, ['invite', 'bye', 'cdr:attempt', 'cdr:start', 'cdr:stop']);
   peer.send(request('INVITE', peer, target, 'cdr-call', { body: SDP }), target.port, target.address);
   const ok = await peer.expect((m) => m.includes('cdr-call') && status(m) === 200, '200');
   const toTag = /;tag=([^;\s>]+)/.exec(header(ok, 'To') ?? '')?.[1];

@@ -2,7 +2,7 @@
 // the edge hands it to the INVITE's app, srf raises `update` on the INVITE, the app answers it.
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, rawPeer, request, srfApp, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
+import { SDP, disconnect, header, rawPeer, request, srfApp, waitRouted, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 interface InviteReq { on(ev: 'update', fn: (req: unknown, res: { send(s: number, o?: object): void }) => void): void }
 interface Res { send(s: number, o?: object): void }
@@ -24,7 +24,7 @@ t.test('early UPDATE reaches the app and its answer reaches the peer', async (t)
   const peer = await rawPeer('127.0.2.175');
   t.teardown(() => peer.close());
   const target = { address: '127.0.2.174', port: addr.sip[0].port };
-  await new Promise((r) => setTimeout(r, 300));
+  await waitRouted(edge, ['invite']);
   peer.send(request('INVITE', peer, target, 'early-upd', { body: SDP, extra: ['Allow: INVITE, ACK, BYE, CANCEL, UPDATE'] }), target.port, target.address);
   const ringing = await peer.expect((m) => m.includes('early-upd') && status(m) === 180, '180');
   const toTag = /;tag=([^;\s>]+)/.exec(header(ringing, 'To') ?? '')?.[1];

@@ -2,7 +2,7 @@
 // Retry-After, while an established dialog keeps working (its BYE reaches the app).
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
+import { SDP, disconnect, header, onVerb, rawPeer, request, srfApp, waitRouted, status } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 t.test('503 + Retry-After past the pending-INVITE limit; existing dialogs unaffected', async (t) => {
   const edge = new SipEdge({
@@ -27,7 +27,7 @@ t.test('503 + Retry-After past the pending-INVITE limit; existing dialogs unaffe
   const peer = await rawPeer('127.0.2.151');
   t.teardown(() => peer.close());
   const target = { address: '127.0.2.150', port: addr.sip[0].port };
-  await new Promise((r) => setTimeout(r, 200)); // let srf's route|invite land
+  await waitRouted(edge, ['invite', 'bye']);
 
   peer.send(request('INVITE', peer, target, 'answer-me', { body: SDP }), target.port, target.address);
   const ok = await peer.expect((m) => m.includes('answer-me') && status(m) === 200, '200 to the first INVITE');
@@ -60,6 +60,7 @@ t.test('503 + Retry-After past the INVITE rate', async (t) => {
   t.teardown(() => edge.stop());
   const srf = await srfApp(addr.controlPort, 'ov', (s) => onVerb(s, 'invite', (_req, res) => res.send(486)));
   t.teardown(() => disconnect(srf));
+  await waitRouted(edge, ['invite']);
   const peer = await rawPeer('127.0.2.153');
   t.teardown(() => peer.close());
   const target = { address: '127.0.2.152', port: addr.sip[0].port };

@@ -3,7 +3,7 @@
 // about each final response.
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, rawPeer, request, srfApp, status, type RawPeer } from '../unit/sip/edge/ua/sip-edge-peer.js';
+import { SDP, disconnect, header, rawPeer, request, srfApp, waitRouted, status, type RawPeer } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 interface ProxyResult { finalStatus: number; responses: Array<{ msgs: Array<{ status: number }> }> }
 type ProxyReq = (req: unknown, dest: string[], opts: object) => Promise<ProxyResult>;
@@ -31,7 +31,7 @@ t.test('proxy with Record-Route follows a 302 and relays the 200', async (t) => 
     });
   });
   t.teardown(() => disconnect(srf));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitRouted(edge, ['invite']);
 
   caller.send(request('INVITE', caller, us, 'px-call', { body: SDP }), us.port, us.address);
   const atRedirector = await redirector.expect((m) => m.startsWith('INVITE '), 'INVITE at the redirector');
@@ -64,7 +64,7 @@ t.test('a retry with credentials is pinned to the target that challenged', async
     });
   });
   t.teardown(() => disconnect(srf));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitRouted(edge, ['invite']);
 
   caller.send(request('INVITE', caller, us, 'px-auth', { body: SDP }), us.port, us.address);
   const a1 = await challenger.expect((m) => m.startsWith('INVITE '), 'INVITE 1 at the challenger');

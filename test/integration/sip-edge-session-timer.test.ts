@@ -3,7 +3,7 @@
 // dialog down (BYE + unsolicited BYE to the app) when the peer's refresh never comes.
 import t from 'tap';
 import { SipEdge } from '../../src/sip/edge/server.js';
-import { SDP, disconnect, header, rawPeer, request, srfApp, status, type SrfApp } from '../unit/sip/edge/ua/sip-edge-peer.js';
+import { SDP, disconnect, header, rawPeer, request, srfApp, waitRouted, status, type SrfApp } from '../unit/sip/edge/ua/sip-edge-peer.js';
 
 interface UasDialog { on(ev: 'destroy', fn: (msg: unknown, reason?: string) => void): void }
 type CreateUas = (req: unknown, res: unknown, opts: { localSdp: string }) => Promise<UasDialog>;
@@ -26,7 +26,7 @@ async function setup(t: Tap, ip: string, peerIp: string) {
   t.teardown(() => disconnect(srf));
   const peer = await rawPeer(peerIp);
   t.teardown(() => peer.close());
-  await new Promise((r) => setTimeout(r, 200));
+  await waitRouted(edge, ['invite']);
   return { peer, destroyed, target: { address: ip, port: addr.sip[0].port } };
 }
 

@@ -41,6 +41,8 @@ export interface SippPeerOptions {
   timeoutS?: number;
   /** Further sipp options, before the target. */
   extra?: string[];
+  /** SIP transport: UDP (default) or TCP (one connection; Debian's sipp has no TLS). */
+  transport?: 'udp' | 'tcp';
 }
 
 export interface SippResult {
@@ -63,7 +65,11 @@ export type PeerEvent =
   /** The a=crypto line an SRTP callee was offered: "<tag> <suite> <key-params>". */
   | { kind: 'crypto'; callId: string; line: string }
   /** An OPTIONS request this UAS answered 200. */
-  | { kind: 'options'; callId: string };
+  | { kind: 'options'; callId: string }
+  /** What a challenging UAS (uas-auth.xml) made of the credentials in the retried INVITE. */
+  | { kind: 'auth'; callId: string; result: 'ok' | 'bad' }
+  /** The Proxy-Authorization a 407-challenging UAS (uas-auth-proxy.xml) received. */
+  | { kind: 'authz'; callId: string; header: string };
 
 export type PeerEventOf<K extends PeerEvent['kind']> = Extract<PeerEvent, { kind: K }>;
 
@@ -71,6 +77,8 @@ export function parseEvent(line: string): PeerEvent | undefined {
   const f = line.trim().split(/\s+/);
   if (f[0] === 'final' && f.length >= 3) return { kind: 'final', callId: f[1]!, status: Number(f[2]) };
   if (f[0] === 'reinvite' && f.length >= 3) return { kind: 'reinvite', callId: f[1]!, direction: f[2]! };
+  if (f[0] === 'auth' && f.length >= 3 && (f[2] === 'ok' || f[2] === 'bad')) return { kind: 'auth', callId: f[1]!, result: f[2] };
+  if (f[0] === 'authz' && f.length >= 3) return { kind: 'authz', callId: f[1]!, header: f.slice(2).join(' ') };
   if (f[0] === 'options' && f.length >= 2) return { kind: 'options', callId: f[1]! };
   if (f[0] === 'crypto' && f.length >= 3) return { kind: 'crypto', callId: f[1]!, line: f.slice(2).join(' ') };
   if (f[0] === 'answered' && f.length >= 3) return { kind: 'answered', callId: f[1]!, direction: f[2]! };
@@ -82,9 +90,21 @@ export function parseEvent(line: string): PeerEvent | undefined {
 
 /** True once something listens on UDP ip:port (/proc/net/udp; the address is little-endian hex). */
 export function udpBound(ip: string, port: number): boolean {
+  return procNetHas('/proc/net/udp', ip, port, undefined);
+}
+
+/** True once something listens (state 0A) on TCP ip:port. */
+export function tcpListening(ip: string, port: number): boolean {
+  return procNetHas('/proc/net/tcp', ip, port, '0A');
+}
+
+function procNetHas(file: string, ip: string, port: number, state: string | undefined): boolean {
   const hexIp = ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).reverse().join('').toUpperCase();
   const want = `${hexIp}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === want);
+  return readFileSync(file, 'utf8').split('\n').some((l) => {
+    const f = l.trim().split(/\s+/);
+    return f[1] === want && (state === undefined || f[3] === state);
+  });
 }
 
 export class SippPeer {
@@ -120,7 +140,7 @@ export class SippPeer {
     const globals = /<Global variables="([^"]*)"/.exec(text)?.[1]?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
     const keys = { calling: '1000', rtp_ip: opts.ip, rtp_port: '9', pt: '0', codec: 'PCMU/8000', ...opts.keys, media_log: this.#log };
     const args = [
-      '-sf', run, '-nostdin', '-t', 'u1', '-i', opts.ip, '-p', String(opts.port),
+      '-sf', run, '-nostdin', '-t', opts.transport === 'tcp' ? 't1' : 'u1', '-i', opts.ip, '-p', String(opts.port),
       '-trace_err', '-error_file', this.#errFile, '-trace_stat', '-stf', this.#statFile, '-fd', '1',
       ...(opts.timeoutS !== undefined ? ['-timeout', `${opts.timeoutS}s`, '-timeout_error'] : []),
       ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
@@ -153,7 +173,8 @@ export class SippPeer {
     if (opts.target) return p;
     const end = Date.now() + listenTimeoutMs;
     // sipp says nothing when it has bound its socket: the kernel's table is polled, bounded.
-    while (!p.#exited && !udpBound(opts.ip, opts.port)) {
+    const bound = opts.transport === 'tcp' ? tcpListening : udpBound;
+    while (!p.#exited && !bound(opts.ip, opts.port)) {
       if (Date.now() > end) { await p.stop(); throw new Error(`sipp ${opts.scenario} not listening on ${opts.ip}:${opts.port} after ${listenTimeoutMs} ms`); }
       await new Promise((r) => setTimeout(r, 50));
     }

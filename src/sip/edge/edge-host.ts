@@ -3,10 +3,11 @@
 // thread; `mode: 'child'` forks a child process. The edge is reached over its control socket
 // by drachtio-srf exactly as a real drachtio-server would be.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ClosedError, TimeoutError } from '../../errors.js';
+import { forkTied } from '../../process/spawn-tied.js';
 import type { EdgeToHost, HostToEdge } from './edge-runner.js';
 import type { EdgeLogger } from './logger.js';
 import { nullLogger } from './logger.js';
@@ -122,7 +123,8 @@ export class SipEdgeHost {
       this.worker.on('error', (err) => this.log.error({ err }, 'sip edge worker error'));
       this.worker.on('exit', (code) => gone(`sip edge worker exited (${code})`));
     } else {
-      this.child = fork(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // Tied: the edge process dies with us even when we are SIGKILLed (not only by its IPC disconnect handler).
+      this.child = forkTied(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       this.child.on('message', (m: EdgeToHost) => this.onMessage(m));
       this.child.on('exit', (code, signal) => gone(`sip edge process exited (${signal ?? code})`));
     }

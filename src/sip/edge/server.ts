@@ -107,6 +107,11 @@ export class SipEdge {
     await this.net.stop();
   }
 
+  /** Whether a connected app has asked for requests of `verb` (its `route|verb` has landed). */
+  routed(verb: string): boolean {
+    return this.control.routes.has(verb);
+  }
+
   /** New overload limits, in effect for the next INVITE (config reload). */
   setOverload(o: Partial<OverloadLimits>): void {
     Object.assign(this.overload, o);

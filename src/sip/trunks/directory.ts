@@ -18,7 +18,7 @@ import { AclTable } from './acl.js';
 import { realClock, type TrunkClock } from './clock.js';
 import { DigestServer } from './digest.js';
 import type { ProbeResult } from './options.js';
-import { defaultResolver, type TrunkResolver } from './resolve.js';
+import { defaultResolver, withHostMap, type TrunkResolver } from './resolve.js';
 import { TrunkRuntime, targetOf, type Hop } from './runtime.js';
 
 export interface TrunkDirectoryOptions {
@@ -27,7 +27,7 @@ export interface TrunkDirectoryOptions {
   srf: () => Srf | undefined;
   log: Logger;
   metrics: Metrics;
-  /** DNS (default: the system resolver). */
+  /** DNS (default: the system resolver); sip.edge.hostMap is answered before it either way. */
   resolver?: TrunkResolver;
   clock?: TrunkClock;
   /** Re-resolve host names this often, ms (default 300 000). */
@@ -64,7 +64,7 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
     this.#opts = o;
     this.#log = o.log;
     this.#clock = o.clock ?? realClock;
-    this.#resolver = o.resolver ?? defaultResolver();
+    this.#resolver = withHostMap(o.resolver ?? defaultResolver(), o.config.sip.edge.hostMap);
     this.#digest = new DigestServer({ nonceTtlMs: o.nonceTtlMs, now: () => this.#clock.now() });
     const m = o.metrics;
     this.#aclRejected = m.counter('spangate_sip_acl_rejected_total', 'SIP requests refused with 403: source address outside every trunk ACL.');

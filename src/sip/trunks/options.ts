@@ -36,12 +36,14 @@ export function optionsUri(t: ProbeTarget): string {
 
 /**
  * Our Contact: with a contact FQDN (Teams checks it against the certificate), that name and
- * the port we listen on for this transport when known; else the edge fills in its own
- * address (`localhost` is replaced by the listening host:port, as drachtio-server does).
+ * the port we listen on for this transport when known, without a user part (Direct Routing's
+ * OPTIONS carry `Contact: sip:sbc.example.com:5061;transport=tls`: the host is the resource);
+ * else the edge fills in its own address (`localhost` is replaced by the listening host:port,
+ * as drachtio-server does).
  */
 export function contactFor(t: ProbeTarget, contactFqdn: string, localPort: number | undefined): string {
   if (contactFqdn === '') return `<sip:spangate@localhost;transport=${t.transport}>`;
-  return `<sip:spangate@${contactFqdn}${localPort ? `:${localPort}` : ''};transport=${t.transport}>`;
+  return `<sip:${contactFqdn}${localPort ? `:${localPort}` : ''};transport=${t.transport}>`;
 }
 
 export function probe(

@@ -38,6 +38,26 @@ export function defaultResolver(): TrunkResolver {
   return new dnsp.Resolver({ timeout: 2000, tries: 2 });
 }
 
+/**
+ * The resolver with `sip.edge.hostMap` answered first (A/AAAA only; SRV stays DNS): names the
+ * edge itself resolves from the map must resolve the same way for trunks, or a trunk named
+ * there would have no next hops (air-gapped sites, tests). Keys are matched case-insensitively.
+ */
+export function withHostMap(dns: TrunkResolver, hostMap: Record<string, string | readonly string[]>): TrunkResolver {
+  const map = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(hostMap)) map.set(k.toLowerCase().replace(/\.$/, ''), typeof v === 'string' ? [v] : [...v]);
+  if (map.size === 0) return dns;
+  const pick = (name: string, family: 4 | 6): string[] | undefined => {
+    const ips = map.get(name.toLowerCase().replace(/\.$/, ''));
+    return ips === undefined ? undefined : ips.filter((ip) => isIP(ip) === family);
+  };
+  return {
+    resolveSrv: (name) => dns.resolveSrv(name),
+    resolve4: async (name) => pick(name, 4) ?? dns.resolve4(name),
+    resolve6: async (name) => pick(name, 6) ?? dns.resolve6(name),
+  };
+}
+
 /** `host`, `host:port`, `1.2.3.4:5060`, `[2001:db8::1]:5061`, `2001:db8::1`. */
 export function splitHostPort(entry: string): { host: string; port: number | undefined } {
   const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(entry);

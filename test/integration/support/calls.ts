@@ -88,6 +88,10 @@ export interface CallOptions {
   calleeSets?: Record<string, string>;
   /** Each side streams 3× this many packets, 20 ms apart (default 50: 3 s); tests expect at least this many. */
   packets?: number;
+  /** Where the caller's sipp runs and sends (default: its trunk's address, UDP, to the gateway). */
+  caller?: { ip?: string; target?: string; transport?: 'udp' | 'tcp'; replace?: [string, string][]; keys?: Record<string, string>; extra?: string[] };
+  /** Where the callee's sipp runs (default: its trunk's address, UDP), scenario text replacements. */
+  callee?: { ip?: string; transport?: 'udp' | 'tcp'; replace?: [string, string][]; keys?: Record<string, string>; extra?: string[] };
   /** Runs while the call is up and RTP streams (checks mid-call); the call ends as scripted. */
   during?: (c: { callerSipp: SippPeer; calleeSipp: SippPeer; callerRtp: RtpPeer; calleeRtp: RtpPeer }) => Promise<void>;
 }
@@ -117,14 +121,20 @@ export async function answeredCall(t: T, gw: SipTarget, o: CallOptions): Promise
   const callerRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeSipp = await startSipp(t, {
-    scenario: o.uas ?? 'uas-answer.xml', ip: gw.addr[to], port: PORTS.uas, calls: 1,
-    keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port), pt: String(calleeCodec.pt), codec: calleeCodec.rtpmap },
+    scenario: o.uas ?? 'uas-answer.xml', ip: o.callee?.ip ?? gw.addr[to], port: PORTS.uas, calls: 1,
+    keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port), pt: String(calleeCodec.pt), codec: calleeCodec.rtpmap, ...o.callee?.keys },
     sets: { ring_ms: '200', ...o.calleeSets },
+    ...(o.callee?.transport ? { transport: o.callee.transport } : {}),
+    ...(o.callee?.replace ? { replace: o.callee.replace } : {}),
+    ...(o.callee?.extra ? { extra: o.callee.extra } : {}),
   });
   const callerSipp = await startSipp(t, {
-    scenario: o.uac ?? 'uac-call.xml', ip: gw.addr[from], port: PORTS.uac, target: gw.sipTarget, calls: 1,
+    scenario: o.uac ?? 'uac-call.xml', ip: o.caller?.ip ?? gw.addr[from], port: PORTS.uac, target: o.caller?.target ?? gw.sipTarget, calls: 1,
     called: o.direction === 'pbx-to-uc' ? UC_NUMBER : PBX_NUMBER, pauseMs: o.talkMs ?? 4000,
-    keys: { calling: o.direction === 'pbx-to-uc' ? PBX_NUMBER : UC_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(callerRtp.port), pt: String(callerCodec.pt), codec: callerCodec.rtpmap },
+    keys: { calling: o.direction === 'pbx-to-uc' ? PBX_NUMBER : UC_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(callerRtp.port), pt: String(callerCodec.pt), codec: callerCodec.rtpmap, ...o.caller?.keys },
+    ...(o.caller?.transport ? { transport: o.caller.transport } : {}),
+    ...(o.caller?.replace ? { replace: o.caller.replace } : {}),
+    ...(o.caller?.extra ? { extra: o.caller.extra } : {}),
   });
   // The callee learns the relay's address from the INVITE, the caller from the 200.
   const calleeMedia = await calleeSipp.waitEvent('media');

@@ -63,6 +63,8 @@ export interface GatewaySpec {
   routes: unknown[];
   /** Extra top-level sections merged over the generated ones (e.g. { media: { timeoutMs: 0 } }). */
   extra?: Record<string, Record<string, unknown>>;
+  /** sip.edge settings merged over the generated ones (listen, tls, hostMap). */
+  edge?: Record<string, unknown>;
 }
 
 /** The SIP edge's listeners (sip.edge.listen): UDP on the slot's gateway address. */
@@ -102,7 +104,7 @@ export function gatewayConfig(spec: GatewaySpec, dir: string): Record<string, Re
         pingIntervalMs: 500, restartMaxMs: 2_000,
       },
     },
-    sip: { edge: { listen: edgeListen(spec.addr.gw, PORTS.sip) }, trunks },
+    sip: { edge: { listen: edgeListen(spec.addr.gw, PORTS.sip), ...spec.edge }, trunks },
     routing: { trunks: roles, sites: spec.sites ?? [], routes: spec.routes },
   };
   for (const [k, v] of Object.entries(spec.extra ?? {})) base[k] = { ...base[k], ...v };

@@ -101,3 +101,14 @@ t.test('which file is read', async (t) => {
   writeFileSync(file, '{}');
   t.equal(resolveConfigFile(undefined, { SPANGATE_CONFIG: file }), file);
 });
+
+t.test('map keys with dots (host names in sip.edge.hostMap, trunk ids) load, from the file and the environment', async (t) => {
+  const cfg = loadConfigObject({
+    sip: { edge: { hostMap: { 'uc.teams.test': '127.0.0.3' } }, trunks: { 'carrier.a': { addresses: ['192.0.2.1'] } } },
+  }, { env: {} });
+  t.same(cfg.sip.edge.hostMap, { 'uc.teams.test': '127.0.0.3' });
+  t.same(Object.keys(cfg.sip.trunks), ['carrier.a']);
+  const fromEnv = loadConfigObject({}, { env: { SPANGATE_SIP_HOST_MAP: JSON.stringify({ 'pbx.example.org': ['192.0.2.7', '192.0.2.8'] }) } });
+  t.same(fromEnv.sip.edge.hostMap, { 'pbx.example.org': ['192.0.2.7', '192.0.2.8'] });
+  t.throws(() => loadConfigObject({ sip: { edge: { hostMap: { 'uc.teams.test': 'not an ip' } } } }, { env: {} }), ConfigError, 'values are still checked');
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveTrunkAddresses, splitHostPort } from '../../../../src/sip/trunks/resolve.js';
+import { resolveTrunkAddresses, splitHostPort, withHostMap } from '../../../../src/sip/trunks/resolve.js';
 import { resolveTrunk } from '../../../../src/sip/trunk-profiles.js';
 import { fakeDns, makeDirectory } from './fakes.js';
 
@@ -62,4 +62,16 @@ t.test('the directory re-resolves periodically and shows DNS trouble in health',
   await dir.ready();
   t.same((await dir.targets('pbx')).map((x) => x.host), ['192.0.2.9']);
   t.equal(dir.admit.length, 2);
+});
+
+t.test('sip.edge.hostMap answers A/AAAA before DNS (a trunk named there resolves like the edge resolves it)', async (t) => {
+  const dns = fakeDns({ 'elsewhere.example': ['192.0.2.50'] });
+  const mapped = withHostMap(dns, { 'UC.Teams.Test': ['127.0.23.3', '::1'], 'pbx.example': '192.0.2.7' });
+  const s = resolveTrunk('uc', { transport: 'tls', port: 5061, addresses: ['uc.teams.test:23561', 'pbx.example', 'elsewhere.example'] });
+  const r = await resolveTrunkAddresses(mapped, s);
+  t.same(r.hops.map((h) => [h.ip, h.port, h.name]), [
+    ['127.0.23.3', 23561, 'uc.teams.test'], ['::1', 23561, 'uc.teams.test'], ['192.0.2.7', 5061, 'pbx.example'], ['192.0.2.50', 5061, 'elsewhere.example'],
+  ]);
+  t.same(dns.calls, ['A elsewhere.example', 'AAAA elsewhere.example'], 'only the unmapped name went to DNS');
+  t.equal(withHostMap(dns, {}), dns, 'an empty map is the resolver itself');
 });

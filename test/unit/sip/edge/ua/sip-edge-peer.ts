@@ -89,6 +89,18 @@ export async function srfApp(port: number, secret: string, setup: (srf: SrfApp) 
   return srf;
 }
 
+/**
+ * Resolves once the edge has every route an app asked for (srf sends `route|<verb>` after it
+ * connects; a request sent before that lands finds no app). Polled, bounded.
+ */
+export async function waitRouted(edge: { routed(verb: string): boolean }, verbs: string[], timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!verbs.every((v) => edge.routed(v))) {
+    if (Date.now() > end) throw new Error(`the edge has no route for ${verbs.filter((v) => !edge.routed(v)).join(', ')} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n';
 
 export interface SrfReq { get(h: string): string; body: string; method: string }
