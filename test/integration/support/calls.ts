@@ -2,12 +2,12 @@
 // peers on their own addresses), routes pbx → uc for +1555200… and uc → pbx for +1555100…,
 // and a call placed from one side to the other with RTP endpoints on both, streaming both ways
 // and counting what arrives at the far side.
-import { CODECS, RtpPeer, type StreamCodec } from './rtp.js';
-import { Gateway, PORTS, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SCENARIO_DIR, SippPeer, type PeerEventOf, type SippPeerOptions, type SippResult } from '../../../src/cli/demo/sipp-peer.js';
+import { CODECS, RtpPeer, type StreamCodec } from './rtp.js';
+import { Gateway, PORTS, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
 
 interface T {
   teardown(fn: () => void | Promise<void>): void;
