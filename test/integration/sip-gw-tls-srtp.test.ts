@@ -14,7 +14,7 @@ import { PORTS } from './support/gateway.js';
 import { waitCdrs } from './support/records.js';
 import { CODECS, RtpPeer } from './support/rtp.js';
 import { Sipp } from './support/sipp.js';
-import { SUITE } from './support/srtp-phone.js';
+import { SUITE, srtpCall } from './support/srtp-phone.js';
 import { CONTACT_TRANSPORT, ECHO_RECORD_ROUTE, GW_FQDN, tlsTrunkGateway } from './support/tls-trunk.js';
 
 t.test('teams trunk requiring SRTP over TLS', async (t) => {
@@ -76,6 +76,18 @@ t.test('teams trunk requiring SRTP over TLS', async (t) => {
     t.ok((cdr!.b?.rtp?.packetsIn ?? 0) >= 50, 'spangate\'s rtpengine accepted the SRTP packets from the teams side');
   });
 
+  await t.test('teams (TLS, SRTP) → plain PBX (TCP): SDES answered, both directions decrypt', async (t) => {
+    const before = kam.lines.length;
+    await srtpCall(t, gw, { caller: { ip: addr.uc2, target: ucTarget }, callee: { transport: 'tcp', replace: CONTACT_TRANSPORT } });
+    const ok = await kam.waitLine((l) => l.kind === 'rpl' && l.what === '200' && / INVITE$/.test(l.cseq), 'our 200 over TLS', before);
+    t.equal(ok.proto, 'tls');
+    t.match(ok.contact, `${GW_FQDN}:`, 'FQDN Contact in our answer');
+    const rows = await waitCdrs(gw.cdrFile, 2);
+    t.equal(rows[0]?.disposition, 'answered');
+    t.equal(rows[0]?.a.trunk, 'uc');
+    t.ok((rows[0]?.a.rtp?.packetsIn ?? 0) >= 50, 'spangate\'s rtpengine accepted the SRTP packets from the teams side');
+  });
+
   await t.test('a plain RTP/AVP answer from the teams side ends the call: media toward it stays encrypted', async (t) => {
     const before = kam.lines.length;
     const callee = await Sipp.start(t, {
@@ -94,7 +106,7 @@ t.test('teams trunk requiring SRTP over TLS', async (t) => {
     t.equal(bye.proto, 'tls');
     const re = await callee.done;
     t.equal(re.code, 0, `callee: ${sippText(re)}`);
-    const rows = await waitCdrs(gw.cdrFile, 2);
+    const rows = await waitCdrs(gw.cdrFile, 3);
     t.equal(rows[0]?.disposition, 'failed');
     t.equal(rows[0]?.cause, 65, 'cause 65 (bearer capability not implemented), as a 488 maps');
   });
