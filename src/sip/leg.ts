@@ -14,6 +14,7 @@ import type { RouteTarget } from '../call/router.js';
 import { ClosedError, SignalingError } from '../errors.js';
 import type { NumberingPlan } from '../routing/numbers.js';
 import { hasOptionTag, outboundAddressing, uriUser } from './addressing.js';
+import { checkSrtpAnswer } from './offer-check.js';
 import { SipDialogBinding, type DialogHost } from './dialog-binding.js';
 import { isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfMessage, type SrfRes, type SrfSentInvite } from './srf-api.js';
 import type { SipTarget, TrunkDirectory } from './trunk-directory.js';
@@ -255,6 +256,15 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
           await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.NORMAL_CLEARING) } }).catch(() => undefined);
           return;
         }
+        const insecure = checkSrtpAnswer(dialog.remote.sdp, ob.settings);
+        if (insecure) {
+          // The trunk requires SRTP: a plain answer would send the call's media in the clear.
+          this.ctx.log.warn({ leg: this.id, trunk: this.trunk, problem: insecure.text }, 'answer refused: SRTP required');
+          // Cause 65 (bearer capability not implemented) is what a 488 maps to (RFC 3398).
+          await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.BEARER_NOT_IMPLEMENTED) } }).catch(() => undefined);
+          this.ended({ cause: Cause.BEARER_NOT_IMPLEMENTED, sipStatus: 488, by: 'local', detail: insecure.text });
+          return;
+        }
         this.remoteMedia = dialog.remote.sdp ? { sdp: dialog.remote.sdp } : this.remoteMedia;
         this.#bind(dialog, req.media?.sdp ?? '');
         this.setState('answered');
@@ -285,7 +295,13 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   #onProvisional(res: SrfMessage & { status: number }): void {
     if (this.isEnded || this.#closing || res.status <= 100) return;
-    const body = res.body && /^\s*v=0/.test(res.body) ? res.body : undefined;
+    let body = res.body && /^\s*v=0/.test(res.body) ? res.body : undefined;
+    const insecure = body === undefined ? undefined : checkSrtpAnswer(body, this.ctx.settings);
+    if (insecure) {
+      // Early media in the clear toward a trunk that requires SRTP: taken as progress only.
+      this.ctx.log.warn({ leg: this.id, trunk: this.trunk, problem: insecure.text }, 'early media ignored: SRTP required');
+      body = undefined;
+    }
     if (body !== undefined) {
       if (body === this.#lastEarly) return;
       this.#lastEarly = body;
