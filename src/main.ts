@@ -94,7 +94,12 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     if (!a) return undefined;
     return a.address.includes(':') ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
   };
-  const tdm = new SpanManager({ config: config.tdm, native: loadTdmNative, admin: methods, metrics, log: logs.child('tdm'), media: true });
+  // B-channels of PRI⇄SIP calls get RTP endpoints on tdm.rtp (restart-required), facing the relay.
+  const tdm = new SpanManager({
+    config: config.tdm, admin: methods, metrics, log: logs.child('tdm'), media: true,
+    native: () => loadTdmNative({ portMin: config.tdm.rtp.portMin, portMax: config.tdm.rtp.portMax }),
+    rtp: () => ({ address: config.tdm.rtp.address || config.media.rtpengine.interface }),
+  });
   const reloads = metrics.counter('spangate_config_reloads_total', 'Config reloads by result.', ['result']);
 
   // The call core and the subsystems around it. Started in this order, stopped in reverse:

@@ -98,3 +98,28 @@ SG_TEST(jb_shrinks_when_too_deep)
     SG_CHECK(jb_depth(&b) < 10 * 160);
     jb_free(&b);
 }
+
+/* A sender 2 % slower than the media tick (a soft-timer phone, a drifting clock): playout
+ * catches up with it, starves, and every packet after that would be late. The buffer must
+ * restart around the stream and keep playing audio, not conceal for good. */
+SG_TEST(jb_slow_sender_keeps_playing)
+{
+    jb b;
+    const jb_slot *s;
+    uint32_t ts = 5000, audio = 0;
+    int tick;
+
+    SG_CHECK_EQ_INT(jb_init(&b, 8000, 20, 20, 200), 0);
+    for (tick = 0; tick < 3000; tick++) {
+        if (tick % 50 != 49) {                /* 49 packets per 50 ticks */
+            (void)jb_put(&b, ts, 0, JB_AUDIO, frame, 160);
+            ts += 160;
+        }
+        if (jb_pull(&b, 0, &s) == JB_AUDIO && tick >= 2500)
+            audio++;
+    }
+    /* The last 10 s: nearly every tick plays audio (a restart costs a few frames). */
+    SG_CHECK(audio >= 450);
+    SG_CHECK(b.resyncs >= 1);
+    jb_free(&b);
+}

@@ -3,6 +3,7 @@
  * tone generation, and the API's refusals. The far end of the span is driven by the test
  * (test_tdm_harness.c); the SIP side is a plain UDP socket speaking RTP. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,90 @@ SG_TEST(tdm_tone_line_to_rtp_and_rtp_to_line)
     SG_CHECK_EQ_INT(sg_span_close(p.net), SG_EBUSY);
     SG_CHECK_EQ_INT(sg_tdm_destroy((uint32_t)h), SG_OK);
     SG_CHECK_EQ_INT(sg_tdm_destroy((uint32_t)h), SG_ENOENT);
+    SG_CHECK_EQ_INT(sg_rtp_destroy((uint32_t)ep), SG_OK);
+    th_far_free(&far);
+    th_rtp_free(&r);
+    h_pair_close(&p);
+    SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
+}
+
+/* The daemon's order for a PRI<->SIP call: the endpoint is bound before its far end is known
+ * (symmetric, A-law, the offer), joined to the B-channel, and only then gets the answer's
+ * remote address and codec (mu-law) with sg_rtp_update. Both directions must carry the tone. */
+SG_TEST(tdm_rtp_remote_and_codec_after_join)
+{
+    h_pair p;
+    th_far far;
+    th_far *fars[1] = { &far };
+    th_rtp r;
+    sg_tdm_config_t c;
+    sg_rtp_config_t rc;
+    sg_tdm_stats_t st;
+    int ep, h;
+    double ratio, level;
+
+    SG_CHECK_EQ_INT(th_engine_start(1), SG_OK);
+    SG_CHECK_EQ_INT(h_pair_open(&p, SG_SPAN_E1, 8, 500), 0);
+    SG_CHECK_EQ_INT(th_rtp_init(&r), 0);
+    memset(&rc, 0, sizeof(rc));
+    rc.struct_size = sizeof(rc);
+    rc.flags = SG_RTP_F_JITTER_BUFFER | SG_RTP_F_SYMMETRIC;
+    strcpy(rc.local_addr, "127.0.0.1");
+    strcpy(rc.codec, "PCMA");
+    rc.payload_type = 8;
+    rc.clock_rate = 8000;
+    rc.dtmf_pt = 101;
+    ep = sg_rtp_create(&rc);
+    SG_CHECK(ep > 0);
+    tdm_cfg(&c, p.net, 5, 0);
+    h = sg_tdm_create(&c);
+    SG_CHECK(h > 0);
+    SG_CHECK_EQ_INT(sg_tdm_set_rtp((uint32_t)h, (uint32_t)ep), SG_OK);
+    SG_CHECK_EQ_INT(th_far_init(&far, p.user, 5, SG_SPAN_E1), 0);
+    /* A second of line audio with nowhere to send it, then the answer. */
+    th_pump(fars, 1, NULL, 1000, 0);
+    strcpy(rc.remote_addr, "127.0.0.1");
+    rc.remote_port = r.port;
+    strcpy(rc.codec, "PCMU");
+    rc.payload_type = 0;
+    SG_CHECK_EQ_INT(sg_rtp_update((uint32_t)ep, &rc), SG_OK);
+    memset(&r.to, 0, sizeof(r.to));
+    r.to.sin_family = AF_INET;
+    r.to.sin_port = htons((uint16_t)sg_rtp_local_port((uint32_t)ep));
+    inet_pton(AF_INET, "127.0.0.1", &r.to.sin_addr);
+
+    far.freq = 1000.0;
+    far.amp = 8000.0;
+    r.send = 1;
+    r.cap = cap_a;
+    r.ncap = NCAP;
+    r.skip = 8000;
+    th_pump(fars, 1, &r, 20000, 1);
+    SG_CHECK_EQ_INT(r.capn, NCAP);
+    ratio = h_tone_ratio(cap_a, r.capn, 1000.0);
+    level = db(th_rms(cap_a, r.capn), 8000.0 / sqrt(2.0));
+    printf("  line->rtp after update: 1000 Hz ratio %.3f, level %+.2f dB\n", ratio, level);
+    SG_CHECK(ratio > 0.9);
+    SG_CHECK(fabs(level) < 1.0);
+
+    far.freq = 0;
+    r.freq = 440.0;
+    r.amp = 6000.0;
+    far.cap = cap_b;
+    far.ncap = NCAP;
+    far.skip = 4000;
+    th_pump(fars, 1, &r, 20000, 1);
+    SG_CHECK_EQ_INT(far.capn, NCAP);
+    ratio = h_tone_ratio(cap_b, far.capn, 440.0);
+    level = db(th_rms(cap_b, far.capn), 6000.0 / sqrt(2.0));
+    printf("  rtp->line after update: 440 Hz ratio %.3f, level %+.2f dB\n", ratio, level);
+    SG_CHECK(ratio > 0.9);
+    SG_CHECK(fabs(level) < 1.0);
+    memset(&st, 0, sizeof(st));
+    SG_CHECK_EQ_INT(sg_tdm_stats((uint32_t)h, &st, sizeof(st)), SG_OK);
+    SG_CHECK(st.net_frames > 50);
+
+    SG_CHECK_EQ_INT(sg_tdm_destroy((uint32_t)h), SG_OK);
     SG_CHECK_EQ_INT(sg_rtp_destroy((uint32_t)ep), SG_OK);
     th_far_free(&far);
     th_rtp_free(&r);

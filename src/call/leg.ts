@@ -102,6 +102,13 @@ export interface Leg {
   readonly remoteMedia: MediaDescription | undefined;
   /** TDM legs: the span (config id) and B-channel the call holds (channel 0 while none). */
   readonly circuit?: { span: string; channel: number };
+  /**
+   * Inbound legs whose media exists only on demand (a PRI B-channel's RTP endpoint): the
+   * dispatcher calls this when the call's media goes through the relay (a SIP leg is
+   * involved); afterwards remoteMedia carries the leg's offer. Throws (MediaError) when the
+   * leg can have no media.
+   */
+  anchorMedia?(): void;
 
   on<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;
   once<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;

@@ -3,6 +3,7 @@
 import type { SpangateConfig } from './schema.js';
 import { dirname } from 'node:path';
 import { mediaRules } from './schema/media.js';
+import { tdmRules } from './schema/tdm.js';
 import { routingRules } from './schema/routing.js';
 import { sipEdgeRules, type SipEdgeValues } from './schema/sip-edge.js';
 
@@ -35,6 +36,7 @@ export function validateCrossKeys(cfg: SpangateConfig): Problem[] {
   // Sections that bring their own rules.
   for (const [path, reason] of [
     ...mediaRules(cfg.media),
+    ...tdmRules(cfg.tdm),
     ...routingRules(cfg.routing as unknown as Parameters<typeof routingRules>[0]),
     ...sipEdgeRules(cfg.sip.edge as unknown as SipEdgeValues),
   ]) {

@@ -170,6 +170,14 @@ export class NativeEngine {
     return new NativeEngine(native);
   }
 
+  /**
+   * The engine another part of this process started (sg_engine_start said SG_ESTATE): the
+   * same endpoint and relay calls, for a user that must leave its lifetime to the starter.
+   */
+  static attach(native: NativeLibrary): NativeEngine {
+    return new NativeEngine(native);
+  }
+
   get isRunning(): boolean {
     return this.running;
   }

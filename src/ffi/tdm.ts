@@ -155,6 +155,7 @@ export class TdmBinding {
       destroy: l.func('int sg_tdm_destroy(uint32_t handle)'),
       bridge: l.func('int sg_tdm_bridge(uint32_t a, uint32_t b)'),
       unbridge: l.func('int sg_tdm_unbridge(uint32_t handle)'),
+      setRtp: l.func('int sg_tdm_set_rtp(uint32_t handle, uint32_t rtp)'),
       play: l.func('int sg_tdm_play(uint32_t handle, const int16_t *pcm, uint32_t samples, uint32_t id)'),
       dtmf: l.func('int sg_tdm_send_dtmf(uint32_t handle, const char *digits, int on_ms, int off_ms)'),
       tone: l.func('int sg_tdm_tone(uint32_t handle, int kind)'),
@@ -194,6 +195,15 @@ export class TdmBinding {
   /** Breaks a channel's bridge (both sides). */
   unbridge(handle: number): void {
     this.run('unbridge', 'sg_tdm_unbridge', handle);
+  }
+
+  /**
+   * Joins the channel to RTP endpoint `rtp` (PRI⇄SIP: the line is encoded to it, its decoded
+   * stream goes to the line); 0 leaves the current one. The endpoint needs a jitter buffer, a
+   * codec and the channel's media thread (shard).
+   */
+  setRtp(handle: number, rtp: number): void {
+    this.run('setRtp', `sg_tdm_set_rtp(${handle}, ${rtp})`, handle, rtp);
   }
 
   /** Plays 8 kHz linear PCM toward the line (copied); 'play-end' with `id` follows. */

@@ -7,15 +7,35 @@ import { loadNative } from '../ffi/native.js';
 import { PriBinding } from '../ffi/pri.js';
 import { SpanBinding } from '../ffi/span.js';
 import { TdmBinding } from '../ffi/tdm.js';
+import type { PriRtpApi } from './pri-rtp.js';
 import type { SimMedia } from './sim-audio.js';
 import type { TdmNative } from './span-manager.js';
 
 const SG_ESTATE = -6;
 
-export function loadTdmNative(): TdmNative {
+/** Where the engine the daemon starts for B-channel media takes its RTP ports (tdm.rtp). */
+export interface TdmEngineOptions {
+  portMin?: number;
+  portMax?: number;
+}
+
+export function loadTdmNative(opts: TdmEngineOptions = {}): TdmNative {
   const native = loadNative();
-  const tdm = Object.assign(new TdmBinding(native), { ensureEngine: () => ensureEngine(native) });
-  return { span: new SpanBinding(native), pri: new PriBinding(native), tdm, events: NativeEventReader.open(native) };
+  const tdm = Object.assign(new TdmBinding(native), { ensureEngine: () => ensureEngine(native, opts) });
+  // RTP endpoints of PRI⇄SIP calls, on the engine ensureEngine() made sure of.
+  let eng: NativeEngine | undefined;
+  const e = (): NativeEngine => {
+    ensureEngine(native, opts);
+    return (eng ??= NativeEngine.attach(native));
+  };
+  const rtp: PriRtpApi = {
+    createEndpoint: (c) => e().createEndpoint(c),
+    updateEndpoint: (h, c) => e().updateEndpoint(h, c),
+    destroyEndpoint: (h) => e().destroyEndpoint(h),
+    localPort: (h) => e().localPort(h),
+    endpointStats: (h) => e().endpointStats(h),
+  };
+  return { span: new SpanBinding(native), pri: new PriBinding(native), tdm, rtp, events: NativeEventReader.open(native) };
 }
 
 let daemonEngine = false;
@@ -25,10 +45,10 @@ let daemonEngine = false;
  * it unless the process already runs one (a native relay, a simulator); it then runs for the
  * life of the process.
  */
-function ensureEngine(native: ReturnType<typeof loadNative>): void {
+function ensureEngine(native: ReturnType<typeof loadNative>, opts: TdmEngineOptions): void {
   if (daemonEngine || engine) return;
   try {
-    NativeEngine.start(native, { mediaThreads: 1 });
+    NativeEngine.start(native, { mediaThreads: 1, portMin: opts.portMin, portMax: opts.portMax });
   } catch (e) {
     if (!(e instanceof NativeError && e.errno === SG_ESTATE)) throw e;
   }

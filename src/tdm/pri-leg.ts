@@ -2,12 +2,13 @@
 // the RING event (the native layer has already sent CALL PROCEEDING and collected overlap
 // digits); outbound legs place a SETUP in originate(). Events arrive through handleEvent(),
 // dispatched by the SpanManager by call handle; HANGUP ends the leg with its Q.850 cause.
-import { ClosedError, NativeError, SignalingError } from '../errors.js';
+import { ClosedError, MediaError, NativeError, SignalingError } from '../errors.js';
 import { Cause, causeText } from '../call/causes.js';
 import {
   LegBase, isDtmfDigit, type Leg, type LegDirection, type MediaDescription, type OriginateRequest, type ProgressInfo,
 } from '../call/leg.js';
 import type { PriMedia } from './pri-media.js';
+import type { PriRtp } from './pri-rtp.js';
 import {
   PRES_ALLOWED, PRES_RESTRICTED, PRI_F_INBAND, PRI_F_LOCAL, PROG_INBAND, SCREEN_USER_PASSED,
   type Npi, type PriApi, type PriCallInfo, type PriEvent, type Ton,
@@ -26,6 +27,10 @@ export interface PriLegHost {
   openMedia?(leg: PriLeg, span: number, channel: number): PriMedia | undefined;
   /** Releases it (once, when the leg ends). */
   closeMedia?(media: PriMedia): void;
+  /** An RTP endpoint for the B-channel (PRI⇄SIP calls); throws MediaError when there can be none. */
+  openRtp?(leg: PriLeg): PriRtp;
+  /** Destroys it (once, after the TDM channel let go of it). */
+  closeRtp?(rtp: PriRtp): void;
 }
 
 /** An originate request with the PRI specifics a caller may set. */
@@ -87,7 +92,6 @@ export class PriLeg extends LegBase implements Leg {
   readonly id: string;
   readonly trunk: string;
   readonly direction: LegDirection;
-  readonly remoteMedia: MediaDescription | undefined = undefined;
   #calling = '';
   #called = '';
   #call = 0;
@@ -101,6 +105,11 @@ export class PriLeg extends LegBase implements Leg {
   #mediaError = '';
   #farEarlyMedia = false;
   #progressCause = 0;
+  #rtp: PriRtp | undefined;
+  /** Outbound: our answer to the relay's offer (sent with early media and CONNECT). */
+  #localAnswer: string | undefined;
+  /** Inbound: the far side's early media (SIP 183 with SDP) is on the B-channel. */
+  #earlyRemote = false;
   #hangupTimer: NodeJS.Timeout | undefined;
   #refusalTimer: NodeJS.Timeout | undefined;
   readonly #host: PriLegHost;
@@ -161,6 +170,40 @@ export class PriLeg extends LegBase implements Leg {
     if (this.#callingParty?.ton === 'national' && this.#calling) this.#calling = `${plan.nationalPrefix}${this.#calling}`;
   }
 
+  /**
+   * The B-channel's RTP endpoint as SDP, once the call anchors media (anchorMedia, or an
+   * originate with an offer): inbound, our offer; outbound, our answer. Undefined otherwise
+   * (PRI⇄PRI calls are bridged natively and never have one).
+   */
+  get remoteMedia(): MediaDescription | undefined {
+    if (!this.#rtp || this.#rtp.closed) return undefined;
+    if (this.direction === 'outbound') return this.#localAnswer === undefined ? undefined : { sdp: this.#localAnswer };
+    return { sdp: this.#rtp.offer() };
+  }
+
+  /** The B-channel's RTP endpoint (PRI⇄SIP), when the call has one. */
+  get rtp(): PriRtp | undefined { return this.#rtp; }
+
+  /**
+   * Inbound: the call's media goes through the relay (a SIP leg is involved): open the
+   * B-channel's RTP endpoint now, so remoteMedia carries its offer. Throws MediaError.
+   */
+  anchorMedia(): void {
+    if (this.direction !== 'inbound' || this.#rtp || this.isEnded) return;
+    if (!this.#host.openRtp) throw new MediaError(`leg ${this.id}: B-channel RTP is not available`);
+    this.#rtp = this.#host.openRtp(this);
+    this.#joinRtp();
+  }
+
+  #joinRtp(): void {
+    if (!this.#rtp || !this.#media || this.#media.rtp === this.#rtp.handle) return;
+    try {
+      this.#media.joinRtp(this.#rtp.handle);
+    } catch (e) {
+      this.#mediaError = `joining RTP: ${(e as Error).message}`;
+    }
+  }
+
   /** The B-channel's native media channel, once the call has a B-channel. */
   get media(): PriMedia | undefined { return this.#media; }
   /** Why the B-channel media could not be set up ('' when it was, or was not tried yet). */
@@ -172,6 +215,7 @@ export class PriLeg extends LegBase implements Leg {
     if (this.#media || this.#mediaError || this.#channel <= 0 || this.isEnded || !this.#host.openMedia) return;
     try {
       this.#media = this.#host.openMedia(this, this.#span, this.#channel);
+      this.#joinRtp();
     } catch (e) {
       // The call goes on without in-band services; logged by the host, shown in `show spans`.
       this.#mediaError = (e as Error).message;
@@ -183,6 +227,11 @@ export class PriLeg extends LegBase implements Leg {
     if (this.isEnded) throw new ClosedError(`leg ${this.id} has ended`);
     if (this.#call !== 0) throw new SignalingError(`leg ${this.id} has already placed its call`, { q850Cause: Cause.INTERWORKING });
     const { span, id } = this.#host.pickSpan(this.trunk);
+    this.#span = span;
+    this.#spanId = id;
+    // A relay's offer (the call has a SIP leg): answer it with the B-channel's RTP endpoint
+    // before the SETUP goes out, so a codec mismatch refuses the call without seizing a channel.
+    if (req.media?.sdp !== undefined) this.#answerRelayOffer(req.media.sdp);
     const called = outNumber(req.called, req.calledTon, req.npi);
     const calling = outNumber(req.calling, req.callingTon, req.npi);
     const pres = (req.callingPresentation === 'restricted' ? PRES_RESTRICTED : PRES_ALLOWED) | SCREEN_USER_PASSED;
@@ -194,6 +243,7 @@ export class PriLeg extends LegBase implements Leg {
         calling: { ...calling, pres, name: req.callingName ?? '' },
       });
     } catch (e) {
+      this.#closeRtp();
       throw new SignalingError(`SETUP on span ${id} failed: ${(e as Error).message}`, {
         q850Cause: e instanceof NativeError && e.errno === -1 ? Cause.INVALID_NUMBER_FORMAT : Cause.TEMPORARY_FAILURE, cause: e,
       });
@@ -210,23 +260,29 @@ export class PriLeg extends LegBase implements Leg {
   async progress(info: ProgressInfo, media?: MediaDescription): Promise<void> {
     this.#inboundOpen('progress');
     if (this.state === 'answered') return;
-    // TODO(next): with tdm-media, `media` is the far side's early media bridged onto the
-    // B-channel; until then in-band is signalled when the caller hands early media over.
-    // Alerting without the far side's early media: ringback is generated here on the B-channel
-    // (the country's tone) and signalled as in-band, so the caller hears it. Early media from
-    // the far side (a bridge or RTP) replaces the tone.
-    if (media !== undefined) this.#farEarlyMedia = true;
-    const localRingback = info.ringing && media === undefined && this.#media !== undefined;
-    const inband = media !== undefined || localRingback;
+    // The far side's early media (SIP 183 with SDP, through the relay) goes onto the B-channel
+    // through its RTP endpoint and is signalled in-band (PROGRESS / ALERTING with progress
+    // indicator 8). Alerting without it: ringback is generated here on the B-channel (the
+    // country's tone) and signalled as in-band, so the caller hears it; early media arriving
+    // later replaces the tone, and a 180 after early media keeps the early media.
+    if (media?.sdp !== undefined && this.#rtp) {
+      this.#applyRemote(media.sdp);
+      this.#earlyRemote = true;
+    }
+    const early = media !== undefined || this.#earlyRemote;
+    const localRingback = info.ringing && !early && this.#media !== undefined;
+    const inband = early || localRingback;
+    if (early) this.#farEarlyMedia = true;
     this.#cmd(() => (info.ringing ? this.#host.api.alerting(this.#call, inband) : this.#host.api.progress(this.#call)));
     if (localRingback) this.#media!.playTone('ringback');
-    else if (!info.ringing) this.#media?.playTone(undefined);
+    else if (!info.ringing || early) this.#media?.playTone(undefined);
     this.setState(inband || !info.ringing ? 'early' : 'proceeding');
   }
 
-  async answer(_media?: MediaDescription): Promise<void> {
+  async answer(media?: MediaDescription): Promise<void> {
     this.#inboundOpen('answer');
     if (this.state === 'answered') return;
+    if (media?.sdp !== undefined && this.#rtp) this.#applyRemote(media.sdp);
     this.#cmd(() => this.#host.api.answer(this.#call));
     this.#media?.playTone(undefined);
     this.setState('answered');
@@ -294,9 +350,50 @@ export class PriLeg extends LegBase implements Leg {
     throw new SignalingError('hold is not supported on PRI legs', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
   }
 
-  async updateMedia(_offer: MediaDescription): Promise<MediaDescription> {
-    // TODO(next): with tdm-media, a new codec for the B-channel's RTP endpoint.
-    throw new SignalingError('media updates are not supported on PRI legs yet', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
+  async updateMedia(offer: MediaDescription): Promise<MediaDescription> {
+    if (this.isEnded) throw new ClosedError(`leg ${this.id} has ended`);
+    // A re-offer from the relay (the SIP side's hold/resume or codec change): the B-channel's
+    // endpoint takes the new remote and codec. PRI itself has nothing to renegotiate.
+    if (!this.#rtp || offer.sdp === undefined) {
+      throw new SignalingError('media updates need the B-channel\'s RTP endpoint', { q850Cause: Cause.SERVICE_NOT_IMPLEMENTED });
+    }
+    try {
+      const sdp = this.#rtp.answerOffer(offer.sdp);
+      if (this.direction === 'outbound') this.#localAnswer = sdp;
+      return { sdp };
+    } catch (e) {
+      throw new SignalingError(`leg ${this.id}: ${(e as Error).message}`, { q850Cause: Cause.INCOMPATIBLE_DESTINATION, cause: e });
+    }
+  }
+
+  #answerRelayOffer(sdp: string): void {
+    try {
+      this.#rtp = this.#host.openRtp?.(this);
+      if (!this.#rtp) throw new MediaError('B-channel RTP is not available');
+      this.#localAnswer = this.#rtp.answerOffer(sdp);
+    } catch (e) {
+      this.#closeRtp();
+      const codec = e instanceof MediaError && /codec|SRTP|audio/.test(e.message);
+      throw new SignalingError(`leg ${this.id}: ${(e as Error).message}`, {
+        q850Cause: codec ? Cause.INCOMPATIBLE_DESTINATION : Cause.RESOURCE_UNAVAILABLE, cause: e,
+      });
+    }
+  }
+
+  #applyRemote(sdp: string): void {
+    try {
+      this.#rtp!.applyAnswer(sdp);
+    } catch (e) {
+      throw new SignalingError(`leg ${this.id}: far side's media: ${(e as Error).message}`, { q850Cause: Cause.INCOMPATIBLE_DESTINATION, cause: e });
+    }
+  }
+
+  #closeRtp(): void {
+    const r = this.#rtp;
+    if (!r) return;
+    this.#rtp = undefined;
+    if (this.#host.closeRtp) this.#host.closeRtp(r);
+    else r.close();
   }
 
   async sendDtmf(digit: string, durationMs: number): Promise<void> {
@@ -333,7 +430,7 @@ export class PriLeg extends LegBase implements Leg {
         if (this.direction !== 'outbound' || this.state === 'answered') return;
         this.setState(inband ? 'early' : 'proceeding');
         this.emit('progress', { ringing: true } satisfies ProgressInfo);
-        if (inband) this.emit('early-media', {} satisfies MediaDescription);
+        if (inband) this.emit('early-media', this.#outboundMedia());
         return;
       case 'pri.progress':
         if (ev.cause) this.#progressCause = ev.cause;
@@ -343,8 +440,8 @@ export class PriLeg extends LegBase implements Leg {
       case 'pri.answer':
         if (this.direction !== 'outbound' || this.state === 'answered') return;
         this.setState('answered');
-        // TODO(next): the B-channel's RTP endpoint as SDP (tdm-media).
-        this.emit('answer', undefined);
+        // With a relay (a SIP leg in the call) the answer is the B-channel's RTP endpoint.
+        this.emit('answer', this.#localAnswer === undefined ? undefined : this.#outboundMedia());
         return;
       case 'pri.digits':
         for (const d of ev.digits.toUpperCase()) {
@@ -362,7 +459,12 @@ export class PriLeg extends LegBase implements Leg {
   #earlyMedia(emitProgress: boolean): void {
     if (emitProgress) this.emit('progress', { ringing: false } satisfies ProgressInfo);
     this.setState('early');
-    this.emit('early-media', {} satisfies MediaDescription);
+    this.emit('early-media', this.#outboundMedia());
+  }
+
+  /** Outbound: what goes with early media and CONNECT: our answer SDP, or nothing (PRI⇄PRI). */
+  #outboundMedia(): MediaDescription {
+    return this.#localAnswer === undefined ? {} : { sdp: this.#localAnswer };
   }
 
   #end(cause: number, by: 'local' | 'remote', detail?: string): void {
@@ -373,6 +475,8 @@ export class PriLeg extends LegBase implements Leg {
     if (this.#call !== 0) this.#host.detach(this.#call);
     const m = this.#media;
     if (m) this.#host.closeMedia?.(m);
+    // The TDM channel let go of the endpoint when it was destroyed: now the endpoint can go.
+    this.#closeRtp();
     this.ended({ cause, by, detail: detail ?? causeText(cause) });
   }
 

@@ -1,6 +1,7 @@
 // The B-channel media of one PriLeg: a native TDM channel on the call's timeslot (echo
 // canceller on by default, in-band DTMF detection, call-progress tones, gain). PRI⇄PRI calls
-// bridge two such channels natively (timeslot bridge, no RTP). The native channel is created
+// bridge two such channels natively (timeslot bridge, no RTP); PRI⇄SIP calls join the channel
+// to the call's RTP endpoint (pri-rtp.ts). The native channel is created
 // when the call has its B-channel and destroyed exactly once when the leg ends.
 import type { ToneKind, TdmChannelOptions, TdmStatsValues } from '../ffi/tdm.js';
 
@@ -11,6 +12,7 @@ export interface TdmApi {
   destroy(h: number): void;
   bridge(a: number, b: number): void;
   unbridge(h: number): void;
+  setRtp(h: number, rtp: number): void;
   tone(h: number, kind: ToneKind | null): void;
   sendDtmf(h: number, digits: string, onMs?: number, offMs?: number): void;
   stats(h: number): TdmStatsValues;
@@ -32,6 +34,7 @@ export class PriMedia {
   #tone: ToneKind | undefined;
   #wasBridged = false;
   readonly rejectToneMs: number;
+  #rtp = 0;
 
   constructor(private readonly api: TdmApi, span: number, timeslot: number, s: PriMediaSettings) {
     this.rejectToneMs = s.rejectToneMs ?? 0;
@@ -46,6 +49,18 @@ export class PriMedia {
   get tone(): ToneKind | undefined { return this.#tone; }
   /** True once the channel has been bridged to another call's (the far side's audio reached it). */
   get wasBridged(): boolean { return this.#wasBridged; }
+  /** The RTP endpoint the channel is joined to (PRI⇄SIP), 0 for none. */
+  get rtp(): number { return this.#rtp; }
+
+  /**
+   * Joins the timeslot to an RTP endpoint (PRI⇄SIP): the line goes out encoded through it and
+   * its decoded stream comes to the line; tones still play over it. Idempotent.
+   */
+  joinRtp(rtp: number): void {
+    if (this.#released || this.#rtp === rtp) return;
+    this.api.setRtp(this.handle, rtp);
+    this.#rtp = rtp;
+  }
 
   /** Joins this timeslot to another call's (PSTN⇄PBX pass-through); stops local tones first. */
   bridge(other: PriMedia): void {
@@ -87,6 +102,7 @@ export class PriMedia {
     this.#released = true;
     if (this.#bridged) this.#bridged.#bridged = undefined;
     this.#bridged = undefined;
+    this.#rtp = 0;
     this.api.destroy(this.handle);
   }
 }

@@ -8,7 +8,7 @@ import { Cause } from '../call/causes.js';
 import type { SpangateConfig } from '../config/index.js';
 import { normalizeSpans, type TdmSpan } from '../config/schema/tdm.js';
 import type { HealthStatus, Subsystem, SubsystemHealth } from '../daemon/subsystem.js';
-import { NativeError, SignalingError } from '../errors.js';
+import { MediaError, NativeError, SignalingError } from '../errors.js';
 import type { NativeEvent } from '../ffi/events.js';
 import { decodeTdmEvent, type PriApi, type PriEvent, type PriOpenOptions, type PriStatusValues } from '../ffi/pri.js';
 import { alarmNames, type SpanEvent, type SpanInjectKind, type SpanOpenOptions, type SpanStatsValues } from '../ffi/span.js';
@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics/index.js';
 import { decodeDspEvent, tonePlan } from '../ffi/tdm.js';
 import { PriLeg, type PriLegHost } from './pri-leg.js';
 import { PriMedia, type TdmApi } from './pri-media.js';
+import { PriRtp, type PriRtpApi } from './pri-rtp.js';
 
 /** The native functions the manager uses (SpanBinding + PriBinding; fakes in unit tests). */
 export interface TdmNative {
@@ -34,6 +35,8 @@ export interface TdmNative {
   };
   /** B-channel media (echo canceller, tones, DTMF, timeslot bridge); absent: calls run without. */
   tdm?: TdmApi;
+  /** RTP endpoints for the B-channels of PRI⇄SIP calls; absent: such calls have no audio. */
+  rtp?: PriRtpApi;
   /** The native event stream ('event' with NativeEvent records). */
   events: {
     on(event: 'event', fn: (e: NativeEvent) => void): unknown;
@@ -60,6 +63,11 @@ export interface SpanManagerOptions {
    * timeslot bridge). The daemon does; the simulator drives its B-channels itself.
    */
   media?: boolean;
+  /**
+   * RTP endpoints for B-channels in calls with a SIP leg (tdm.rtp): the address they bind to
+   * and write into SDP. Absent: PRI⇄SIP calls are refused media (cause 47).
+   */
+  rtp?: () => { address: string };
 }
 
 interface SpanState {
@@ -87,7 +95,11 @@ export interface SpanView {
   channels: number;
   inUse: number;
   outOfService: number;
-  calls: { leg: string; call: number; channel: number; direction: string; state: string; calling: string; called: string; media: string }[];
+  calls: {
+    leg: string; call: number; channel: number; direction: string; state: string; calling: string; called: string; media: string;
+    /** PRI⇄SIP calls: the B-channel's RTP endpoint and its counters. */
+    rtp?: { port: number; remote: string; codec: string; rxPackets: number; txPackets: number; rxLost: number; netFrames: number; netUnderruns: number };
+  }[];
   counters: Record<string, number>;
   lastError: string;
 }
@@ -123,6 +135,25 @@ async function closeSpan(n: TdmNative, handle: number): Promise<void> {
   }
 }
 
+/** `show spans`: a call's RTP endpoint, when it has one (read errors leave it out). */
+function rtpView(l: PriLeg): { rtp?: SpanView['calls'][number]['rtp'] } {
+  const r = l.rtp;
+  if (!r || r.closed) return {};
+  try {
+    const st = r.stats();
+    const tdm = l.media?.stats();
+    const rem = r.remote;
+    return {
+      rtp: {
+        port: r.port, remote: rem ? `${rem.addr}:${rem.port}` : '', codec: rem?.codec ?? '', rxPackets: st?.rxPackets ?? 0,
+        txPackets: st?.txPackets ?? 0, rxLost: Math.max(0, st?.rxLost ?? 0), netFrames: tdm?.net_frames ?? 0, netUnderruns: tdm?.net_underruns ?? 0,
+      },
+    };
+  } catch {
+    return {};
+  }
+}
+
 export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subsystem {
   readonly name = 'tdm';
   readonly #o: SpanManagerOptions;
@@ -151,6 +182,8 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       pickSpan: (trunk) => this.#pickSpan(trunk),
       openMedia: (leg, span, channel) => this.#openMedia(leg, span, channel),
       closeMedia: (m) => this.#closeMedia(m),
+      openRtp: (leg) => this.#openRtp(leg),
+      closeRtp: (r) => this.#closeRtp(r),
     };
     o.admin.register('show.spans', 'TDM spans: D-channel, alarms, channels and calls, line counters.', () => this.show());
     o.admin.register('span.restart', 'RESTART a span ({"span":"id"}) or one B-channel of it ({"span":"id","channel":N}): its calls clear with 41.', (p) => {
@@ -315,7 +348,8 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
       const pri = n?.pri.status(s.handle);
       const calls = [...this.#legs.entries()].filter(([, l]) => l.span === s.handle).map(([call, l]) => ({
         leg: l.id, call, channel: l.channel, direction: l.direction, state: l.state, calling: l.calling, called: l.called,
-        media: l.media ? (l.media.bridgedTo ? 'bridged' : l.media.tone ?? 'open') : l.mediaError ? `failed: ${l.mediaError}` : 'none',
+        media: l.media ? (l.media.bridgedTo ? 'bridged' : l.media.tone ?? (l.media.rtp ? 'rtp' : 'open')) : l.mediaError ? `failed: ${l.mediaError}` : 'none',
+        ...rtpView(l),
       }));
       return {
         id: s.cfg.id, trunk: s.cfg.trunk, type: s.cfg.type, side: s.cfg.side, switchtype: s.cfg.switchtype,
@@ -426,6 +460,33 @@ export class SpanManager extends EventEmitter<SpanManagerEvents> implements Subs
     } catch (err) {
       this.#o.log.warn({ err, span: s.cfg.id, channel, leg: leg.id }, 'B-channel media could not be set up; the call goes on without it');
       throw err;
+    }
+  }
+
+  #openRtp(leg: PriLeg): PriRtp {
+    const n = this.#native;
+    const s = this.#spans.get(leg.span) ?? [...this.#spans.values()].find((x) => x.cfg.trunk === leg.trunk);
+    const where = this.#o.rtp?.();
+    if (!this.#o.media || !n?.rtp || !n.tdm || !where || !s) {
+      throw new MediaError(`no RTP media for B-channels on trunk ${leg.trunk} (tdm.rtp not available)`);
+    }
+    try {
+      if (!this.#engineReady) {
+        n.tdm.ensureEngine();
+        this.#engineReady = true;
+      }
+      return new PriRtp(n.rtp, { address: where.address, law: s.cfg.type === 't1' ? 'ulaw' : 'alaw' });
+    } catch (err) {
+      this.#o.log.warn({ err, span: s.cfg.id, leg: leg.id, address: where.address }, 'RTP endpoint for the B-channel could not be opened');
+      throw err instanceof MediaError ? err : new MediaError(`RTP endpoint on ${where.address}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #closeRtp(r: PriRtp): void {
+    try {
+      r.close();
+    } catch (err) {
+      this.#o.log.warn({ err, rtp: r.handle }, 'closing the B-channel RTP endpoint failed');
     }
   }
 

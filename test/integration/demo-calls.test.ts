@@ -25,7 +25,9 @@ t.test('spangate demo --once: three calls, a summary, CDRs that agree', async (t
   t.match(s, /codecs: PCMU on pbx, G722 on uc/, 'the first call was transcoded');
   t.match(s, /\+15552001002 \(uc\) → \+15551001002 \(pbx\): answered/);
   t.match(s, /codecs: PCMU on uc, PCMU on pbx/);
-  t.match(s, /\+15559990000 \(no trunk\): no-route, cause 3 .*the caller got SIP 404/);
+  // A number no site owns goes out to the PSTN over the demo's PRI span; the simulated PSTN has
+  // no such number (1), which the SIP caller gets as 404.
+  t.match(s, /\+15559990000 \(pstn span pstn1 ch \d+\): \w+, cause 1 Unallocated .*the caller got SIP 404/);
   const got = [...s.matchAll(/the (pbx|uc) phone received (\d+) (\w+)/g)].map((m) => ({ phone: m[1], n: Number(m[2]), codec: m[3] }));
   t.equal(got.length, 4, 'both phones of both answered calls report what they received');
   t.ok(got.every((g) => g.n >= 50), `every phone received RTP: ${JSON.stringify(got)}`);
@@ -38,5 +40,6 @@ t.test('spangate demo --once: three calls, a summary, CDRs that agree', async (t
   t.equal(byCalled['+15552001001']?.b?.codec, 'G722');
   t.ok((byCalled['+15552001001']?.b?.rtp?.packetsIn ?? 0) >= 50, 'rtpengine counted the UC side\'s RTP');
   t.equal(byCalled['+15551001002']?.b?.trunk, 'pbx');
-  t.equal(byCalled['+15559990000']?.cause, 3);
+  t.equal(byCalled['+15559990000']?.cause, 1);
+  t.match(byCalled['+15559990000']?.b, { kind: 'tdm', trunk: 'pstn', span: 'pstn1' }, 'the CDR names the PRI span');
 });

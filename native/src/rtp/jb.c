@@ -42,6 +42,7 @@ void jb_reset(jb *b)
     for (i = 0; i < JB_SLOTS; i++)
         b->slots[i].kind = 0;
     b->started = 0;
+    b->late_run = 0;
     b->playing = 0;
     b->in_cn = 0;
     b->deep_ticks = 0;
@@ -72,6 +73,14 @@ int jb_put(jb *b, uint32_t ts, uint8_t pt, jb_kind kind, const uint8_t *payload,
         b->late++;
         if (b->target_units + b->frame_units <= b->max_units)
             b->target_units += b->frame_units;
+        if (++b->late_run >= JB_LATE_RESYNC) {
+            /* Every packet is late now (a sender slower than our tick, or one that paused):
+             * playout has run past the stream. Start again around this packet with the
+             * grown target rather than concealing forever. */
+            b->resyncs++;
+            jb_reset(b);
+            return jb_put(b, ts, pt, kind, payload, len);
+        }
         return -1;
     } else if (ts - b->play_ts >= b->frame_units * JB_SLOTS) {
         /* Far ahead (a jump the caller did not reset for): restart playout around it. */
@@ -79,6 +88,7 @@ int jb_put(jb *b, uint32_t ts, uint8_t pt, jb_kind kind, const uint8_t *payload,
         jb_reset(b);
         return jb_put(b, ts, pt, kind, payload, len);
     }
+    b->late_run = 0;
     s = &b->slots[slot_of(b, ts)];
     if (s->kind != 0 && s->ts == ts)
         return -1;                            /* duplicate */

@@ -2,7 +2,10 @@
  * Packets go in as they arrive (any order); one frame comes out per media tick. The playout
  * delay follows the measured jitter between jb_min and jb_max: a late packet grows the target
  * by one frame (the tick that makes room plays a concealed frame), and a buffer that stays
- * deeper than the target for a second drops one frame. Storage is allocated once at create
+ * deeper than the target for a second drops one frame. A sender whose clock runs slower than
+ * the media tick (or that paused) leaves playout ahead of every packet: after JB_LATE_RESYNC
+ * late packets in a row, playout restarts around the newest one (one frame deeper), instead
+ * of dropping the stream for good. Storage is allocated once at create
  * (control thread); insert and pull never allocate. Owning (media) thread only. */
 #ifndef SG_RTP_JB_H
 #define SG_RTP_JB_H
@@ -12,6 +15,7 @@
 
 #define JB_SLOTS 64u              /* power of two; 64 x 20 ms = 1.28 s of audio */
 #define JB_SLOT_BYTES 640u        /* largest payload kept: 20 ms L16 at 16 kHz */
+#define JB_LATE_RESYNC 3u         /* late packets in a row that restart playout */
 
 typedef enum jb_kind {
     JB_NONE = 0,                  /* still filling: play silence */
@@ -41,7 +45,8 @@ typedef struct jb {
     uint8_t in_cn;                /* last played frame was CN: keep generating noise */
     uint8_t cn_level;
     uint32_t deep_ticks;          /* consecutive ticks with depth > target + frame */
-    uint64_t played, concealed, late, overflow, dropped_for_shrink;
+    uint32_t late_run;            /* consecutive late packets (JB_LATE_RESYNC restarts playout) */
+    uint64_t played, concealed, late, overflow, dropped_for_shrink, resyncs;
 } jb;
 
 /* Control thread. Allocates storage; 0 or -1 (no memory or bad arguments). */

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdrStore, type CdrRow } from '../../cdr/store.js';
-import { freeUdpPort, type DemoNet, type DemoPorts } from './demo-config.js';
+import { loadSimMedia, loadTdmNative } from '../../tdm/native.js';
+import { PstnSim } from '../../tdm/sim.js';
+import { freeUdpPort, pstnSpan, type DemoNet, type DemoPorts } from './demo-config.js';
 import { DEMO_CODECS, RtpEndpoint, type DemoCodec } from './rtp-endpoint.js';
 import { SippPeer } from './sipp-peer.js';
 
@@ -23,7 +25,7 @@ export interface DemoCallSpec {
 export const DEMO_CALLS: DemoCallSpec[] = [
   { what: 'PBX extension calls a user moved to the UC server (G.711 ⇄ G.722 transcoded)', from: 'pbx', calling: '+15551001001', called: '+15552001001', codec: DEMO_CODECS.PCMU, answered: true },
   { what: 'UC user calls a PBX extension (G.711 end to end)', from: 'uc', calling: '+15552001002', called: '+15551001002', codec: DEMO_CODECS.PCMU, answered: true },
-  { what: 'PBX extension dials a number no site owns and no route covers', from: 'pbx', calling: '+15551001003', called: '+15559990000', codec: DEMO_CODECS.PCMU, answered: false },
+  { what: 'PBX extension dials a number no site owns: out to the PSTN over PRI, which has no such number (cause 1)', from: 'pbx', calling: '+15551001003', called: '+15559990000', codec: DEMO_CODECS.PCMU, answered: false },
 ];
 
 export interface DemoOutcome {
@@ -44,6 +46,8 @@ const TALK_MS = 3_000;
 export class DemoPeers {
   readonly dir = mkdtempSync(join(tmpdir(), 'spangate-demo-'));
   peers: Record<'pbx' | 'uc', SippPeer> | undefined;
+  /** The PSTN: the network side of the gateway's PRI span, with B-channel audio. */
+  pstn: PstnSim | undefined;
   phones: Record<'pbx' | 'uc', RtpEndpoint> | undefined;
   /** Callers (sipp UACs) of calls in progress, killed by stop(). */
   readonly callers = new Set<SippPeer>();
@@ -58,12 +62,19 @@ export class DemoPeers {
       keys: { rtp_ip: this.net.gw, rtp_port: String(phones[side].port), codec: codec.rtpmap }, sets: { ring_ms: '300' },
     });
     this.peers = { pbx: uas('pbx', DEMO_CODECS.PCMU), uc: uas('uc', DEMO_CODECS.G722) };
+    // The simulated PSTN knows none of the numbers the demo dials out: unallocated (1).
+    this.pstn = new PstnSim({
+      native: loadTdmNative, media: loadSimMedia, span: pstnSpan(this.net, this.ports, 'network'), incoming: { action: 'reject', cause: 1 },
+    });
+    await this.pstn.start();
   }
 
   /** Kills every sipp of the demo (calls in progress fail at once) and closes the phones. */
   async stop(): Promise<void> {
     for (const p of [...this.callers, ...Object.values(this.peers ?? {})]) await p.stop();
     for (const e of Object.values(this.phones ?? {})) e.close();
+    await this.pstn?.close().catch(() => undefined);
+    this.pstn = undefined;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

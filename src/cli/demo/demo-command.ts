@@ -35,6 +35,7 @@ function banner(running: RunningDaemon, peers: DemoPeers): string {
   return [
     'spangate demo: the gateway daemon runs on its embedded defaults plus a demo network (no config file read).',
     `  trunks:   pbx → sipp at ${peers.net.pbx}:${peers.ports.pbx}    uc → sipp at ${peers.net.uc}:${peers.ports.uc}    (OPTIONS every 5 s)`,
+    `  pstn:     PRI span pstn1 (T1, National ISDN 2, user side) ${peers.net.gw}:${peers.ports.pstnGw} ⇄ PSTN simulator ${peers.net.gw}:${peers.ports.pstnSim}`,
     '  routing:  site hq: +15551001000-999 owned by pbx, +15552001000-999 owned by uc',
     `  sip:      ${sip}    media: rtpengine on ${peers.net.gw} (NG ${peers.ports.ng}, RTP ${peers.ports.rtpMin}-${peers.ports.rtpMax})`,
     m ? `  metrics:  ${m}/metrics    health: ${m}/health` : '  metrics:  disabled',
@@ -64,6 +65,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     throw e;
   }
   exitOnUncaught(running);
+  // The PRI span's D-channel comes up within a second or two: the banner (and health) wait for it.
+  await peers.pstn?.waitUp(30_000).catch((e: Error) => err(`spangate demo: the PSTN span did not come up: ${e.message}`));
   err(banner(running, peers));
   // Ctrl-C while calls are placed: the daemon drains; the demo's sipp go with it.
   void running.daemon.done.then(() => peers.stop());

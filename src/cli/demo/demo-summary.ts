@@ -29,7 +29,7 @@ export function formatSummary(outcomes: DemoOutcome[], where: string): string {
       return;
     }
     const dur = c.answeredAt !== null ? `, ${(c.durationMs / 1000).toFixed(1)} s` : '';
-    lines.push(`     ${c.a.calling} (${c.a.trunk}) → ${c.a.called} (${c.b?.trunk ?? 'no trunk'}): ${c.disposition}${dur}, cause ${c.cause} ${c.causeText}; the caller got SIP ${o.status || 'none'}`);
+    lines.push(`     ${c.a.calling} (${c.a.trunk}) → ${c.a.called} (${c.b?.trunk ?? 'no trunk'}${c.b?.span ? ` span ${c.b.span} ch ${c.b.channel}` : ''}): ${c.disposition}${dur}, cause ${c.cause} ${c.causeText}; the caller got SIP ${o.status || 'none'}`);
     c.route.forEach((step, k) => lines.push(`     ${k === 0 ? 'route: ' : '       '}${step.replace(/^→\s*/, '')}`));
     if (c.b) lines.push(`     codecs: ${c.a.codec ?? '-'} on ${c.a.trunk}, ${c.b.codec ?? '-'} on ${c.b.trunk}`);
     if (c.a.rtp || c.b?.rtp) {

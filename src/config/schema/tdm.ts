@@ -123,5 +123,27 @@ export const tdmSchema = {
     doc: 'E1/T1 spans (vspan: CESoPSN over UDP) with ISDN PRI: [{ "id": "pstn1", "type": "e1", "side": "user", "switchtype": "euroisdn", "localAddress": "127.0.0.1", "localPort": 62000, "remoteAddress": "127.0.0.2", "remotePort": 62000, "trunk": "pstn", "country": "de", "echoTailMs": 128 }]. Optional: overlap, digitTimeoutMs, framesPerPacket, jitterPackets, losMs (no packets this long: LOS), clearMs (flow this long clears it), alarmClearMs (an alarm must last this long before the span\'s calls clear with 38; default 2500, the T1/E1 red-alarm integration time), t309Ms (Q.931 T309: active calls survive a D-channel loss this long; default 6000), rejectToneMs (a refused incoming call without early media from the far side hears the busy or congestion tone in-band this long, announced by PROGRESS with progress indicator 8 and the cause, before the DISCONNECT; default 5000, 0 = clear at once). Spans open once per process (libpri cannot free a controller).',
     format: 'tdm-spans', default: [], env: 'SPANGATE_TDM_SPANS', reloadable: false,
   }),
+  rtp: {
+    address: key<string>({
+      doc: 'Address the RTP endpoints of B-channels in PRI⇄SIP calls bind to and write into SDP (their peer is the media relay, which anchors the SIP side). Empty = media.rtpengine.interface.',
+      format: 'optional-ip-address', default: '', env: 'SPANGATE_TDM_RTP_ADDRESS', reloadable: false,
+    }),
+    portMin: key<number>({
+      doc: 'Lowest RTP port of those endpoints (even RTP, odd RTCP); keep the range apart from media.rtpengine.portMin-portMax.',
+      format: 'udp-port', default: 40000, env: 'SPANGATE_TDM_RTP_PORT_MIN', reloadable: false,
+    }),
+    portMax: key<number>({
+      doc: 'Highest RTP port of those endpoints (two per B-channel in a PRI⇄SIP call).',
+      format: 'udp-port', default: 40999, env: 'SPANGATE_TDM_RTP_PORT_MAX', reloadable: false,
+    }),
+  },
 };
+
+/** Cross-key checks of the tdm section. */
+export function tdmRules(t: { rtp: { portMin: number; portMax: number } }): [string, string][] {
+  const out: [string, string][] = [];
+  if (t.rtp.portMin < 1024) out.push(['tdm.rtp.portMin', 'must be 1024 or above']);
+  if (t.rtp.portMax - t.rtp.portMin < 3) out.push(['tdm.rtp.portMax', 'must be at least 3 above tdm.rtp.portMin (one call: 2 ports)']);
+  return out;
+}
 

@@ -68,6 +68,8 @@ export interface GatewaySpec {
   extra?: Record<string, Record<string, unknown>>;
   /** sip.edge settings merged over the generated ones (listen, tls, hostMap). */
   edge?: Record<string, unknown>;
+  /** Last word on the generated config (another port block, TDM spans), with the run directory. */
+  configure?: (cfg: Record<string, Record<string, unknown>>, dir: string) => void;
 }
 
 /** The SIP edge's listeners (sip.edge.listen): UDP on the slot's gateway address. */
@@ -129,6 +131,7 @@ export class Gateway {
   static async start(t: T, spec: GatewaySpec): Promise<Gateway> {
     const dir = tmpDir(t, 'sg-gw-');
     const cfg = gatewayConfig(spec, dir);
+    spec.configure?.(cfg, dir);
     const configFile = join(dir, 'spangate.json');
     writeFileSync(configFile, `${JSON.stringify(cfg, null, 2)}\n`);
     // The test fixtures put every daemon's SIP on ephemeral ports through the environment,

@@ -82,6 +82,33 @@ t.test('an inbound PRI call goes to the SIP provider with media anchored', async
   t.equal(registry.size, 0);
 });
 
+t.test('a leg with media on demand (a PRI B-channel) opens it only when the relay anchors the call', async (t) => {
+  class OnDemand extends FakeLeg {
+    anchored = 0;
+    fail = false;
+    anchorMedia(): void {
+      if (this.fail) throw new Error('no RTP port left');
+      this.anchored += 1;
+      this.remoteMedia = { sdp: 'b-channel offer' };
+    }
+  }
+  const { d, sip } = rig();
+  const a = new OnDemand('a', 'tdm', 'inbound', 'pstn');
+  t.ok(d.inbound(a).ok);
+  await settle();
+  t.equal(a.anchored, 1);
+  t.same(sip.legs[0]?.log, ['originate 100 relayed(b-channel offer)'], 'the SIP leg got the B-channel\'s offer through the relay');
+  const native = rig({ router: routeTo('pbx'), relay: undefined });
+  const b = new OnDemand('b', 'tdm', 'inbound', 'pstn');
+  t.ok(native.d.inbound(b).ok);
+  await settle();
+  t.equal(b.anchored, 0, 'PRI ⇄ PRI: no RTP endpoint');
+  const bad = new OnDemand('c', 'tdm', 'inbound', 'pstn');
+  bad.fail = true;
+  t.match(rig().d.inbound(bad), { ok: false, cause: 47 }, 'no media: 47');
+  t.match(rig({ relay: undefined }).d.inbound(new OnDemand('e', 'tdm', 'inbound', 'pstn')), { ok: false, cause: 47 }, 'PRI → SIP without a relay: 47');
+});
+
 t.test('TDM to TDM needs no relay: media stays native', async (t) => {
   const { d, tdm } = rig({ router: routeTo('pbx'), relay: undefined });
   const a = new FakeLeg('a', 'tdm', 'inbound', 'pstn');

@@ -6,6 +6,8 @@ import type { HangupInfo, ProgressInfo } from '../../../src/call/leg.js';
 import { PriLeg, refusalTone, type PriLegHost } from '../../../src/tdm/pri-leg.js';
 import { PriMedia, type TdmApi } from '../../../src/tdm/pri-media.js';
 import type { TdmStatsValues } from '../../../src/ffi/tdm.js';
+import { PriRtp } from '../../../src/tdm/pri-rtp.js';
+import type { RtpEndpointConfig, RtpStats } from '../../../src/ffi/engine.js';
 
 class FakeApi implements PriApi {
   cmds: string[] = [];
@@ -206,7 +208,7 @@ t.test('unsupported requests are refused with cause 79, bad digits with 28', asy
   const { h } = host();
   const leg = PriLeg.inbound({ id: 'l1', trunk: 'pstn', host: h }, 6146, 'pstn1', info());
   await t.rejects(leg.hold(true), { name: 'SignalingError', q850Cause: 79 });
-  await t.rejects(leg.updateMedia({ sdp: 'v=0' }), { name: 'SignalingError', q850Cause: 79 });
+  await t.rejects(leg.updateMedia({ sdp: 'v=0' }), { name: 'SignalingError', q850Cause: 79 }, 'no RTP endpoint: nothing to update');
   await t.rejects(leg.sendDtmf('x', 100), { name: 'SignalingError', q850Cause: 28 });
 });
 
@@ -223,7 +225,7 @@ function mediaHost(rejectToneMs: number) {
   const tones: string[] = [];
   const tdm: TdmApi = {
     ensureEngine: () => undefined, create: () => 11, destroy: () => { tones.push('destroy'); }, bridge: () => undefined,
-    unbridge: () => undefined, tone: (_h, k) => { tones.push(`tone ${k}`); }, sendDtmf: () => undefined, stats: () => ({}) as TdmStatsValues,
+    unbridge: () => undefined, setRtp: () => undefined, tone: (_h, k) => { tones.push(`tone ${k}`); }, sendDtmf: () => undefined, stats: () => ({}) as TdmStatsValues,
   };
   const medias: PriMedia[] = [];
   h.openMedia = (_l, span, ch) => { const m = new PriMedia(tdm, span, ch, { echoTailMs: 0, tonePlan: 'de', rejectToneMs }); medias.push(m); return m; };
@@ -295,4 +297,68 @@ t.test('an outbound leg keeps the cause a PROGRESS carried', async (t) => {
   await early;
   t.equal(leg.progressCause, 17);
   t.equal(leg.state, 'early');
+});
+
+/** A host whose B-channels get RTP endpoints on a fake engine (PRI ⇄ SIP). */
+function rtpHost() {
+  const base = host();
+  const eps: string[] = [];
+  const cfgs: RtpEndpointConfig[] = [];
+  const api = {
+    createEndpoint: (c: RtpEndpointConfig) => { cfgs.push(c); eps.push('create'); return 11; },
+    updateEndpoint: (_h: number, c: RtpEndpointConfig) => { cfgs.push(c); },
+    destroyEndpoint: () => { eps.push('destroy'); },
+    localPort: () => 40010,
+    endpointStats: () => ({}) as RtpStats,
+  };
+  base.h.openRtp = () => new PriRtp(api, { address: '127.0.0.5', law: 'alaw' });
+  base.h.closeRtp = (r) => { r.close(); };
+  return { ...base, eps, cfgs };
+}
+const sipSdp = (port: number, extra = 'a=sendrecv\r\n'): string =>
+  `v=0\r\no=r 1 1 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n${extra}`;
+
+t.test('PRI → SIP: the anchored B-channel offers its endpoint; early media and answer set its far end', async (t) => {
+  const { h, api, eps, cfgs } = rtpHost();
+  const leg = PriLeg.inbound({ id: 'l1', trunk: 'pstn', host: h }, 6146, 'pstn1', info());
+  t.equal(leg.remoteMedia, undefined, 'no endpoint until the call is anchored (PRI ⇄ PRI never is)');
+  leg.anchorMedia();
+  t.match(leg.remoteMedia?.sdp, /m=audio 40010 RTP\/AVP 8 0 101/);
+  await leg.progress({ ringing: false, sipStatus: 183 }, { sdp: sipSdp(30000) });
+  t.same(api.cmds, ['progress 6146'], 'SIP 183 with SDP: PROGRESS (in-band)');
+  t.equal(leg.state, 'early');
+  t.match(cfgs.at(-1), { remoteAddr: '127.0.0.9', remotePort: 30000, codec: 'PCMU' });
+  await leg.progress({ ringing: true });
+  t.same(api.cmds.at(-1), 'alerting 6146 true', 'a 180 after early media keeps in-band (no local ringback over it)');
+  await leg.answer({ sdp: sipSdp(30002) });
+  t.match(cfgs.at(-1), { remotePort: 30002 });
+  const re = await leg.updateMedia({ sdp: sipSdp(30004, 'a=sendonly\r\n') });
+  t.match(re.sdp, /a=recvonly/, 'a re-offer (hold) is answered by the endpoint');
+  leg.handleEvent(ev('pri.hangup', 6146, { cause: 16 }));
+  t.same(eps, ['create', 'destroy'], 'the endpoint goes with the leg');
+});
+
+t.test('SIP → PRI: the relay\'s offer is answered before SETUP; early media and CONNECT carry the answer', async (t) => {
+  const { h, api, eps } = rtpHost();
+  const leg = PriLeg.outbound({ id: 'o1', trunk: 'pbx', host: h });
+  const early: (string | undefined)[] = [];
+  leg.on('early-media', (m) => early.push(m.sdp));
+  const answered = new Promise<string | undefined>((r) => leg.once('answer', (m) => r(m?.sdp)));
+  await leg.originate({ calling: '+4930123', called: '+4930555', media: { sdp: sipSdp(31000) } });
+  t.same(api.cmds, ['call 2']);
+  leg.handleEvent(ev('pri.proceeding', 4097, { channel: 5 }));
+  leg.handleEvent(ev('pri.progress', 4097, { channel: 5, progress: 8 }));
+  t.equal(early.length, 1);
+  t.match(early[0], /m=audio 40010 RTP\/AVP 0 101/, 'our answer: the offered law with telephone-event');
+  leg.handleEvent(ev('pri.answer', 4097, { channel: 5 }));
+  t.match(await answered, /m=audio 40010/);
+  leg.handleEvent(ev('pri.hangup', 4097, { cause: 16 }));
+  t.same(eps, ['create', 'destroy']);
+
+  const g729 = rtpHost();
+  const bad = PriLeg.outbound({ id: 'o2', trunk: 'pbx', host: g729.h });
+  const offer = sipSdp(31000).replace('RTP/AVP 0 101', 'RTP/AVP 18').replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:18 G729/8000').replace('a=rtpmap:101 telephone-event/8000\r\n', '');
+  await t.rejects(bad.originate({ calling: '1', called: '2', media: { sdp: offer } }), { name: 'SignalingError', q850Cause: 88 }, 'no G.711 offered: 88, no SETUP');
+  t.same(g729.api.cmds, []);
+  t.same(g729.eps, ['create', 'destroy']);
 });

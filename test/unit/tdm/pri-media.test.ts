@@ -11,6 +11,7 @@ function fakeApi(): { api: TdmApi; log: string[] } {
     destroy: (h) => { log.push(`destroy ${h}`); },
     bridge: (a, b) => { log.push(`bridge ${a} ${b}`); },
     unbridge: (h) => { log.push(`unbridge ${h}`); },
+    setRtp: (h, r) => { log.push(`rtp ${h} ${r}`); },
     tone: (h, k) => { log.push(`tone ${h} ${k}`); },
     sendDtmf: (h, d, on, off) => { log.push(`dtmf ${h} ${d} ${on}/${off}`); },
     stats: () => ({}) as TdmStatsValues,
