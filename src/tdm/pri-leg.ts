@@ -413,7 +413,9 @@ export class PriLeg extends LegBase implements Leg {
   }
 
   #earlyMedia(emitProgress: boolean): void {
-    if (emitProgress) this.emit('progress', { ringing: false } satisfies ProgressInfo);
+    // With an answer for the relay (a SIP caller) the early media itself is the progress
+    // (183 with SDP); a bare one first would only add a 183 without a body.
+    if (emitProgress && this.#localAnswer === undefined) this.emit('progress', { ringing: false } satisfies ProgressInfo);
     this.setState('early');
     this.emit('early-media', this.#outboundMedia());
   }
