@@ -18,7 +18,8 @@ import { CONTACT_TRANSPORT, ECHO_RECORD_ROUTE, GW_FQDN, tlsTrunkGateway } from '
 
 t.test('teams trunk requiring SRTP over TLS', async (t) => {
   const { gw, kam, addr, ucTarget } = await tlsTrunkGateway(t, 21, {
-    uc: { options: { intervalS: 60, timeoutMs: 3000 }, extra: { profile: 'teams' } },
+    // No OPTIONS: the INVITE opens the TLS connection itself (checked against the peer's name).
+    uc: { extra: { profile: 'teams', options: { enabled: false } } },
   });
 
   await t.test('plain PBX (TCP) → teams (TLS): RTP/SAVP offer with SDES, both directions decrypt', async (t) => {

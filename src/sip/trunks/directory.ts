@@ -174,7 +174,8 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
       return;
     }
     const detail = outcome === 'ok' ? 'call answered' : `call attempt: ${outcome}`;
-    rt.record(hop, outcome === 'ok', detail);
+    // A TLS name was called by name: the outcome is the whole group's.
+    for (const h of rt.group(hop)) rt.record(h, outcome === 'ok', detail);
   }
 
   health(trunk: string): TrunkHealth | undefined {

@@ -189,9 +189,19 @@ export class TrunkRuntime {
     return this.hops.find((h) => h.key === key) ?? this.hops.find((h) => h.r.name === host.toLowerCase() && h.r.port === target.port && h.r.transport === target.transport);
   }
 
-  /** Usable hops in configured order, then the down ones (tried last rather than not at all). */
+  /**
+   * Usable hops in configured order, then the down ones (tried last rather than not at all).
+   * A TLS group (one name, one port) is one next hop: calls reach it by name, as OPTIONS do,
+   * and the edge tries the name's addresses in turn.
+   */
   targets(): SipTarget[] {
-    return [...this.hops.filter((h) => h.health.state !== 'down'), ...this.hops.filter((h) => h.health.state === 'down')].map(targetOf);
+    const leaders = this.hops.filter((h) => this.#leads(h));
+    return [...leaders.filter((h) => h.health.state !== 'down'), ...leaders.filter((h) => h.health.state === 'down')].map(targetOf);
+  }
+
+  /** The hops that share `hop`'s probe group (itself alone unless a TLS name). */
+  group(hop: Hop): Hop[] {
+    return this.hops.filter((x) => x.group === hop.group);
   }
 
   health(): TrunkHealth {
