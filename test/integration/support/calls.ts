@@ -3,7 +3,7 @@
 // and a call placed from one side to the other with RTP endpoints on both, streaming both ways
 // and counting what arrives at the far side.
 import { CODECS, RtpPeer, type StreamCodec } from './rtp.js';
-import { Gateway, PORTS, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
+import { Gateway, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
 import { Sipp, type MediaEvent, type SippResult } from './sipp.js';
 
 interface T {
@@ -31,8 +31,8 @@ export function twoTrunkSpec(addr: SlotAddresses, o: TwoTrunkOptions = {}): Gate
   return {
     addr,
     trunks: {
-      pbx: { addresses: [`${addr.pbx}:${PORTS.uas}`], role: 'pbx', ...o.pbx },
-      uc: { addresses: [`${addr.uc}:${PORTS.uas}`], role: 'uc', ...o.uc },
+      pbx: { addresses: [`${addr.pbx}:${addr.ports.uas}`], role: 'pbx', ...o.pbx },
+      uc: { addresses: [`${addr.uc}:${addr.ports.uas}`], role: 'uc', ...o.uc },
       ...o.extraTrunks,
     },
     routes: o.routes ?? TWO_TRUNK_ROUTES,
@@ -40,8 +40,8 @@ export function twoTrunkSpec(addr: SlotAddresses, o: TwoTrunkOptions = {}): Gate
   };
 }
 
-export async function twoTrunkGateway(t: T, slotNo: number, o: TwoTrunkOptions = {}): Promise<Gateway> {
-  return Gateway.start(t, twoTrunkSpec(slot(slotNo), o));
+export async function twoTrunkGateway(t: T, slotNo: number, o: TwoTrunkOptions = {}, block = 23): Promise<Gateway> {
+  return Gateway.start(t, twoTrunkSpec(slot(slotNo, block), o));
 }
 
 /** What the call helpers need of a gateway: its slot addresses and where sipp sends. */
@@ -93,12 +93,12 @@ export async function answeredCall(t: T, gw: SipTarget, o: CallOptions): Promise
   const callerRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeSipp = await Sipp.start(t, {
-    scenario: o.uas ?? 'uas-answer.xml', ip: gw.addr[to], port: PORTS.uas, calls: 1,
+    scenario: o.uas ?? 'uas-answer.xml', ip: gw.addr[to], port: gw.addr.ports.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port), pt: String(calleeCodec.pt), codec: calleeCodec.rtpmap },
     sets: { ring_ms: '200', ...o.calleeSets },
   });
   const callerSipp = await Sipp.start(t, {
-    scenario: o.uac ?? 'uac-call.xml', ip: gw.addr[from], port: PORTS.uac, target: gw.sipTarget, calls: 1,
+    scenario: o.uac ?? 'uac-call.xml', ip: gw.addr[from], port: gw.addr.ports.uac, target: gw.sipTarget, calls: 1,
     called: o.direction === 'pbx-to-uc' ? UC_NUMBER : PBX_NUMBER, pauseMs: o.talkMs ?? 4000,
     keys: { calling: o.direction === 'pbx-to-uc' ? PBX_NUMBER : UC_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(callerRtp.port), pt: String(callerCodec.pt), codec: callerCodec.rtpmap },
   });
@@ -122,10 +122,10 @@ export function sippText(r: SippResult): string {
 }
 
 /** Starts the caller side of a call that is expected to fail: uac-fail.xml, returns its final status. */
-export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
+export async function failingCall(t: T, gw: SipTarget, o: { from: Exclude<keyof SlotAddresses, 'ports'>; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
   const caller = await Sipp.start(t, {
-    scenario: 'uac-fail.xml', ip: gw.addr[o.from], port: o.port ?? PORTS.uac, target: gw.sipTarget, calls: 1, called: o.called,
-    keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: '23998', ...o.keys },
+    scenario: 'uac-fail.xml', ip: gw.addr[o.from], port: o.port ?? gw.addr.ports.uac, target: gw.sipTarget, calls: 1, called: o.called,
+    keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(gw.addr.ports.rtpMin - 1), ...o.keys },
   });
   const result = await caller.done;
   const final = caller.events.find((e) => e.kind === 'final');
@@ -135,7 +135,7 @@ export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddr
 /** A callee that refuses every INVITE with `status reason` (uas-reject.xml), for `calls` calls. */
 export function refusingCallee(t: T, gw: SipTarget, side: 'pbx' | 'uc' | 'uc2', status: number, reason: string, calls = 1): Promise<Sipp> {
   return Sipp.start(t, {
-    scenario: 'uas-reject.xml', ip: gw.addr[side], port: PORTS.uas, calls,
+    scenario: 'uas-reject.xml', ip: gw.addr[side], port: gw.addr.ports.uas, calls,
     replace: [['486 Busy Here', `${status} ${reason}`]],
   });
 }

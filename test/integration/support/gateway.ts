@@ -13,16 +13,22 @@ interface T {
   teardown(fn: () => void | Promise<void>): void;
 }
 
-/** Fixed ports inside the block 23000-23999; addresses differ per slot. */
-export const PORTS = {
-  sip: 23060,
-  ng: 23223,
-  rtpMin: 23300,
-  rtpMax: 23499,
-  /** sipp peers: UAS listening ports (one per trunk role) and UAC source ports. */
-  uas: 23510,
-  uac: 23520,
-} as const;
+/** Fixed ports inside a block of 1000 (23000-23999 by default); addresses differ per slot. */
+export function portsIn(base: number) {
+  return {
+    sip: base + 60,
+    ng: base + 223,
+    rtpMin: base + 300,
+    rtpMax: base + 499,
+    /** sipp peers: UAS listening ports (one per trunk role) and UAC source ports. */
+    uas: base + 510,
+    uac: base + 520,
+    /** Free for a test's own extra endpoints (second rtpengine, extra peers): base+600-999. */
+    free: base + 600,
+  } as const;
+}
+export type Ports = ReturnType<typeof portsIn>;
+export const PORTS = portsIn(23000);
 
 /** The loopback addresses of one slot. */
 export interface SlotAddresses {
@@ -34,12 +40,19 @@ export interface SlotAddresses {
   uc2: string;
   /** An address in no trunk's ACL. */
   stranger: string;
+  /** The fixed ports of the slot's block. */
+  ports: Ports;
 }
 
-export function slot(n: number): SlotAddresses {
+/**
+ * Slot `n` of loopback block 127.0.<block>.0/24 with ports <block>000-<block>999 (block 23
+ * by default: the sip-gw-* tests; other blocks let another set of files run beside them).
+ */
+export function slot(n: number, block = 23): SlotAddresses {
   if (!Number.isInteger(n) || n < 0 || n > 30) throw new Error(`slot ${n} out of range 0-30`);
-  const a = (k: number): string => `127.0.23.${8 * n + k}`;
-  return { gw: a(1), pbx: a(2), uc: a(3), uc2: a(4), stranger: a(5) };
+  if (!Number.isInteger(block) || block < 1 || block > 65) throw new Error(`block ${block} out of range 1-65`);
+  const a = (k: number): string => `127.0.${block}.${8 * n + k}`;
+  return { gw: a(1), pbx: a(2), uc: a(3), uc2: a(4), stranger: a(5), ports: portsIn(block * 1000) };
 }
 
 export interface TrunkSpec {
@@ -97,12 +110,12 @@ export function gatewayConfig(spec: GatewaySpec, dir: string): Record<string, Re
     media: {
       relay: 'rtpengine',
       rtpengine: {
-        mode: 'managed', ngHost: spec.addr.gw, ngPort: PORTS.ng, interface: spec.addr.gw,
-        portMin: PORTS.rtpMin, portMax: PORTS.rtpMax, pidFile: join(dir, 'run', 'rtpengine.pid'),
+        mode: 'managed', ngHost: spec.addr.gw, ngPort: spec.addr.ports.ng, interface: spec.addr.gw,
+        portMin: spec.addr.ports.rtpMin, portMax: spec.addr.ports.rtpMax, pidFile: join(dir, 'run', 'rtpengine.pid'),
         pingIntervalMs: 500, restartMaxMs: 2_000,
       },
     },
-    sip: { edge: { listen: edgeListen(spec.addr.gw, PORTS.sip) }, trunks },
+    sip: { edge: { listen: edgeListen(spec.addr.gw, spec.addr.ports.sip) }, trunks },
     routing: { trunks: roles, sites: spec.sites ?? [], routes: spec.routes },
   };
   for (const [k, v] of Object.entries(spec.extra ?? {})) base[k] = { ...base[k], ...v };
@@ -144,7 +157,7 @@ export class Gateway {
 
   /** The SIP address sipp calls. */
   get sipTarget(): string {
-    return `${this.addr.gw}:${PORTS.sip}`;
+    return `${this.addr.gw}:${this.addr.ports.sip}`;
   }
 
   async health(): Promise<{ status: string; subsystems: Record<string, { status: string; detail?: string }> }> {

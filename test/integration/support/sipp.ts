@@ -60,13 +60,16 @@ export type MediaEvent =
   /** The a=crypto line an SRTP callee was offered: "<tag> <suite> <key-params>". */
   | { kind: 'crypto'; callId: string; line: string }
   /** An OPTIONS request this UAS answered 200. */
-  | { kind: 'options'; callId: string };
+  | { kind: 'options'; callId: string }
+  /** An INVITE this UAS received, with its Content-Length (0: no offer). */
+  | { kind: 'invite'; callId: string; contentLength: number };
 
 function parseEvent(line: string): MediaEvent | undefined {
   const f = line.trim().split(/\s+/);
   if (f[0] === 'final' && f.length >= 3) return { kind: 'final', callId: f[1]!, status: Number(f[2]) };
   if (f[0] === 'reinvite' && f.length >= 3) return { kind: 'reinvite', callId: f[1]!, direction: f[2]! };
   if (f[0] === 'options' && f.length >= 2) return { kind: 'options', callId: f[1]! };
+  if (f[0] === 'invite' && f.length >= 3) return { kind: 'invite', callId: f[1]!, contentLength: Number(f[2]) };
   if (f[0] === 'crypto' && f.length >= 3) return { kind: 'crypto', callId: f[1]!, line: f.slice(2).join(' ') };
   if (f[0] === 'answered' && f.length >= 3) return { kind: 'answered', callId: f[1]!, direction: f[2]! };
   if (f.length >= 4 && /^\d+$/.test(f[2]!)) return { kind: 'media', callId: f[0]!, ip: f[1]!, port: Number(f[2]), pt: Number(f[3]), codec: f[4] ?? '', proto: f[5] ?? 'RTP/AVP' };
