@@ -95,19 +95,9 @@ export class CallDispatcher {
     }
     const needsMedia = a.kind === 'sip' || targets.some((t) => this.providerFor(t.trunk)?.kind === 'sip');
     const relay = needsMedia ? o.relay() : undefined;
-    if (needsMedia && !relay && (a.remoteMedia?.sdp !== undefined || a.anchorMedia !== undefined) && targets.length > 0) {
+    if (needsMedia && !relay && targets.length > 0) {
       adm?.release();
       return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: 'no media relay running' };
-    }
-    // A leg whose media exists only on demand (a PRI B-channel) opens it now, so its offer is
-    // there for the relay.
-    if (relay && targets.length > 0 && a.anchorMedia) {
-      try {
-        a.anchorMedia();
-      } catch (e) {
-        adm?.release();
-        return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: `media: ${(e as Error).message}` };
-      }
     }
     const call = new Call({
       id: o.newId?.() ?? randomUUID(),

@@ -16,7 +16,10 @@ import type { NumberingPlan } from '../routing/numbers.js';
 import { hasOptionTag, outboundAddressing, uriUser } from './addressing.js';
 import { checkSrtpAnswer } from './offer-check.js';
 import { SipDialogBinding, type DialogHost } from './dialog-binding.js';
-import { isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfMessage, type SrfRes, type SrfSentInvite } from './srf-api.js';
+import { lateAnswerFromAck, refusingAnswer } from './late-offer.js';
+import {
+  isSrfLateAnswer, isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfLateAnswer, type SrfMessage, type SrfRes, type SrfSentInvite,
+} from './srf-api.js';
 import type { SipTarget, TrunkDirectory } from './trunk-directory.js';
 import type { Transport, TrunkSettings } from './trunk-profiles.js';
 
@@ -53,6 +56,9 @@ export interface OutboundSipLegOptions extends SipLegContext {
 
 type Failure = { status: number; cause: number; detail: string };
 
+/** How long an inbound late-offer leg waits for the ACK to its 200 (64·T1, RFC 3261 §13.3.1.4). */
+export const LATE_ACK_WAIT_MS = 32_000;
+
 export class SipLeg extends LegBase implements Leg, DialogHost {
   readonly id: string;
   readonly kind = 'sip' as const;
@@ -71,6 +77,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   #sent: SrfSentInvite | undefined;
   /** hangup() was called before answer: CANCEL whatever is in flight, drop a late 200. */
   #closing = false;
+  /** Outbound late offer: the far end's 200 (with its offer) waits for our ACK. */
+  #unacked: SrfLateAnswer | undefined;
 
   private constructor(direction: LegDirection, ctx: SipLegContext, calling: string, called: string, id: string) {
     super();
@@ -172,6 +180,56 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     this.setState('answered');
   }
 
+  /**
+   * Late offer: 200 OK with our offer to an INVITE that had none, then the ACK's SDP is the
+   * answer. Rejects (leg left up for the call to end) when the ACK has no or a bad SDP, or
+   * does not come within LATE_ACK_WAIT_MS.
+   */
+  async answerWithOffer(offer: MediaDescription): Promise<MediaDescription> {
+    const ib = this.#requireInbound('answer');
+    if (this.remoteMedia?.sdp !== undefined) throw new SignalingError('the INVITE carried an offer: it takes an answer', { q850Cause: Cause.INTERWORKING });
+    if (this.isEnded) throw new ClosedError(`late offer: leg ${this.id} has ended`);
+    if (offer.sdp === undefined) throw new SignalingError('late offer: no SDP to offer', { q850Cause: Cause.INTERWORKING });
+    const headers: Record<string, string> = {};
+    this.#contactHeader(headers);
+    let dialog: SrfDialog;
+    try {
+      dialog = await this.ctx.srf.createUAS(ib.req, ib.res, { localSdp: offer.sdp, headers });
+    } catch (e) {
+      if (!this.isEnded) this.ended({ cause: Cause.TEMPORARY_FAILURE, by: 'local', detail: `answer failed: ${(e as Error).message}` });
+      throw new SignalingError(`200 OK could not be sent: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+    const ack = this.#waitAck(dialog);
+    this.#bind(dialog, offer.sdp);
+    this.setState('answered');
+    const req = await ack;
+    const answer = lateAnswerFromAck(req.get('Content-Type'), req.body, this.ctx.settings);
+    if (answer instanceof SignalingError) throw answer;
+    this.remoteMedia = { sdp: answer };
+    this.#binding!.remoteAnswered(answer);
+    return { sdp: answer };
+  }
+
+  /** The ACK to our 200 on `dialog`; rejects when the leg ends first or it never comes. */
+  #waitAck(dialog: SrfDialog): Promise<SrfMessage> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.off('hangup', onHangup);
+        fn();
+      };
+      const onHangup = (): void => finish(() => reject(new ClosedError(`late offer: leg ${this.id} ended before its ACK`)));
+      const timer = setTimeout(() => finish(() => reject(new SignalingError(
+        `late offer: no ACK to our 200 OK in ${LATE_ACK_WAIT_MS / 1000} s`, { q850Cause: Cause.RECOVERY_ON_TIMER_EXPIRY },
+      ))), LATE_ACK_WAIT_MS);
+      this.on('hangup', onHangup);
+      dialog.on('ack', (req) => finish(() => resolve(req)));
+    });
+  }
+
   async reject(cause: number, sipStatus?: number): Promise<void> {
     await this.rejectWith(sipStatus ?? q850ToSip(cause), cause);
   }
@@ -233,7 +291,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
       this.ctx.log.debug({ leg: this.id, uri: addr.requestUri }, 'sending INVITE');
       try {
         const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
-          headers: addr.headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : {}), ...(auth ? { auth } : {}),
+          headers: addr.headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : { noAck: true }), ...(auth ? { auth } : {}),
           ...(addr.proxy ? { proxy: addr.proxy } : {}),
         }, {
           cbRequest: (err, sent) => {
@@ -251,6 +309,18 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
         });
         this.#sent = undefined;
         if (!reported) ob.directory.report(this.trunk, target, 'ok');
+        if (isSrfLateAnswer(dialog)) {
+          // Late offer: the 200 carries the far end's offer; the ACK waits for confirmAnswer().
+          this.#unacked = dialog;
+          if (this.#closing || this.isEnded) {
+            await this.#refuseUnacked(Cause.NORMAL_CLEARING);
+            return;
+          }
+          this.remoteMedia = { sdp: dialog.sdp };
+          this.setState('answered');
+          this.emit('answer', { sdp: dialog.sdp });
+          return;
+        }
         if (this.#closing || this.isEnded) {
           // A 200 crossed our CANCEL: the dialog exists, so end it with BYE.
           await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.NORMAL_CLEARING) } }).catch(() => undefined);
@@ -314,6 +384,36 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     this.emit('progress', { sipStatus: res.status, ringing: res.status === 180 });
   }
 
+  /** Late offer: the ACK to the far end's 200, carrying our answer to its offer. */
+  async confirmAnswer(answer: MediaDescription): Promise<void> {
+    const pending = this.#unacked;
+    if (!pending) throw new SignalingError(`leg ${this.id} has no answered late offer waiting for an ACK`, { q850Cause: Cause.INTERWORKING });
+    if (answer.sdp === undefined) throw new SignalingError('late offer: no SDP answer for the ACK', { q850Cause: Cause.INTERWORKING });
+    this.#unacked = undefined;
+    let dialog: SrfDialog;
+    try {
+      dialog = await pending.ack(answer.sdp);
+    } catch (e) {
+      this.ended({ cause: Cause.TEMPORARY_FAILURE, by: 'local', detail: `ACK failed: ${(e as Error).message}` });
+      throw new SignalingError(`late offer: ACK not sent: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+    this.#bind(dialog, answer.sdp);
+    if (this.isEnded) await this.#binding!.bye(Cause.NORMAL_CLEARING);
+  }
+
+  /** Ends an answered-but-not-ACKed late offer: ACK with every stream refused, then BYE. */
+  async #refuseUnacked(cause: number): Promise<void> {
+    const pending = this.#unacked;
+    if (!pending) return;
+    this.#unacked = undefined;
+    try {
+      const dialog = await pending.ack(refusingAnswer(pending.sdp));
+      await dialog.destroy({ headers: { Reason: formatReasonQ850(cause) } });
+    } catch (e) {
+      this.ctx.log.debug({ leg: this.id, err: (e as Error).message }, 'late-offer leg: ACK/BYE failed');
+    }
+  }
+
   #cancelSent(cause: number): void {
     const sent = this.#sent;
     if (!sent) return;
@@ -328,6 +428,11 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   async hangup(cause: number): Promise<void> {
     if (this.isEnded) return;
+    if (this.#unacked) {
+      this.ended({ cause, by: 'local' });
+      await this.#refuseUnacked(cause);
+      return;
+    }
     if (this.#binding) {
       this.ended({ cause, by: 'local' });
       await this.#binding.bye(cause);

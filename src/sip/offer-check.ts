@@ -15,11 +15,13 @@ export interface OfferProblem {
   text: string;
 }
 
+/**
+ * An INVITE without a body is a late offer (RFC 3261 §13.2.1): accepted here, bridged by the
+ * call (src/call/call.ts #onLateAnswer). A body is checked as an offer (or, for the answer a
+ * late-offer ACK carries, as an answer: the same rules apply).
+ */
 export function checkOffer(contentType: string | undefined, body: string | undefined, settings: TrunkSettings): OfferProblem | undefined {
-  if (body === undefined || body.trim() === '') {
-    // TODO(next): late offer (INVITE without SDP, answer in the ACK) is not bridged yet.
-    return { warningCode: 399, text: 'INVITE without an SDP offer is not supported' };
-  }
+  if (body === undefined || body.trim() === '') return undefined;
   const type = (contentType ?? 'application/sdp').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/sdp') return { warningCode: 399, text: `body type ${type} is not application/sdp` };
   let audio;

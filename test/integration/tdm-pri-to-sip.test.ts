@@ -115,7 +115,7 @@ t.test('PSTN → gateway → UC: ringback, tones and DTMF both ways over PRI ⇄
 t.test('PSTN → UC with early media: SIP 183 with SDP → PROGRESS in-band, the far side\'s audio on the B-channel before the answer', async (t) => {
   const { sim, addr } = await priSipRig(t, 2);
   const phone = await AudioRtpPeer.open(t, addr.uc);
-  const uas = await Sipp.start(t, {
+  const uas = await startSipp(t, {
     scenario: 'uas-early-media.xml', ip: addr.uc, port: PORTS.uas, calls: 1,
     keys: { rtp_ip: addr.uc, rtp_port: String(phone.port), codec: 'PCMU/8000' },
     sets: { ring_ms: '30000' },

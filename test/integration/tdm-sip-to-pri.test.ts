@@ -125,12 +125,12 @@ t.test('UC → PSTN with early media: PROGRESS in-band → SIP 183 with SDP, the
   sim.manager.on('incoming', (l) => { void l.progress({ ringing: false }, {}).catch(() => undefined); });
   const phone = await AudioRtpPeer.open(t, addr.uc);
   const incoming = sim.waitFor((r) => r.event === 'incoming', WAIT);
-  const uac = await Sipp.start(t, {
+  const uac = await startSipp(t, {
     scenario: 'uac-early-media.xml', ip: addr.uc, port: PORTS.uac, target: rig.sipTarget, calls: 1, called: PSTN_E164,
     keys: { calling: UC_E164, rtp_ip: addr.uc, rtp_port: String(phone.port), pt: '0', codec: 'PCMU/8000' },
   });
   const leg = ((await incoming) as SimReport).leg as string;
-  const early = await uac.waitEvent('media', (e) => e.callId.endsWith('-183'));
+  const early = await uac.waitEvent('media', { where: (e) => e.callId.endsWith('-183') });
   t.equal(early.ip, addr.gw, 'a 183 with SDP (the relay\'s address) reached the UC caller');
   const mark = phone.samples.length;
   await sim.sendTone(leg, { freqHz: 1004, levelDbm0: -10, ms: 1500 });
@@ -139,7 +139,7 @@ t.test('UC → PSTN with early media: PROGRESS in-band → SIP 183 with SDP, the
   t.ok(a.frames >= 50 && Math.abs(a.freqHz - 1004) <= 5, `early media: ${a.frames} loud frames at ${a.freqHz.toFixed(1)} Hz before the answer`);
   t.equal(uac.count('media'), 1, 'no 200 yet');
   await sim.answer(leg);
-  const ok = await uac.waitEvent('media', (e) => !e.callId.endsWith('-183'));
+  const ok = await uac.waitEvent('media', { where: (e) => !e.callId.endsWith('-183') });
   t.equal(ok.port, early.port, 'the 200 keeps the early media\'s address');
   await sim.hangup(leg, 16);
   const r = await uac.done;

@@ -85,15 +85,16 @@ t.test('our own X-Spangate-Via: 482; refused by the directory: nothing more sent
   t.equal(acl.legs.length, 0);
 });
 
-t.test('bad or missing offer: 488 with Warning, no call', async (t) => {
+t.test('bad offer: 488 with Warning, no call; no offer (late offer) becomes a call', async (t) => {
   const r = rig();
   const bad = await r.send(invite({}, 'v=0\r\nnope\r\n'));
   t.equal(bad.sent[0]?.status, 488);
   t.match(bad.sent[0]?.headers?.Warning ?? '', /^399 spangate "SDP/);
-  const none = await r.send(invite({}, ''));
-  t.equal(none.sent[0]?.status, 488);
   t.equal(r.legs.length, 0);
-  t.same(r.counts, ['bad-sdp', 'bad-sdp']);
+  await r.send(invite({}, ''));
+  t.equal(r.legs.length, 1, 'an INVITE without SDP is handed to the dispatcher');
+  t.equal(r.legs[0]?.remoteMedia, undefined);
+  t.same(r.counts, ['bad-sdp', 'accepted']);
 });
 
 t.test('dispatcher refusals: 34 → 503, 41 while draining → 503 + Retry-After, 3 → 404', async (t) => {
