@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -405,4 +406,92 @@ static int unprivileged_body(void)
 SG_TEST(kfwd_without_privileges_relays_in_user_space)
 {
     run_child(sg_failed_, unprivileged_body);
+}
+
+/* The production path: the far peer is not on this host. Two namespaces joined by a veth
+ * pair; the peers live behind v1 (10.25.0.2), the relay on v0 (10.25.0.1). The program on v0's
+ * ingress rewrites and sends the packets back out of v0 (bpf_redirect_neigh, the route the
+ * engine looked up at offload time), without IP forwarding enabled anywhere. */
+static int shell(const char *fmt, int a, int b)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), fmt, a, b);
+    return system(cmd);
+}
+
+static int veth_body(void)
+{
+    int ns_a, ns_b, alice, bob, a, b, r, rc, i, n, port_a, fails = 0;
+    uint16_t pa, pb, first_seq = 0;
+    sg_rtp_config_t ca, cb;
+    sg_counters_t c;
+    sg_kfwd_status_t ks;
+    uint8_t buf[512];
+    rtp_header h;
+
+    if (private_netns() != 0)
+        return SKIP_CODE;
+    ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (ns_a < 0 || unshare(CLONE_NEWNET) != 0) {
+        printf("  skipped: no second network namespace\n");
+        return SKIP_CODE;
+    }
+    ns_b = open("/proc/self/ns/net", O_RDONLY);   /* inherited by ip(8) below */
+    CHILD_CHECK(ns_b >= 0 && setns(ns_a, CLONE_NEWNET) == 0);
+    if (shell("ip link add v0 type veth peer name v1 netns /proc/%d/fd/%d 2>/dev/null", (int)getpid(), ns_b) != 0) {
+        printf("  skipped: cannot create a veth pair (ip link add ... type veth)\n");
+        return SKIP_CODE;
+    }
+    CHILD_CHECK(shell("ip addr add 10.25.0.1/24 dev v0 && ip link set v0 up", 0, 0) == 0);
+    CHILD_CHECK(setns(ns_b, CLONE_NEWNET) == 0);
+    CHILD_CHECK(shell("ip link set lo up && ip addr add 10.25.0.2/24 dev v1 && ip link set v1 up", 0, 0) == 0);
+    alice = rf_udp_socket("10.25.0.2", &pa);      /* sockets stay in the namespace they were made in */
+    bob = rf_udp_socket("10.25.0.2", &pb);
+    CHILD_CHECK(setns(ns_a, CLONE_NEWNET) == 0);
+    CHILD_CHECK(alice >= 0 && bob >= 0);
+    CHILD_CHECK(start_engine() == SG_OK);
+    rf_rtp_cfg(&ca, "10.25.0.1", 0);
+    strcpy(ca.remote_addr, "10.25.0.2");
+    ca.remote_port = pa;
+    ca.flags |= SG_RTP_F_SYMMETRIC;
+    rf_rtp_cfg(&cb, "10.25.0.1", 0);
+    strcpy(cb.remote_addr, "10.25.0.2");
+    cb.remote_port = pb;
+    a = sg_rtp_create(&ca);
+    b = sg_rtp_create(&cb);
+    r = sg_relay_create((uint32_t)a, (uint32_t)b);
+    CHILD_CHECK(a > 0 && b > 0 && r > 0);
+    port_a = sg_rtp_local_port((uint32_t)a);
+    rc = sg_kfwd_attach("v0");
+    if (rc == SG_EPERM || rc == SG_ENOSYS) {
+        printf("  skipped: kernel forwarding unavailable here: %s\n", sg_strerror(rc));
+        sg_engine_stop();
+        return SKIP_CODE;
+    }
+    CHILD_CHECK(rc == SG_OK);
+    for (i = 0; i < 50; i++) {
+        uint8_t p[172];
+        rtp_write_header(p, 0, 0, (uint16_t)(7 + i), 160u * (uint32_t)i, 0x7e7e7e7eu);
+        memset(p + 12, i, 160);
+        rf_send(alice, "10.25.0.1", (uint16_t)port_a, p, sizeof(p));
+        n = (int)recv(bob, buf, sizeof(buf), 0);
+        CHILD_CHECK(n == 172 && rtp_parse(buf, 172, &h) == 0);
+        if (n != 172) {
+            fails++;
+            break;
+        }
+        if (i == 0)
+            first_seq = h.seq;
+        CHILD_CHECK(h.seq == (uint16_t)(first_seq + i) && buf[100] == (uint8_t)i);
+    }
+    CHILD_CHECK(sg_counters_read(&c, sizeof(c)) == SG_OK);
+    CHILD_CHECK(c.kfwd_installs == 1 && c.kfwd_packets >= 30);
+    CHILD_CHECK(sg_kfwd_status(&ks, sizeof(ks)) == SG_OK && ks.interfaces == 1 && ks.install_fail == 0);
+    CHILD_CHECK(sg_engine_stop() == SG_OK);
+    return fails > 60 ? 60 : fails;
+}
+
+SG_TEST(kfwd_redirects_to_a_peer_behind_an_interface)
+{
+    run_child(sg_failed_, veth_body);
 }

@@ -36,6 +36,9 @@ __asm__(".section .rodata\n"
 extern const char sg_kfwd_obj_start[], sg_kfwd_obj_end[];
 
 #define KF_HANDLE 0x5347u           /* "SG" */
+/* BPF_TCX_INGRESS (kernel 6.6) postdates the uapi headers of Debian 12; it follows
+ * BPF_LSM_CGROUP, BPF_STRUCT_OPS and BPF_NETFILTER in enum bpf_attach_type. */
+#define KF_TCX_INGRESS ((enum bpf_attach_type)(BPF_LSM_CGROUP + 3))
 #define KF_PRIO_BASE 0xc000u        /* first priority tried; the next free one is taken */
 #define KF_PRIO_TRIES 256u
 #endif
@@ -48,6 +51,7 @@ static struct {
     int flows_fd, ctrs_fd;
     struct kf_flow *slots;
     size_t slots_len;
+    int links[SG_KFWD_MAX_IFACES];      /* tcx link fd, or -1 for a clsact filter */
     struct bpf_tc_hook hooks[SG_KFWD_MAX_IFACES];
     struct bpf_tc_opts opts[SG_KFWD_MAX_IFACES];
 #endif
@@ -75,6 +79,11 @@ static void kf_unload(void)
 
     atomic_store(&kfwd_live, 0);
     for (i = 0; i < kf.nif; i++) {
+        if (kf.links[i] >= 0) {
+            close(kf.links[i]);         /* the last reference: the kernel detaches the link */
+            kf.links[i] = -1;
+            continue;
+        }
         kf.opts[i].flags = 0;
         kf.opts[i].prog_fd = 0;
         kf.opts[i].prog_id = 0;
@@ -170,6 +179,19 @@ static int kf_attach_one(const char *name, size_t len, int prog_fd)
     if (idx == 0) {
         kf_error("interface %s: %s", ifname, errno);
         return SG_EINVAL;
+    }
+    /* Kernel 6.6+: a tcx link, owned by this process: the kernel detaches it when the process
+     * exits, crash included. Older kernels: a filter on the clsact qdisc, which outlives the
+     * process (harmless once its leases run out; `tc filter del dev IF ingress pref P` removes it). */
+    kf.links[kf.nif] = bpf_link_create(prog_fd, (int)idx, KF_TCX_INGRESS, NULL);
+    if (kf.links[kf.nif] >= 0) {
+        kf.nif++;
+        return SG_OK;
+    }
+    err = errno;
+    if (err == EPERM || err == EACCES) {
+        kf_error("attaching to the ingress of %s: %s", ifname, err);
+        return SG_EPERM;
     }
     memset(hook, 0, sizeof(*hook));
     hook->sz = sizeof(*hook);
