@@ -69,6 +69,10 @@ static void kf_error(const char *fmt, const char *a, int err)
 int kfwd_engine_start(uint32_t max_endpoints)
 {
     kf.max_slots = max_endpoints;
+    kf.error[0] = '\0';
+    atomic_store(&kf.installed, 0);
+    atomic_store(&kf.removed, 0);
+    atomic_store(&kf.install_fail, 0);
     return SG_OK;
 }
 

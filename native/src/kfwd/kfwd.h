@@ -20,7 +20,7 @@
 
 extern atomic_int kfwd_live;    /* 1 while the program is attached */
 
-static inline int kfwd_on(void) { return atomic_load_explicit(&kfwd_live, memory_order_relaxed); }
+static inline int kfwd_on(void) { return atomic_load_explicit(&kfwd_live, memory_order_acquire); }
 
 /* Media thread, after `from` relayed audio packet h (from source src) to its peer in
  * pass-through mode; `fresh` = the packet started a new source mapping. Offloads the direction
