@@ -99,6 +99,16 @@ export class CallDispatcher {
       adm?.release();
       return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: 'no media relay running' };
     }
+    // A leg whose media exists only on demand (a PRI B-channel) opens it now, so its offer is
+    // there for the relay.
+    if (relay && targets.length > 0 && a.anchorMedia) {
+      try {
+        a.anchorMedia();
+      } catch (e) {
+        adm?.release();
+        return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: `media: ${(e as Error).message}` };
+      }
+    }
     const call = new Call({
       id: o.newId?.() ?? randomUUID(),
       a,
