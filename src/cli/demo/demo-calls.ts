@@ -6,14 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdrStore, type CdrRow } from '../../cdr/store.js';
 import { loadSimMedia, loadTdmNative } from '../../tdm/native.js';
-import { PstnSim } from '../../tdm/sim.js';
-import { freeUdpPort, pstnSpan, type DemoNet, type DemoPorts } from './demo-config.js';
+import { PstnSim, type SimAudioWindow } from '../../tdm/sim.js';
+import { PSTN_CALLER, freeUdpPort, pstnSpan, type DemoNet, type DemoPorts } from './demo-config.js';
 import { DEMO_CODECS, RtpEndpoint, type DemoCodec } from './rtp-endpoint.js';
 import { SippPeer } from './sipp-peer.js';
 
 export interface DemoCallSpec {
   what: string;
-  from: 'pbx' | 'uc';
+  /** pbx and uc: a sipp UAC on that trunk; pstn: the PSTN simulator on the PRI span. */
+  from: 'pbx' | 'uc' | 'pstn';
   calling: string;
   called: string;
   /** What the caller offers. */
@@ -26,7 +27,11 @@ export const DEMO_CALLS: DemoCallSpec[] = [
   { what: 'PBX extension calls a user moved to the UC server (G.711 ⇄ G.722 transcoded)', from: 'pbx', calling: '+15551001001', called: '+15552001001', codec: DEMO_CODECS.PCMU, answered: true },
   { what: 'UC user calls a PBX extension (G.711 end to end)', from: 'uc', calling: '+15552001002', called: '+15551001002', codec: DEMO_CODECS.PCMU, answered: true },
   { what: 'PBX extension dials a number no site owns: out to the PSTN over PRI, which has no such number (cause 1)', from: 'pbx', calling: '+15551001003', called: '+15559990000', codec: DEMO_CODECS.PCMU, answered: false },
+  { what: 'PSTN caller dials a UC user (ISDN PRI → gateway → SIP: tone and DTMF across)', from: 'pstn', calling: PSTN_CALLER, called: '+15552001004', codec: DEMO_CODECS.PCMU, answered: true },
 ];
+
+/** DTMF the PSTN caller sends in-band on the B-channel. */
+export const PSTN_DIGITS = '159#';
 
 export interface DemoOutcome {
   spec: DemoCallSpec;
@@ -37,6 +42,8 @@ export interface DemoOutcome {
   calleeGot: Record<number, number>;
   cdr: CdrRow | undefined;
   problem?: string;
+  /** PSTN calls: what the PSTN line heard (the UC phone's 1 kHz tone) and the digits the UC phone got. */
+  pstn?: { heardHz: number; heardDbm0: number; tonalWindows: number; ucDigits: string };
 }
 
 const WAIT_MS = 30_000;
@@ -92,7 +99,61 @@ function delta(after: Record<number, number>, before: Record<number, number>): R
   return out;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] ?? NaN;
+}
+
+/**
+ * The PSTN simulator calls a UC number over the PRI span; the UC server's peer answers and its
+ * phone streams a 1 kHz tone (G.722, transcoded to G.711 by rtpengine for the B-channel); the
+ * PSTN caller sends DTMF in-band (the gateway turns it into RFC 4733), listens (the line
+ * monitor measures what arrives on its B-channel) and hangs up after TALK_MS.
+ */
+async function placePstnCall(p: DemoPeers, spec: DemoCallSpec): Promise<Omit<DemoOutcome, 'cdr'>> {
+  const sim = p.pstn!;
+  const callee = p.peers!.uc;
+  const phone = p.phones!.uc;
+  const mediaBefore = callee.events.filter((e) => e.kind === 'media').length;
+  const before = snapshot(phone);
+  phone.digits = '';
+  const windows: SimAudioWindow[] = [];
+  let leg = '';
+  const onAudio = (w: SimAudioWindow): void => { if (w.leg === leg) windows.push(w); };
+  sim.on('audio', onAudio);
+  try {
+    await sim.waitUp(WAIT_MS);
+    const answered = sim.waitFor((r) => r.event === 'answer', WAIT_MS).then(() => 'answer', () => 'no answer in time');
+    const failed = sim.waitFor((r) => r.event === 'hangup', WAIT_MS).then((r) => `hangup ${String(r?.cause)}`, () => 'no answer in time');
+    leg = await sim.call({ calling: spec.calling.replace(/^\+/, ''), called: spec.called.replace(/^\+/, ''), callingTon: 'international', calledTon: 'international' });
+    const offer = await callee.waitEvent('media', { timeoutMs: WAIT_MS, index: mediaBefore });
+    const codec = Object.values(DEMO_CODECS).find((c) => c.name.toLowerCase() === offer.codec.toLowerCase()) ?? DEMO_CODECS.PCMU;
+    phone.stream(offer.ip, offer.port, codec, offer.pt, TALK_MS / 20);
+    const first = await Promise.race([answered, failed]);
+    if (first !== 'answer') throw new Error(`the PSTN call was not answered (${first})`);
+    // 100 ms digits, 100 ms apart: well inside what any receiver takes (40 ms minimum).
+    await sim.sendDtmf(leg, PSTN_DIGITS, 100, 100);
+    // The call lasts as long as the UC phone talks (its stream stops itself after TALK_MS).
+    await new Promise((r) => setTimeout(r, TALK_MS));
+    const hung = sim.waitFor((r) => r.event === 'hangup' && r.leg === leg, WAIT_MS);
+    await sim.hangup(leg, 16);
+    await hung;
+    const tonal = windows.filter((w) => w.levelDbm0 > -40 && w.tonality >= 0.85);
+    return {
+      spec, status: 200, callerGot: {}, calleeGot: delta(snapshot(phone), before),
+      pstn: { heardHz: median(tonal.map((w) => w.freqHz)), heardDbm0: median(tonal.map((w) => w.levelDbm0)), tonalWindows: tonal.length, ucDigits: phone.digits },
+    };
+  } catch (e) {
+    return { spec, status: 0, callerGot: {}, calleeGot: delta(snapshot(phone), before), problem: (e as Error).message };
+  } finally {
+    sim.off('audio', onAudio);
+    phone.stopStream();
+    phone.sent = 0;
+  }
+}
+
 async function placeCall(p: DemoPeers, sipTarget: string, spec: DemoCallSpec): Promise<Omit<DemoOutcome, 'cdr'>> {
+  if (spec.from === 'pstn') return placePstnCall(p, spec);
   const to = spec.from === 'pbx' ? 'uc' : 'pbx';
   const callee = p.peers![to];
   const calleePhone = p.phones![to];

@@ -61,6 +61,9 @@ export async function demoPorts(net: DemoNet): Promise<DemoPorts> {
   };
 }
 
+/** The PSTN caller's number (international, as the PSTN signals it). */
+export const PSTN_CALLER = '+12125550100';
+
 /** One T1 PRI span (National ISDN 2, US tones) toward the PSTN: the gateway is the user side. */
 export function pstnSpan(net: DemoNet, ports: DemoPorts, side: 'user' | 'network'): TdmSpanConfig {
   const ours = side === 'user';

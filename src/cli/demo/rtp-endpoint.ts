@@ -1,5 +1,6 @@
 // The demo's phones' media: a UDP socket an SDP points at, sending a paced 20 ms RTP stream (a
-// 1 kHz tone in G.711 µ-law, or a codec's payload) and counting what arrives by payload type.
+// 1 kHz tone in G.711 µ-law or G.722) and counting what arrives by payload type, with the
+// RFC 4733 digits.
 import dgram from 'node:dgram';
 
 export interface DemoCodec {
@@ -29,15 +30,26 @@ export function ulawTone(i: number): Buffer {
   return b;
 }
 
+/**
+ * 20 ms of a 1 kHz tone in G.722 (64 kbit/s), about -9 dBm0: one frame of spandsp's encoder in
+ * steady state on a 1 kHz sine; sent over and over it decodes to 1 kHz (99 % of the energy).
+ */
+const G722_TONE = Buffer.from(
+  'fad3f9b7b66df3df7dd89af3f5edf3ddfed6bdfaf0aafdf6d8d6bc7ab1eff8f496d6ff7daff4eedbdf9856b3f8eb5db6d853f8bff3f5efda5b' +
+  'dbdebdb16df7da7dd69bf7b4ecf47e55d899f8aff6f17cd9d3fcb7fbae72dfd955deb8f0acf4fc58d3f8ffb3f1ae5adbdb5dffafb06fd67ad6' +
+  'dfb7f5eafc75579edbb5f1eff976579edab4eef3f4745a98dcf3b3f0ed7cdf9cdc71aeedf0f55edfb8f1efeeaffa', 'hex');
+
 export const DEMO_CODECS = {
   PCMU: { name: 'PCMU', rtpmap: 'PCMU/8000', pt: 0, tsStep: 160, payload: ulawTone },
-  // Any bit pattern is a valid G.722 frame; the demo only counts what arrives.
-  G722: { name: 'G722', rtpmap: 'G722/8000', pt: 9, tsStep: 160, payload: (i: number) => Buffer.alloc(160, (i * 37) & 0xff) },
+  G722: { name: 'G722', rtpmap: 'G722/8000', pt: 9, tsStep: 160, payload: () => G722_TONE },
 } satisfies Record<string, DemoCodec>;
 
 export class RtpEndpoint {
   readonly #sock = dgram.createSocket('udp4');
   readonly received = new Map<number, number>();
+  /** RFC 4733 digits received (payload type 101), one per event (its first end packet). */
+  digits = '';
+  #open = false;
   sent = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -47,7 +59,31 @@ export class RtpEndpoint {
       const pt = m[1]! & 0x7f;
       if (pt >= 72 && pt <= 76) return;
       this.received.set(pt, (this.received.get(pt) ?? 0) + 1);
+      if (pt === 101) this.#event(m);
     });
+  }
+
+  /**
+   * An RFC 4733 packet: a digit is taken once, at the first end packet after the event's start
+   * (marker bit) or its progress packets. Not by timestamp: the retransmitted end packets of an
+   * event should repeat its timestamp, but after rtpengine's transcoding they arrive with
+   * advancing ones.
+   */
+  #event(m: Buffer): void {
+    const cc = m[0]! & 0x0f;
+    const off = 12 + cc * 4 + ((m[0]! & 0x10) ? 4 + m.readUInt16BE(12 + cc * 4 + 2) * 4 : 0);
+    if (m.length < off + 4) return;
+    const ev = m[off]!;
+    const end = (m[off + 1]! & 0x80) !== 0;
+    if (ev > 15) return;
+    if ((m[1]! & 0x80) !== 0) this.#open = true;      // marker: a new event starts
+    if (!end) {
+      this.#open = true;
+      return;
+    }
+    if (!this.#open) return;
+    this.#open = false;
+    this.digits += '0123456789*#ABCD'[ev];
   }
 
   static async open(ip: string): Promise<RtpEndpoint> {
