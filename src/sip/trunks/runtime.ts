@@ -57,6 +57,8 @@ export class TrunkRuntime {
   hops: Hop[] = [];
   /** At least one resolution has finished (successfully or not). */
   resolved = false;
+  /** What this trunk's TLS settings need and the edge does not give (tls-check.ts), for health. */
+  tlsNotes: string[] = [];
   #resolveNote: string | undefined;
   #localNote: string | undefined;
   readonly #deps: RuntimeDeps;
@@ -209,6 +211,7 @@ export class TrunkRuntime {
     if (!this.resolved && this.hops.length === 0) notes.push('resolving addresses');
     else if (this.settings.addresses.length === 0) notes.push('no addresses configured (inbound only)');
     if (this.#resolveNote) notes.push(this.#resolveNote);
+    notes.push(...this.tlsNotes);
     if (!this.settings.options.enabled) notes.push('OPTIONS keepalive disabled: health from call outcomes only');
     else if (!this.#deps.srf()) notes.push('SIP edge not connected: OPTIONS not sent');
     else if (this.#localNote) notes.push(this.#localNote);
