@@ -210,7 +210,8 @@ export class Call extends EventEmitter {
       }, ring);
     }
     try {
-      await b.originate({ calling: target.calling, called: target.called, media });
+      const hops = this.a.maxForwards;
+      await b.originate({ calling: target.calling, called: target.called, media, ...(hops !== undefined ? { maxForwards: Math.max(0, hops - 1) } : {}) });
     } catch (e) {
       // The leg could not even be placed (trunk down, limits): treat as a failed attempt.
       if (!(e instanceof SpangateError)) throw e;

@@ -88,6 +88,8 @@ export interface OriginateRequest {
   callingPresentation?: 'allowed' | 'restricted';
   /** The offer to send (outbound SIP INVITE body), if any. */
   media?: MediaDescription;
+  /** Hops the request may still take (SIP Max-Forwards): the inbound leg's count less one. */
+  maxForwards?: number;
 }
 
 /** What every leg type implements. Methods reject with SignalingError/ClosedError on failure. */
@@ -112,6 +114,8 @@ export interface Leg {
    * leg can have no media.
    */
   anchorMedia?(): void;
+  /** Inbound SIP legs: Max-Forwards as received (the outbound leg gets one less). */
+  readonly maxForwards?: number;
 
   on<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;
   once<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;

@@ -17,6 +17,7 @@ import { hasOptionTag, outboundAddressing, uriUser } from './addressing.js';
 import { checkSrtpAnswer } from './offer-check.js';
 import { SipDialogBinding, type DialogHost } from './dialog-binding.js';
 import { lateAnswerFromAck, refusingAnswer } from './late-offer.js';
+import { parseMaxForwards } from './loop-check.js';
 import {
   isSrfLateAnswer, isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfLateAnswer, type SrfMessage, type SrfRes, type SrfSentInvite,
 } from './srf-api.js';
@@ -66,6 +67,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   readonly trunk: string;
   readonly ctx: SipLegContext;
   remoteMedia: MediaDescription | undefined;
+  maxForwards: number | undefined;
   #calling: string;
   #called: string;
   readonly #inbound: InboundSipLegOptions | undefined;
@@ -103,6 +105,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     const called = uriUser(req.uri) || uriUser(req.get('To'));
     const leg = new SipLeg('inbound', o, calling, called, `sip-in-${req.get('Call-ID') ?? randomUUID()}`);
     if (req.body && req.body.trim() !== '') leg.remoteMedia = { sdp: req.body };
+    const mf = parseMaxForwards(req.get('Max-Forwards'));
+    if (typeof mf === 'number') leg.maxForwards = mf;
     leg.setState('proceeding');
     req.on('cancel', (cancel: SrfMessage) => {
       if (leg.state === 'answered') return;
@@ -290,8 +294,9 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
       let reported = false;
       this.ctx.log.debug({ leg: this.id, uri: addr.requestUri }, 'sending INVITE');
       try {
+        const headers = req.maxForwards !== undefined ? { ...addr.headers, 'Max-Forwards': String(req.maxForwards) } : addr.headers;
         const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
-          headers: addr.headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : { noAck: true }), ...(auth ? { auth } : {}),
+          headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : { noAck: true }), ...(auth ? { auth } : {}),
           ...(addr.proxy ? { proxy: addr.proxy } : {}),
         }, {
           cbRequest: (err, sent) => {

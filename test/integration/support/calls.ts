@@ -156,8 +156,9 @@ export function sippText(r: SippResult): string {
 }
 
 /** Starts the caller side of a call that is expected to fail: uac-fail.xml, returns its final status. */
-export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
+export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string>; replace?: [string, string][] }): Promise<{ status: number; result: SippResult }> {
   const caller = await startSipp(t, {
+    ...(o.replace ? { replace: o.replace } : {}),
     scenario: 'uac-fail.xml', ip: gw.addr[o.from], port: o.port ?? PORTS.uac, target: gw.sipTarget, calls: 1, called: o.called,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: '23998', ...o.keys },
   });
