@@ -82,8 +82,12 @@ static void run_child(int *sg_failed_, int (*body)(void))
     fflush(stdout);
     fflush(stderr);
     pid = fork();
-    if (pid == 0)
-        _exit(body());
+    if (pid == 0) {
+        int rc = body();
+        fflush(stdout);           /* _exit does not flush: the skip reasons would be lost */
+        fflush(stderr);
+        _exit(rc);
+    }
     SG_CHECK(pid > 0);
     if (pid <= 0)
         return;

@@ -59,10 +59,12 @@ static struct {
     char error[SG_KFWD_ERROR_MAX];
 } kf;
 
+#ifdef SG_HAVE_KFWD
 static void kf_error(const char *fmt, const char *a, int err)
 {
     snprintf(kf.error, sizeof(kf.error), fmt, a, strerror(err));
 }
+#endif
 
 /* ---------- control side ---------- */
 
@@ -395,6 +397,7 @@ static int local_v4(int fd, const sg_sockaddr *toward, uint32_t *addr, uint16_t 
 }
 #endif
 
+#ifdef SG_HAVE_KFWD
 /* How a packet to daddr leaves this host (RTM_GETROUTE, as `ip route get` asks): 0 = it is
  * one of our addresses (local delivery), > 0 = out of that interface, -1 = no usable route. */
 static int route_of(uint32_t daddr)
@@ -452,6 +455,7 @@ static int route_of(uint32_t daddr)
     }
     return -1;
 }
+#endif
 
 void kfwd_consider(media_thread *mt, rtp_ep *from, const rtp_header *h, const sg_sockaddr *src, int fresh,
                    uint64_t now)
