@@ -150,6 +150,8 @@ export class AudioRtpPeer {
   /** What the stream sends now: a tone (Hz, dBm0) or silence; digits interleave as RFC 4733. */
   #tone: { freqHz: number; levelDbm0: number } | undefined;
   #phase = 0;
+  /** Audio packets still to send before the next digit. */
+  #gap = 0;
   #digits: { event: number; packets: number; sent: number; ts: number; ends: number; resolve: () => void }[] = [];
 
   private constructor(readonly ip: string) {
@@ -230,21 +232,25 @@ export class AudioRtpPeer {
 
   #packet(to: Dest, enc: (s: number) => number, pt: number, dtmfPt: number): void {
     {
-      const d = this.#digits[0];
+      const d = this.#gap > 0 ? undefined : this.#digits[0];
       if (d) {
-        // RFC 4733 §2.5: one event, duration growing every packet, three end packets.
+        // RFC 4733 §2.5: one event (the timestamp of its start), the duration growing every
+        // packet, then three end packets with the final duration.
+        if (d.sent === 0) d.ts = this.#ts;
         const end = d.sent >= d.packets;
-        const dur = Math.min(0xffff, (d.sent + 1) * 160);
+        const dur = Math.min(0xffff, (Math.min(d.sent, d.packets - 1) + 1) * 160);
         const body = Buffer.from([d.event, (end ? 0x80 : 0) | 10, dur >> 8, dur & 0xff]);
         this.#send(to, dtmfPt, d.ts, body, d.sent === 0);
         d.sent++;
         if (end && ++d.ends >= 3) {
           this.#digits.shift();
-          this.#ts += dur;
+          this.#ts += (d.packets + 3) * 160;
+          this.#gap = 4;                      // 80 ms of audio between digits, as a phone does
           d.resolve();
         }
         return;
       }
+      if (this.#gap > 0) this.#gap--;
       const b = Buffer.alloc(160);
       const a = this.#tone ? amplitudeFor(this.#tone.levelDbm0) : 0;
       const w = this.#tone ? (2 * Math.PI * this.#tone.freqHz) / 8000 : 0;

@@ -32,9 +32,13 @@ export interface PriSipAddresses {
   sim: string;
 }
 
-/** File `n` (0-3) of the PRI⇄SIP tests gets 127.0.21.<8n+1..8n+3>. */
+/**
+ * File `n` (0-3) of the PRI⇄SIP tests gets 127.0.21.<8n+1..8n+3>; SPANGATE_TEST_PRI_SIP_NET
+ * (e.g. 127.0.121) moves them, so two checkouts can run these files at the same time.
+ */
 export function priSipSlot(n: number): PriSipAddresses {
-  const a = (k: number): string => `127.0.21.${8 * n + k}`;
+  const net = process.env.SPANGATE_TEST_PRI_SIP_NET ?? '127.0.21';
+  const a = (k: number): string => `${net}.${8 * n + k}`;
   return { gw: a(1), uc: a(2), sim: a(3) };
 }
 
