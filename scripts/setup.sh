@@ -18,6 +18,7 @@ PKGS=(
   clang libclang-rt-14-dev
   mmdebstrap qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools fdisk faketime lintian debhelper dpkg-dev fakeroot arch-test file
   liburing-dev
+  libbpf-dev
 )
 # shellcheck disable=SC2206
 PKGS+=(${SPANGATE_EXTRA_PACKAGES:-})

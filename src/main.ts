@@ -150,6 +150,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
     invites: metrics.counter('spangate_sip_invites_total', 'INVITEs received, by outcome.', ['result']),
     instanceId: `sg-${randomBytes(4).toString('hex')}`,
     localPorts: () => Object.fromEntries(sip.listeners.map((l) => [l.proto, l.port])),
+    ownSentBy: () => sip.listeners.flatMap((l) => [`${l.host}:${l.port}`, ...(l.advertisedAddress ? [`${l.advertisedAddress}:${l.port}`] : [])]),
   });
   if (opts.sipGateway !== false) {
     sip.onReady((srf) => sipGateway.attach(asSrfServer(srf)));

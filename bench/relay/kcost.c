@@ -7,7 +7,13 @@
  *   recv:  recvmmsg() per socket holding one datagram (the relay's case: 50 pps per socket),
  *          and io_uring RECVMSG: 32 receives on 32 sockets per io_uring_enter;
  *   epoll: epoll_wait() returning one ready edge-triggered socket; a bare system call
- *          (getppid) for the entry/exit cost.
+ *          (getppid) for the entry/exit cost;
+ *   one socket per media thread (what a BPF_PROG_TYPE_SK_LOOKUP program steering a whole RTP
+ *          port range into one socket would allow; the steering itself, ~0.1 us per packet in
+ *          the sender's softirq, is not in these figures): recvmmsg of 32 from that socket,
+ *          and sending from any source port through one raw (IP_HDRINCL) socket with
+ *          sendmmsg of 32 (a UDP socket cannot choose its source port per packet:
+ *          IP_PKTINFO sets the address only).
  * Sends go to sink sockets nobody waits on (no wake-up): the figures are the floor of the
  * kernel's UDP work that any userspace relay pays, before scheduling. Run by hand:
  *   cc -O2 -Wall -Wextra -o kcost bench/relay/kcost.c -luring && ./kcost [ADDR] [ROUNDS]
@@ -20,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -227,6 +235,71 @@ int main(int argc, char **argv)
         }
         report("epoll_wait_1_ready", tw, (uint64_t)rounds * 50);
         close(ep);
+    }
+
+    /* one socket holds every stream's datagrams (SK_LOOKUP steering): recvmmsg of B */
+    total = 0;
+    for (r = 0; r < rounds; r++) {
+        struct mmsghdr mm[B];
+        for (i = 0; i < S; i++)
+            sendto(tx[i], pkt, PKT, MSG_DONTWAIT, (struct sockaddr *)&rx_addr[0], sizeof(rx_addr[0]));
+        for (k = 0; k < B; k++) {
+            iov[k].iov_base = rbuf[k];
+            iov[k].iov_len = sizeof(rbuf[k]);
+            memset(&mm[k], 0, sizeof(mm[k]));
+            mm[k].msg_hdr.msg_iov = &iov[k];
+            mm[k].msg_hdr.msg_iovlen = 1;
+        }
+        t = cpu_ns();
+        for (i = 0; i < S; i += B)
+            recvmmsg(rx[0], mm, B, MSG_DONTWAIT, NULL);
+        total += cpu_ns() - t;
+    }
+    report("recvmmsg_x32_one_socket", total, (uint64_t)rounds * S);
+
+    /* any source port from one raw socket: IP + UDP headers built here, sendmmsg of B */
+    {
+        int raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+        static uint8_t frames[B][20 + 8 + PKT] __attribute__((aligned(4)));
+        struct mmsghdr mm[B];
+        if (raw < 0) {
+            perror("raw socket (needs CAP_NET_RAW)");
+        } else {
+            total = 0;
+            for (r = 0; r < rounds; r++) {
+                for (i = 0; i < S; i += B) {
+                    for (k = 0; k < B; k++) {
+                        struct iphdr *ip = (struct iphdr *)(void *)frames[k];
+                        struct udphdr *udp = (struct udphdr *)(void *)(frames[k] + 20);
+                        memset(frames[k], 0, 28);
+                        ip->version = 4;
+                        ip->ihl = 5;
+                        ip->ttl = 64;
+                        ip->protocol = IPPROTO_UDP;
+                        ip->tot_len = htons(20 + 8 + PKT);
+                        ip->saddr = rx_addr[i + k].sin_addr.s_addr;
+                        ip->daddr = rx_addr[i + k].sin_addr.s_addr;
+                        udp->source = htons((uint16_t)(40000 + i + k));   /* per-stream source port */
+                        udp->dest = rx_addr[i + k].sin_port;
+                        udp->len = htons(8 + PKT);                       /* checksum 0: none (IPv4) */
+                        memcpy(frames[k] + 28, pkt, PKT);
+                        iov[k].iov_base = frames[k];
+                        iov[k].iov_len = 28 + PKT;
+                        memset(&mm[k], 0, sizeof(mm[k]));
+                        mm[k].msg_hdr.msg_name = &rx_addr[i + k];
+                        mm[k].msg_hdr.msg_namelen = sizeof(rx_addr[i + k]);
+                        mm[k].msg_hdr.msg_iov = &iov[k];
+                        mm[k].msg_hdr.msg_iovlen = 1;
+                    }
+                    t = cpu_ns();
+                    sendmmsg(raw, mm, B, MSG_DONTWAIT);
+                    total += cpu_ns() - t;
+                }
+                drain_all();
+            }
+            report("raw_sendmmsg_x32_any_source_port", total, (uint64_t)rounds * S);
+            close(raw);
+        }
     }
 
     /* connected sockets: send() (cached route) */

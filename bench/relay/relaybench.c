@@ -19,7 +19,18 @@
  *              [--sink-poll-us U: the sink never blocks on its sockets; it sleeps U us between
  *               non-blocking reads, so a relay's send never wakes it (see sink_wait)]
  *   relaybench --target rtpengine --ng ADDR:PORT --pid PID --n N
- * common: --gen-addr A --sink-addr A --seconds S --warmup S
+ *   relaybench --target direct --n N: no relay, the generator sends straight to the sink (the
+ *              baseline the whole-machine figures below are taken against)
+ * common: --gen-addr A --sink-addr A --seconds S --warmup S --label NAME (printed as target)
+ * Whole-machine CPU (for relays that work in softirq context, e.g. in-kernel forwarding, which
+ * no process's CPU time shows): /proc/stat over the window, all CPUs, user+nice+system+irq+
+ * softirq, per delivered packet (sys_us_per_pkt; softirq alone: softirq_us_per_pkt), and "own"
+ * = this process (generator + sink) + the relay process + the ksoftirqd threads (own_us_per_pkt).
+ * On loopback the receive softirq of a packet runs in its sender's context (the generator's or
+ * the relay's send), so "own" holds the kernel's whole forwarding work, in-kernel forwarding
+ * included, without the other processes on the machine that the whole-machine figure carries;
+ * that figure is only usable while the machine is not saturated (sys_cpu_pct < 200 on 2 CPUs).
+ * A relay's whole-machine cost per packet = its row minus the direct row at the same N.
  * Prints one line: "RESULT key=value ...". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -50,7 +61,7 @@
 #define MAX_N 4000
 
 static struct {
-    const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr, *codec;
+    const char *target, *sgrelay, *relay_addr, *ng, *gen_addr, *sink_addr, *codec, *label;
     int port_min, port_max, n, pid, relay_prio, sink_prio, sink_poll_us;
     double seconds, warmup;
 } opt = { .gen_addr = "127.0.12.10", .sink_addr = "127.0.12.20", .seconds = 10, .warmup = 1, .port_min = 25000,
@@ -109,6 +120,60 @@ static int udp_bind(const char *addr, uint16_t port, uint16_t *bound)
 }
 
 /* ---------- relay CPU ---------- */
+
+static uint64_t proc_cpu_ns(int pid);
+
+/* CPU time of the ksoftirqd threads (softirq work deferred out of its sender's context). */
+static uint64_t ksoftirqd_ns(void)
+{
+    static int pids[64], npids = -1;
+    uint64_t total = 0;
+    int i;
+
+    if (npids < 0) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        npids = 0;
+        while (d != NULL && (de = readdir(d)) != NULL && npids < 64) {
+            char path[300], comm[64] = "";
+            FILE *f;
+            if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                continue;
+            snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+            f = fopen(path, "r");
+            if (f == NULL)
+                continue;
+            if (fgets(comm, sizeof(comm), f) != NULL && strncmp(comm, "ksoftirqd/", 10) == 0)
+                pids[npids++] = atoi(de->d_name);
+            fclose(f);
+        }
+        if (d != NULL)
+            closedir(d);
+    }
+    for (i = 0; i < npids; i++)
+        total += proc_cpu_ns(pids[i]);
+    return total;
+}
+
+/* Whole machine, all CPUs, from /proc/stat: busy (user+nice+system+irq+softirq; guest time
+ * is inside user) and softirq alone, in ns. */
+static void machine_cpu_ns(uint64_t *busy, uint64_t *softirq)
+{
+    unsigned long long v[8] = { 0 };
+    long hz = sysconf(_SC_CLK_TCK);
+    FILE *f = fopen("/proc/stat", "r");
+
+    *busy = *softirq = 0;
+    if (f == NULL)
+        return;
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+               &v[7]) == 8) {
+        uint64_t tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+        *busy = (v[0] + v[1] + v[2] + v[5] + v[6]) * tick;
+        *softirq = v[6] * tick;
+    }
+    fclose(f);
+}
 
 static uint64_t proc_cpu_ns(int pid)
 {
@@ -562,14 +627,14 @@ int main(int argc, char **argv)
         { "pid", 1, 0, 'p' }, { "n", 1, 0, 'n' }, { "seconds", 1, 0, 'S' }, { "warmup", 1, 0, 'W' },
         { "gen-addr", 1, 0, 'G' }, { "sink-addr", 1, 0, 'K' }, { "port-min", 1, 0, 'a' }, { "port-max", 1, 0, 'b' },
         { "relay-prio", 1, 0, 'P' }, { "codec", 1, 0, 'C' }, { "sink-prio", 1, 0, 'Q' },
-        { "sink-poll-us", 1, 0, 'U' }, { "per-stream-sinks", 0, 0, 'M' },
+        { "sink-poll-us", 1, 0, 'U' }, { "per-stream-sinks", 0, 0, 'M' }, { "label", 1, 0, 'L' },
         { 0, 0, 0, 0 } };
     struct rlimit rl;
     pthread_t st, tt;
-    uint64_t t0, cpu0, cpu1, wall0, wall1;
+    uint64_t t0, cpu0, cpu1, wall0, wall1, mb0, mb1, ms0, ms1, kq0, kq1;
     struct rusage ru0, ru1;
     int c, i, one = 1, rcv = 16 << 20;
-    double relay_cpu_s, gen_cpu_s;
+    double relay_cpu_s, gen_cpu_s, mach_s, soft_s, ksq_s;
 
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -590,6 +655,7 @@ int main(int argc, char **argv)
         case 'U': opt.sink_poll_us = atoi(optarg); break;
         case 'M': per_stream = 1; break;
         case 'C': opt.codec = optarg; break;
+        case 'L': opt.label = optarg; break;
         default: return 2;
         }
     }
@@ -627,6 +693,11 @@ int main(int argc, char **argv)
             return 2;
         }
         native_setup();
+    } else if (strcmp(opt.target, "direct") == 0) {
+        opt.relay_addr = opt.sink_addr;
+        opt.pid = 0;
+        for (i = 0; i < opt.n; i++)
+            dst_port[i] = per_stream ? sink_ports[i] : sink_port;
     } else {
         if (opt.relay_addr == NULL) {
             const char *colon = opt.ng ? strrchr(opt.ng, ':') : NULL;
@@ -647,12 +718,16 @@ int main(int argc, char **argv)
     /* CPU samples at the window edges. */
     while (now_rt() < win_start)
         usleep(1000);
-    cpu0 = proc_cpu_ns(opt.pid);
+    cpu0 = opt.pid ? proc_cpu_ns(opt.pid) : 0;
+    machine_cpu_ns(&mb0, &ms0);
+    kq0 = ksoftirqd_ns();
     getrusage(RUSAGE_SELF, &ru0);
     wall0 = now_rt();
     while (now_rt() < win_end)
         usleep(1000);
-    cpu1 = proc_cpu_ns(opt.pid);
+    cpu1 = opt.pid ? proc_cpu_ns(opt.pid) : 0;
+    machine_cpu_ns(&mb1, &ms1);
+    kq1 = ksoftirqd_ns();
     getrusage(RUSAGE_SELF, &ru1);
     wall1 = now_rt();
     pthread_join(tt, NULL);
@@ -661,19 +736,27 @@ int main(int argc, char **argv)
     pthread_join(st, NULL);
     if (strcmp(opt.target, "native") == 0)
         native_teardown();
-    else
+    else if (strcmp(opt.target, "rtpengine") == 0)
         rtpengine_teardown();
 
+    mach_s = (double)(mb1 - mb0) / 1e9;
+    soft_s = (double)(ms1 - ms0) / 1e9;
+    ksq_s = (double)(kq1 - kq0) / 1e9;
     relay_cpu_s = (double)(cpu1 - cpu0) / 1e9;
     gen_cpu_s = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
                 (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
     printf("RESULT target=%s%s%s n=%d sent=%llu recv=%llu loss_pct=%.3f p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f "
-           "max_us=%llu relay_cpu_pct=%.1f relay_cpu_us_per_pkt=%.2f gen_cpu_pct=%.1f lag_p99_us=%.0f lag_max_us=%llu\n",
-           opt.target, per_stream ? "-" : "", per_stream ? opt.codec : "", opt.n, (unsigned long long)sent_win, (unsigned long long)recv_win,
+           "max_us=%llu relay_cpu_pct=%.1f relay_cpu_us_per_pkt=%.2f gen_cpu_pct=%.1f lag_p99_us=%.0f lag_max_us=%llu "
+           "sys_cpu_pct=%.1f sys_us_per_pkt=%.2f softirq_us_per_pkt=%.2f own_us_per_pkt=%.2f\n",
+           opt.label ? opt.label : opt.target, per_stream ? "-" : "", per_stream ? opt.codec : "", opt.n,
+           (unsigned long long)sent_win, (unsigned long long)recv_win,
            sent_win ? 100.0 * (double)(sent_win - (recv_win > sent_win ? sent_win : recv_win)) / (double)sent_win : 0.0,
            pct(hist, recv_win, 0.5), pct(hist, recv_win, 0.9), pct(hist, recv_win, 0.99), pct(hist, recv_win, 0.999),
            (unsigned long long)lat_max, 100.0 * relay_cpu_s / ((double)(wall1 - wall0) / 1e9),
            recv_win ? relay_cpu_s * 1e6 / (double)recv_win : 0.0, 100.0 * gen_cpu_s / ((double)(wall1 - wall0) / 1e9),
-           pct(lag_hist, sent_all, 0.99), (unsigned long long)lag_max);
+           pct(lag_hist, sent_all, 0.99), (unsigned long long)lag_max,
+           100.0 * mach_s / ((double)(wall1 - wall0) / 1e9), recv_win ? mach_s * 1e6 / (double)recv_win : 0.0,
+           recv_win ? soft_s * 1e6 / (double)recv_win : 0.0,
+           recv_win ? (gen_cpu_s + relay_cpu_s + ksq_s) * 1e6 / (double)recv_win : 0.0);
     return 0;
 }

@@ -8,6 +8,14 @@
 #   bash bench/relay/run.sh    # STEPS="100 500 1000" REPEAT=1 SECS=10 FIFO=1 SGRELAY_THREADS=2
 # Addresses (NET, a loopback /24 of your own; default 127.0.12): rtpengine NET.2 (NG NG_PORT,
 # media RTPE_PORTS), native relay NET.3 (SG_PORTS), generator NET.10, sink NET.20.
+# TARGETS (pass-through rows, in this order per repetition; default "native rtpengine"):
+#   native       the native relay in user space
+#   native-kfwd  the same with in-kernel forwarding attached to lo (spangate/kfwd.h); only in a
+#                private network namespace (a tc program on the host's shared loopback would sit
+#                in everyone's packet path):  unshare -n bash -c 'ip link set lo up; TARGETS=... bash bench/relay/run.sh'
+#   rtpengine    rtpengine, userspace (table = -1)
+#   direct       no relay: generator straight to the sink, the baseline of the whole-machine
+#                CPU figures (sys_us_per_pkt: a relay's cost = its row minus direct's)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STEPS=${STEPS:-"100 500 1000"}
@@ -25,6 +33,11 @@ read -r RTPE_MIN RTPE_MAX <<<"$RTPE_PORTS"
 read -r SG_MIN SG_MAX <<<"$SG_PORTS"
 OUT=bench/out/relay
 mkdir -p "$OUT"
+TARGETS=${TARGETS:-"native rtpengine"}
+if [[ " $TARGETS " == *" native-kfwd "* ]] && [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
+  echo "native-kfwd attaches a tc program to lo: run in a private network namespace (see the header)" >&2
+  exit 2
+fi
 
 make -s -C native >/dev/null
 CFLAGS="-O2 -g -Wall -Wextra -Werror"
@@ -71,12 +84,16 @@ if [ -n "${SINK_POLL_US:-}" ] && [ "$SINK_POLL_US" != 0 ]; then sinkp+=(--sink-p
 : >"$OUT/results.txt"
 for n in $STEPS; do
   for rep in $(seq "$REPEAT"); do
-    for target in native rtpengine; do
+    for target in $TARGETS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
-      if [ "$target" = native ]; then
-        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
+      if [ "$target" = native ] || [ "$target" = native-kfwd ]; then
+        kf=""
+        if [ "$target" = native-kfwd ]; then kf=lo; fi
+        line=$(SGRELAY_KFWD=$kf "${gen[@]}" "$OUT/relaybench" --target native --label "$target" --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
           --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$SECS")
+      elif [ "$target" = direct ]; then
+        line=$("${gen[@]}" "$OUT/relaybench" --target direct --gen-addr "$NET.10" --sink-addr "$NET.20" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       else
         line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       fi
@@ -114,12 +131,12 @@ for codec in $TX_CODECS; do
 done
 
 table() {
-  echo "| N | relay | loss % | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | relay CPU % | CPU µs/pkt | gen CPU % | load 1m | CPU psi avg10 |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| N | relay | loss % | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | relay CPU % | CPU µs/pkt | gen CPU % | machine µs/pkt | softirq µs/pkt | own µs/pkt | load 1m | CPU psi avg10 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   sed -E 's/^RESULT //' "$1" | while read -r l; do
     declare -A kv=()
     for f in $l; do kv[${f%%=*}]=${f#*=}; done
-    echo "| ${kv[n]} | ${kv[target]} | ${kv[loss_pct]} | ${kv[p50_us]} | ${kv[p90_us]} | ${kv[p99_us]} | ${kv[p999_us]} | ${kv[max_us]} | ${kv[relay_cpu_pct]} | ${kv[relay_cpu_us_per_pkt]} | ${kv[gen_cpu_pct]} | ${kv[load]} | ${kv[psi10]} |"
+    echo "| ${kv[n]} | ${kv[target]} | ${kv[loss_pct]} | ${kv[p50_us]} | ${kv[p90_us]} | ${kv[p99_us]} | ${kv[p999_us]} | ${kv[max_us]} | ${kv[relay_cpu_pct]} | ${kv[relay_cpu_us_per_pkt]} | ${kv[gen_cpu_pct]} | ${kv[sys_us_per_pkt]:--} | ${kv[softirq_us_per_pkt]:--} | ${kv[own_us_per_pkt]:--} | ${kv[load]} | ${kv[psi10]} |"
   done
 }
 
@@ -129,16 +146,31 @@ table() {
   echo
   table "$OUT/results.txt"
   echo
-  echo "Ratios native / rtpengine (same N, same repetition):"
+  echo "Ratios to rtpengine (same N, same repetition). relay CPU: the relay process's own CPU time;"
+  echo "machine: whole-machine CPU per packet minus the direct row's (needs TARGETS with direct; \"saturated\""
+  echo "when any of the three rows had the machine >= 190 % busy of 200, where it measures nothing);"
+  echo "own: generator + relay processes + ksoftirqd threads, minus the direct row's:"
   echo
-  echo "| N | rep | p99 ratio | CPU µs/pkt ratio |"
-  echo "|---|---|---|---|"
-  awk '{ for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] }
-         key = v["n"] " " v["rep"];
-         if (v["target"] == "native") { np[key] = v["p99_us"]; nc[key] = v["relay_cpu_us_per_pkt"] }
-         else if (key in np && v["p99_us"] > 0 && v["relay_cpu_us_per_pkt"] > 0)
-           printf "| %s | %s | %.2f | %.2f |\n", v["n"], v["rep"], np[key] / v["p99_us"], nc[key] / v["relay_cpu_us_per_pkt"] }' \
-    "$OUT/results.txt"
+  echo "| N | rep | relay | p99 ratio | relay CPU ratio | machine µs/pkt above direct (rtpengine) | machine ratio | own ratio |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk '{ delete v; for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1]] = a[2] }
+         k = v["n"] " " v["rep"]; t = v["target"];
+         p99[t, k] = v["p99_us"]; cpu[t, k] = v["relay_cpu_us_per_pkt"]; sys[t, k] = v["sys_us_per_pkt"]; own[t, k] = v["own_us_per_pkt"]; busy[t, k] = v["sys_cpu_pct"];
+         seen[t] = 1; keys[k] = 1 }
+       END { for (k in keys) for (t in seen) if (t != "rtpengine" && t != "direct" && ((t, k) in p99) && (("rtpengine", k) in p99)) {
+               split(k, nk, " ");
+               ms = "-"; mr = "-"; orr = "-";
+               if ((("direct", k) in own) && own["rtpengine", k] - own["direct", k] > 0)
+                 orr = sprintf("%.2f", (own[t, k] - own["direct", k]) / (own["rtpengine", k] - own["direct", k]));
+               if ((("direct", k) in sys) && (busy["direct", k] >= 190 || busy[t, k] >= 190 || busy["rtpengine", k] >= 190)) {
+                 ms = "saturated"; mr = "-" }
+               else if ((("direct", k) in sys) && sys["rtpengine", k] - sys["direct", k] > 0) {
+                 ms = sprintf("%.2f (%.2f)", sys[t, k] - sys["direct", k], sys["rtpengine", k] - sys["direct", k]);
+                 mr = sprintf("%.2f", (sys[t, k] - sys["direct", k]) / (sys["rtpengine", k] - sys["direct", k])) }
+               printf "| %s | %s | %s | %.2f | %.2f | %s | %s | %s |\n", nk[1], nk[2], t,
+                 (p99["rtpengine", k] > 0 ? p99[t, k] / p99["rtpengine", k] : 0),
+                 (cpu["rtpengine", k] > 0 ? cpu[t, k] / cpu["rtpengine", k] : 0), ms, mr, orr } }' \
+    "$OUT/results.txt" | sort -t'|' -k2,2n -k3,3n -k4,4
   if [ -s "$OUT/transcode.txt" ]; then
     echo
     echo "Transcoding ladder (one-way streams, PCMU in, the named codec out; streams per core = N / relay CPU share):"

@@ -6,7 +6,8 @@
  * media threads (streams are sharded over them). Then it prints
  * "PORTS <a1> <a2> ...", "TID <media thread tid>" and "READY" on stdout, and runs until stdin
  * closes or SIGTERM. RTCP generation is off (rtpengine does not originate RTCP for
- * pass-through calls either). */
+ * pass-through calls either). SGRELAY_KFWD=<ifnames> attaches in-kernel forwarding
+ * (spangate/kfwd.h) to those interfaces; failing that, sgrelay exits with the reason. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "spangate/engine.h"
+#include "spangate/kfwd.h"
 #include "spangate/relay.h"
 #include "spangate/rtp.h"
 
@@ -64,6 +66,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "sg_engine_start: %s\n", sg_strerror(rc));
         return 1;
     }
+    if (getenv("SGRELAY_KFWD") != NULL && getenv("SGRELAY_KFWD")[0] != '\0') {
+        sg_kfwd_status_t ks;
+        rc = sg_kfwd_attach(getenv("SGRELAY_KFWD"));
+        if (rc != SG_OK) {
+            sg_kfwd_status(&ks, sizeof(ks));
+            fprintf(stderr, "sg_kfwd_attach(%s): %s: %s\n", getenv("SGRELAY_KFWD"), sg_strerror(rc), ks.error);
+            return 1;
+        }
+    }
     printf("PORTS");
     for (i = 0; i < n; i++) {
         sg_rtp_config_t a, b;
@@ -99,11 +110,14 @@ int main(int argc, char **argv)
          * wake-up carried, to stderr beside the bench's RESULT line. */
         sg_counters_t c;
         if (sg_counters_read(&c, sizeof(c)) == SG_OK)
-            fprintf(stderr, "SGSTATS rx=%llu tx=%llu wakeups=%llu ticks=%llu pkts_per_wakeup=%.2f tx_errors=%llu\n",
+            fprintf(stderr, "SGSTATS rx=%llu tx=%llu wakeups=%llu ticks=%llu pkts_per_wakeup=%.2f tx_errors=%llu "
+                    "kfwd_packets=%llu kfwd_installs=%llu kfwd_removals=%llu kfwd_punted=%llu\n",
                     (unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
                     (unsigned long long)c.wakeups, (unsigned long long)c.ticks,
                     c.wakeups ? (double)c.rx_packets / (double)c.wakeups : 0.0,
-                    (unsigned long long)c.tx_errors);
+                    (unsigned long long)c.tx_errors, (unsigned long long)c.kfwd_packets,
+                    (unsigned long long)c.kfwd_installs, (unsigned long long)c.kfwd_removals,
+                    (unsigned long long)c.kfwd_punted);
     }
     sg_engine_stop();
     return 0;

@@ -55,7 +55,11 @@ export class Call extends EventEmitter {
   #serial: Promise<void> = Promise.resolve();
   #endedBy: CallRecord['endedBy'] = 'local';
   #cause: number = Cause.NORMAL_CLEARING;
+  /** Why spangate ended the call, when it did (goes into the record's cause text). */
+  #detail: string | undefined;
   #closing = false;
+  /** A's INVITE carried no offer: B is invited without one and offers in its answer. */
+  #late = false;
   /** The last SDP sent to A in early media, reused if B answers without a body. */
   #earlyToA: MediaDescription | undefined;
   #bFailed = false;
@@ -126,6 +130,7 @@ export class Call extends EventEmitter {
       if (this.#state === 'ended' || this.#closing) return;
       this.#log.info({ call: this.id, cause, detail }, 'closing call');
       this.#endedBy = 'local';
+      if (detail !== undefined) this.#detail = detail;
       await this.#teardown(cause);
     });
     return this.#done;
@@ -176,7 +181,10 @@ export class Call extends EventEmitter {
     } else if (offer !== undefined) {
       media = { sdp: offer };
     }
-    // TODO(next): a late-offer INVITE (no SDP from A) is passed through without anchoring media.
+    // No offer from A (late offer): B is invited without one too, and the offer in its answer
+    // goes through the relay to A (#onLateAnswer). RFC 3261 §13.2.1 both ways, and rtpengine
+    // sees an ordinary offer (from B) and answer (from A's ACK).
+    this.#late = offer === undefined && typeof this.a.answerWithOffer === 'function';
     // (Re-read after the await: TypeScript still holds the narrowing from before it.)
     if ((this.a.state as LegState) === 'ended') {
       // A gave up while the relay was busy with the offer: its hangup handler finishes the call.
@@ -202,7 +210,8 @@ export class Call extends EventEmitter {
       }, ring);
     }
     try {
-      await b.originate({ calling: target.calling, called: target.called, media });
+      const hops = this.a.maxForwards;
+      await b.originate({ calling: target.calling, called: target.called, media, ...(hops !== undefined ? { maxForwards: Math.max(0, hops - 1) } : {}) });
     } catch (e) {
       // The leg could not even be placed (trunk down, limits): treat as a failed attempt.
       if (!(e instanceof SpangateError)) throw e;
@@ -229,6 +238,13 @@ export class Call extends EventEmitter {
   async #onEarlyMedia(b: Leg, m: MediaDescription): Promise<void> {
     if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
     this.#times.progress ??= this.#now();
+    if (this.#late) {
+      // An SDP in a provisional answer to an offerless INVITE is an offer A could only answer
+      // in a PRACK: A hears plain progress, and B's offer is taken from its 200.
+      this.#setState('proceeding');
+      if (this.a.state !== 'ended') await this.a.progress({ ringing: false, sipStatus: 183 });
+      return;
+    }
     const sdp = await this.#answerSdp(m);
     if (sdp) this.#earlyToA = sdp;
     this.#setState('early');
@@ -238,11 +254,68 @@ export class Call extends EventEmitter {
   async #onAnswer(b: Leg, m: MediaDescription | undefined): Promise<void> {
     if (b !== this.#b || this.#state === 'ended' || this.#state === 'answered') return;
     this.#clearRing();
+    if (this.#late) return this.#onLateAnswer(b, m);
     const sdp = (m ? await this.#answerSdp(m) : undefined) ?? this.#earlyToA;
     this.#times.answer = this.#now();
     this.#setState('answered');
     this.#log.info({ call: this.id }, 'answered');
     await this.a.answer(sdp);
+  }
+
+  /**
+   * Late offer: B's 200 carries the offer. It goes through the relay to A in our 200; A's
+   * answer (in its ACK) goes back through the relay to B in B's ACK. Any failure on the way
+   * ends both sides (BYE) with the reason in the record.
+   */
+  async #onLateAnswer(b: Leg, m: MediaDescription | undefined): Promise<void> {
+    const a = this.a;
+    const fail = async (cause: number, detail: string): Promise<void> => {
+      if (this.#closing) return;
+      this.#log.warn({ call: this.id, cause, detail }, 'late offer failed');
+      this.#detail = detail;
+      this.#endedBy = 'local';
+      await this.#teardown(cause);
+    };
+    if (m?.sdp === undefined) return fail(Cause.INTERWORKING, 'late offer: the called side answered without an SDP offer');
+    if (!a.answerWithOffer) return fail(Cause.INTERWORKING, `late offer: a ${a.kind} leg cannot answer with an offer`);
+    // B is committed from here: its hangup ends the call (no failover).
+    this.#setState('answered');
+    let toA = m.sdp;
+    if (this.#opts.media) {
+      try {
+        this.#session ??= this.#openSession();
+        toA = await this.#session.offer({
+          sdp: m.sdp, from: 'b', fromLeg: this.#mediaOptions(b.trunk), toLeg: this.#mediaOptions(a.trunk),
+        });
+      } catch (e) {
+        return fail(errorCause(e), `late offer: media relay refused the called side's offer: ${(e as Error).message}`);
+      }
+    }
+    this.#log.info({ call: this.id }, 'answered (late offer): offering to the caller');
+    let fromA: MediaDescription;
+    try {
+      fromA = await a.answerWithOffer({ sdp: toA });
+    } catch (e) {
+      return fail(errorCause(e), (e as Error).message);
+    }
+    if (this.#closing || a.state === 'ended' || b.state === 'ended') return;
+    let toB = fromA.sdp!;
+    if (this.#session) {
+      try {
+        toB = await this.#session.answer({ sdp: toB, from: 'a' });
+      } catch (e) {
+        return fail(Cause.INCOMPATIBLE_DESTINATION, `late offer: media relay refused the caller's answer in the ACK: ${(e as Error).message}`);
+      }
+    }
+    if (b.confirmAnswer) {
+      try {
+        await b.confirmAnswer({ sdp: toB });
+      } catch (e) {
+        return fail(errorCause(e), `late offer: the called side's ACK could not be sent: ${(e as Error).message}`);
+      }
+    }
+    this.#times.answer = this.#now();
+    this.#log.info({ call: this.id }, 'answered');
   }
 
   async #answerSdp(m: MediaDescription): Promise<MediaDescription | undefined> {
@@ -438,7 +511,7 @@ export class Call extends EventEmitter {
       id: this.id,
       disposition: this.#disposition(),
       cause: this.#cause,
-      causeText: causeText(this.#cause),
+      causeText: this.#detail === undefined ? causeText(this.#cause) : `${causeText(this.#cause)}: ${this.#detail}`,
       endedBy: this.#endedBy,
       startedAt: this.#times.start,
       endedAt: this.#times.end ?? this.#now(),

@@ -95,7 +95,7 @@ export class CallDispatcher {
     }
     const needsMedia = a.kind === 'sip' || targets.some((t) => this.providerFor(t.trunk)?.kind === 'sip');
     const relay = needsMedia ? o.relay() : undefined;
-    if (needsMedia && !relay && (a.remoteMedia?.sdp !== undefined || a.anchorMedia !== undefined) && targets.length > 0) {
+    if (needsMedia && !relay && targets.length > 0) {
       adm?.release();
       return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: 'no media relay running' };
     }

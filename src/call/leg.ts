@@ -67,7 +67,10 @@ export interface LegEvents {
   progress: [info: ProgressInfo];
   /** Outbound legs: early media description (183 with SDP, PROGRESS with in-band info). */
   'early-media': [media: MediaDescription];
-  /** Outbound legs: the far end answered (200 OK / CONNECT). */
+  /**
+   * Outbound legs: the far end answered (200 OK / CONNECT). For a leg placed without an offer
+   * (late offer) `media` is the far end's offer, answered through confirmAnswer().
+   */
   answer: [media: MediaDescription | undefined];
   /** The leg ended, either way. Emitted exactly once. */
   hangup: [info: HangupInfo];
@@ -85,6 +88,8 @@ export interface OriginateRequest {
   callingPresentation?: 'allowed' | 'restricted';
   /** The offer to send (outbound SIP INVITE body), if any. */
   media?: MediaDescription;
+  /** Hops the request may still take (SIP Max-Forwards): the inbound leg's count less one. */
+  maxForwards?: number;
 }
 
 /** What every leg type implements. Methods reject with SignalingError/ClosedError on failure. */
@@ -109,6 +114,8 @@ export interface Leg {
    * leg can have no media.
    */
   anchorMedia?(): void;
+  /** Inbound SIP legs: Max-Forwards as received (the outbound leg gets one less). */
+  readonly maxForwards?: number;
 
   on<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;
   once<E extends keyof LegEvents>(event: E, listener: (...args: LegEvents[E]) => void): this;
@@ -130,6 +137,19 @@ export interface Leg {
   updateMedia(offer: MediaDescription): Promise<MediaDescription>;
   /** Send one DTMF digit the way this leg is configured to (RFC 4733, INFO, or in-band). */
   sendDtmf(digit: string, durationMs: number): Promise<void>;
+  /**
+   * Late offer, inbound legs whose INVITE carried no offer: answer (200 OK) with `offer` and
+   * resolve with the far end's answer (SIP: the SDP in the ACK). Rejects with a
+   * SignalingError (q850Cause set) when no usable answer comes; the leg stays up for the call
+   * to tear down. Legs that never see a late offer leave it out.
+   */
+  answerWithOffer?(offer: MediaDescription): Promise<MediaDescription>;
+  /**
+   * Late offer, outbound legs placed without an offer: their 'answer' event carries the far
+   * end's offer, and the answer to it goes back here (SIP: the ACK's body). A leg hung up
+   * before this answers the offer with every stream refused, then ends (ACK, then BYE).
+   */
+  confirmAnswer?(answer: MediaDescription): Promise<void>;
 }
 
 /**

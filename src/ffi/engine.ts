@@ -4,7 +4,7 @@
 import koffi from 'koffi';
 import { NativeError } from '../errors.js';
 import type { NativeLibrary } from './native.js';
-import { COUNTER_NAMES, Counters, EngineConfig, RtpConfig, RtpStats, type CounterName } from './types.js';
+import { COUNTER_NAMES, Counters, EngineConfig, KfwdStatus, RtpConfig, RtpStats, type CounterName } from './types.js';
 
 export interface EngineOptions {
   /** Media threads (default 1: on a 2-core box Node and the signalling thread share the other). */
@@ -72,6 +72,23 @@ export interface RtpStats {
 }
 
 export type EngineCounters = Record<CounterName, number>;
+
+/** In-kernel forwarding of pass-through relay directions (native/include/spangate/kfwd.h). */
+export interface KernelForwardingStatus {
+  /** Interfaces the tc program is attached to (0 = off). */
+  interfaces: number;
+  flowsActive: number;
+  flowsInstalled: number;
+  flowsRemoved: number;
+  /** Exact kernel counts at the call. */
+  packets: number;
+  bytes: number;
+  /** Packets of offloaded directions the kernel left to the relay (another SSRC, DTMF, ...). */
+  punted: number;
+  installFail: number;
+  /** Why the last attach failed ('' when it did not). */
+  error: string;
+}
 export type RelayMode = 'passthrough' | 'transcode';
 
 const F_SYMMETRIC = 0x01;
@@ -148,6 +165,9 @@ export class NativeEngine {
       relayCreate: lib.func('int sg_relay_create(uint32_t a, uint32_t b)'),
       relayDestroy: lib.func('int sg_relay_destroy(uint32_t handle)'),
       relayMode: lib.func('int sg_relay_mode_of(uint32_t handle)'),
+      kfwdAttach: lib.func('int sg_kfwd_attach(const char *ifnames)'),
+      kfwdDetach: lib.func('int sg_kfwd_detach(void)'),
+      kfwdStatus: lib.func('int sg_kfwd_status(_Out_ sg_kfwd_status_t *out, uint32_t size)'),
     };
   }
 
@@ -201,6 +221,45 @@ export class NativeEngine {
     const res = {} as EngineCounters;
     for (const n of COUNTER_NAMES) res[n] = num(out[n]);
     return res;
+  }
+
+  /**
+   * Forwards stable pass-through relay directions in the kernel (a tc program on the ingress of
+   * each named interface: every one the peers' packets arrive on). Needs CAP_BPF and
+   * CAP_NET_ADMIN; throws NativeError whose message says why when it cannot (the engine then
+   * keeps relaying everything in user space, as before).
+   */
+  attachKernelForwarding(interfaces: readonly string[]): void {
+    const names = interfaces.join(',');
+    if (interfaces.length === 0 || interfaces.some((n) => n === '' || n.includes(','))) {
+      throw new NativeError(`kernel forwarding: bad interface list "${names}"`);
+    }
+    const rc = this.fns.kfwdAttach(names) as number;
+    if (rc < 0) {
+      const why = this.kernelForwardingStatus().error;
+      throw new NativeError(`kernel forwarding on ${names}: ${this.native.strerror(rc)}${why ? `: ${why}` : ''}`, { errno: rc });
+    }
+  }
+
+  /** Detaches the tc program; the relays take their directions back. No-op when not attached. */
+  detachKernelForwarding(): void {
+    this.fns.kfwdDetach();
+  }
+
+  kernelForwardingStatus(): KernelForwardingStatus {
+    const out: Record<string, unknown> = {};
+    this.native.check(this.fns.kfwdStatus(out, koffi.sizeof(KfwdStatus)) as number, 'sg_kfwd_status');
+    return {
+      interfaces: num(out.interfaces),
+      flowsActive: num(out.flows_active),
+      flowsInstalled: num(out.flows_installed),
+      flowsRemoved: num(out.flows_removed),
+      packets: num(out.fwd_packets),
+      bytes: num(out.fwd_bytes),
+      punted: num(out.punted),
+      installFail: num(out.install_fail),
+      error: String(out.error ?? ''),
+    };
   }
 
   /** Opens an endpoint and returns its handle. */

@@ -28,6 +28,7 @@ export const COUNTER_NAMES = [
   'dtmf_tx_events', 'cn_rx', 'relay_forwarded', 'relay_transcoded', 'relay_dropped', 'ssrc_changes',
   'latches', 'media_timeouts', 'jb_frames', 'jb_concealed', 'jb_late', 'jb_overflow', 'ticks',
   'tick_overruns', 'commands', 'queue_full', 'wakeups', 'endpoints_active', 'relays_active',
+  'kfwd_packets', 'kfwd_bytes', 'kfwd_punted', 'kfwd_installs', 'kfwd_removals', 'kfwd_active',
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
@@ -35,6 +36,22 @@ export const Counters = koffi.struct(
   'sg_counters_t',
   Object.fromEntries(COUNTER_NAMES.map((n) => [n, 'uint64_t'])) as Record<CounterName, string>,
 );
+
+export const SG_KFWD_ERROR_MAX = 160;
+
+/** sg_kfwd_status_t (spangate/kfwd.h): in-kernel forwarding of pass-through relay directions. */
+export const KfwdStatus = koffi.struct('sg_kfwd_status_t', {
+  struct_size: 'uint32_t',
+  interfaces: 'uint32_t',
+  flows_active: 'uint64_t',
+  flows_installed: 'uint64_t',
+  flows_removed: 'uint64_t',
+  fwd_packets: 'uint64_t',
+  fwd_bytes: 'uint64_t',
+  punted: 'uint64_t',
+  install_fail: 'uint64_t',
+  error: koffi.array('char', SG_KFWD_ERROR_MAX, 'String'),
+});
 
 export const RtpConfig = koffi.struct('sg_rtp_config_t', {
   struct_size: 'uint32_t',
@@ -149,6 +166,7 @@ export const CodecOpts = koffi.struct('sg_codec_opts_t', {
 export const MIRRORED_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType]> = [
   ['sg_engine_config_t', EngineConfig],
   ['sg_counters_t', Counters],
+  ['sg_kfwd_status_t', KfwdStatus],
   ['sg_rtp_config_t', RtpConfig],
   ['sg_rtp_stats_t', RtpStats],
   ['sg_rtp_ev_addr_t', EvAddr],

@@ -27,6 +27,9 @@ export interface OutboundAddressing {
   /**
    * Where to send the INVITE when the Request-URI names the peer by its DNS name (Teams wants
    * its FQDN there) but the directory resolved it to an address: `sip:<ip>:<port>;transport=…`.
+   * Over TLS the next hop stays the name (`sip:<name>:<port>;transport=tls`): the edge checks
+   * the peer's certificate against the host it was asked to reach, and a certificate such as
+   * Teams' names its FQDN, never an address (RFC 5922 §4).
    */
   proxy?: string;
   headers: Record<string, string>;
@@ -85,7 +88,7 @@ export function outboundAddressing(i: AddressingInput): OutboundAddressing {
   if (s.historyInfo) headers['History-Info'] = `<${requestUri}>;index=1`;
   if (i.instanceId) headers[VIA_HEADER] = i.instanceId;
   const out: OutboundAddressing = { requestUri, headers, called, calling };
-  if (named) out.proxy = `sip:${hostPart(i.target.host)}:${i.target.port}${transportParam}`;
+  if (named) out.proxy = `sip:${i.target.transport === 'tls' ? host : hostPart(i.target.host)}:${i.target.port}${transportParam}`;
   return out;
 }
 

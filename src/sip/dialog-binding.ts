@@ -197,6 +197,11 @@ export class SipDialogBinding {
     this.#host.emitLeg('transfer', tr);
   }
 
+  /** Late offer: the far end's answer arrived in its ACK. */
+  remoteAnswered(sdp: string): void {
+    this.#remoteSdp = sdp;
+  }
+
   /** Offers new media (re-INVITE); resolves with the far end's answer. */
   async reinvite(offer: MediaDescription): Promise<MediaDescription> {
     if (offer.sdp === undefined) throw new SignalingError('re-INVITE without an SDP offer', { q850Cause: Cause.INTERWORKING });

@@ -10,6 +10,7 @@ import type { NumberingPlan } from '../routing/numbers.js';
 import { VIA_HEADER, viaLists, warning } from './addressing.js';
 import { SipLeg, type SipLegLogger } from './leg.js';
 import { checkOffer } from './offer-check.js';
+import { ownViaIn, parseMaxForwards } from './loop-check.js';
 import { SipLegProvider } from './provider.js';
 import type { SrfApi, SrfInviteReq, SrfRes } from './srf-api.js';
 import type { InboundRequestView, TrunkDirectory } from './trunk-directory.js';
@@ -42,6 +43,8 @@ export interface SipGatewayOptions {
   invites?: CounterLike;
   /** Our id in X-Spangate-Via; an INVITE carrying it came back to us (loop): 482. */
   instanceId?: string;
+  /** Our listeners' Via sent-by values (`host:port`); an INVITE with one in its Via chain looped: 482. */
+  ownSentBy?: () => string[];
   /** Warning agent host. */
   agent?: string;
   /** The port the edge listens on per transport now (for Contacts built on contactFqdn). */
@@ -113,6 +116,25 @@ export class SipGateway {
       o.log.warn({ callId: req.get('Call-ID') }, 'INVITE came back to us: loop');
       this.#count('loop');
       res.send(482, { headers: { Reason: formatReasonQ850(Cause.EXCHANGE_ROUTING_ERROR) } });
+      return;
+    }
+    const ownVia = ownViaIn(req.get('Via'), o.ownSentBy?.() ?? []);
+    if (ownVia) {
+      o.log.warn({ callId: req.get('Call-ID'), via: ownVia }, 'INVITE came back to us (our own Via in its chain): loop');
+      this.#count('loop');
+      res.send(482, { headers: { Reason: formatReasonQ850(Cause.EXCHANGE_ROUTING_ERROR), Warning: warning(399, agent, `loop: our Via ${ownVia} is in the request`) } });
+      return;
+    }
+    const hops = parseMaxForwards(req.get('Max-Forwards'));
+    if (hops instanceof Error) {
+      this.#count('bad-request');
+      res.send(400, { headers: { Warning: warning(399, agent, hops.message) } });
+      return;
+    }
+    if (hops === 0) {
+      o.log.info({ callId: req.get('Call-ID') }, 'INVITE with Max-Forwards 0');
+      this.#count('too-many-hops');
+      res.send(483, { headers: { Reason: formatReasonQ850(Cause.EXCHANGE_ROUTING_ERROR) } });
       return;
     }
     const verdict = await o.directory.admit(requestView(req), res);

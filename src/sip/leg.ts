@@ -14,8 +14,13 @@ import type { RouteTarget } from '../call/router.js';
 import { ClosedError, SignalingError } from '../errors.js';
 import type { NumberingPlan } from '../routing/numbers.js';
 import { hasOptionTag, outboundAddressing, uriUser } from './addressing.js';
+import { checkSrtpAnswer } from './offer-check.js';
 import { SipDialogBinding, type DialogHost } from './dialog-binding.js';
-import { isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfMessage, type SrfRes, type SrfSentInvite } from './srf-api.js';
+import { lateAnswerFromAck, refusingAnswer } from './late-offer.js';
+import { parseMaxForwards } from './loop-check.js';
+import {
+  isSrfLateAnswer, isSrfSipError, type SrfApi, type SrfDialog, type SrfInviteReq, type SrfLateAnswer, type SrfMessage, type SrfRes, type SrfSentInvite,
+} from './srf-api.js';
 import type { SipTarget, TrunkDirectory } from './trunk-directory.js';
 import type { Transport, TrunkSettings } from './trunk-profiles.js';
 
@@ -52,6 +57,9 @@ export interface OutboundSipLegOptions extends SipLegContext {
 
 type Failure = { status: number; cause: number; detail: string };
 
+/** How long an inbound late-offer leg waits for the ACK to its 200 (64·T1, RFC 3261 §13.3.1.4). */
+export const LATE_ACK_WAIT_MS = 32_000;
+
 export class SipLeg extends LegBase implements Leg, DialogHost {
   readonly id: string;
   readonly kind = 'sip' as const;
@@ -59,6 +67,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   readonly trunk: string;
   readonly ctx: SipLegContext;
   remoteMedia: MediaDescription | undefined;
+  maxForwards: number | undefined;
   #calling: string;
   #called: string;
   readonly #inbound: InboundSipLegOptions | undefined;
@@ -70,6 +79,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   #sent: SrfSentInvite | undefined;
   /** hangup() was called before answer: CANCEL whatever is in flight, drop a late 200. */
   #closing = false;
+  /** Outbound late offer: the far end's 200 (with its offer) waits for our ACK. */
+  #unacked: SrfLateAnswer | undefined;
 
   private constructor(direction: LegDirection, ctx: SipLegContext, calling: string, called: string, id: string) {
     super();
@@ -94,6 +105,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     const called = uriUser(req.uri) || uriUser(req.get('To'));
     const leg = new SipLeg('inbound', o, calling, called, `sip-in-${req.get('Call-ID') ?? randomUUID()}`);
     if (req.body && req.body.trim() !== '') leg.remoteMedia = { sdp: req.body };
+    const mf = parseMaxForwards(req.get('Max-Forwards'));
+    if (typeof mf === 'number') leg.maxForwards = mf;
     leg.setState('proceeding');
     req.on('cancel', (cancel: SrfMessage) => {
       if (leg.state === 'answered') return;
@@ -171,6 +184,56 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     this.setState('answered');
   }
 
+  /**
+   * Late offer: 200 OK with our offer to an INVITE that had none, then the ACK's SDP is the
+   * answer. Rejects (leg left up for the call to end) when the ACK has no or a bad SDP, or
+   * does not come within LATE_ACK_WAIT_MS.
+   */
+  async answerWithOffer(offer: MediaDescription): Promise<MediaDescription> {
+    const ib = this.#requireInbound('answer');
+    if (this.remoteMedia?.sdp !== undefined) throw new SignalingError('the INVITE carried an offer: it takes an answer', { q850Cause: Cause.INTERWORKING });
+    if (this.isEnded) throw new ClosedError(`late offer: leg ${this.id} has ended`);
+    if (offer.sdp === undefined) throw new SignalingError('late offer: no SDP to offer', { q850Cause: Cause.INTERWORKING });
+    const headers: Record<string, string> = {};
+    this.#contactHeader(headers);
+    let dialog: SrfDialog;
+    try {
+      dialog = await this.ctx.srf.createUAS(ib.req, ib.res, { localSdp: offer.sdp, headers });
+    } catch (e) {
+      if (!this.isEnded) this.ended({ cause: Cause.TEMPORARY_FAILURE, by: 'local', detail: `answer failed: ${(e as Error).message}` });
+      throw new SignalingError(`200 OK could not be sent: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+    const ack = this.#waitAck(dialog);
+    this.#bind(dialog, offer.sdp);
+    this.setState('answered');
+    const req = await ack;
+    const answer = lateAnswerFromAck(req.get('Content-Type'), req.body, this.ctx.settings);
+    if (answer instanceof SignalingError) throw answer;
+    this.remoteMedia = { sdp: answer };
+    this.#binding!.remoteAnswered(answer);
+    return { sdp: answer };
+  }
+
+  /** The ACK to our 200 on `dialog`; rejects when the leg ends first or it never comes. */
+  #waitAck(dialog: SrfDialog): Promise<SrfMessage> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.off('hangup', onHangup);
+        fn();
+      };
+      const onHangup = (): void => finish(() => reject(new ClosedError(`late offer: leg ${this.id} ended before its ACK`)));
+      const timer = setTimeout(() => finish(() => reject(new SignalingError(
+        `late offer: no ACK to our 200 OK in ${LATE_ACK_WAIT_MS / 1000} s`, { q850Cause: Cause.RECOVERY_ON_TIMER_EXPIRY },
+      ))), LATE_ACK_WAIT_MS);
+      this.on('hangup', onHangup);
+      dialog.on('ack', (req) => finish(() => resolve(req)));
+    });
+  }
+
   async reject(cause: number, sipStatus?: number): Promise<void> {
     await this.rejectWith(sipStatus ?? q850ToSip(cause), cause);
   }
@@ -231,8 +294,9 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
       let reported = false;
       this.ctx.log.debug({ leg: this.id, uri: addr.requestUri }, 'sending INVITE');
       try {
+        const headers = req.maxForwards !== undefined ? { ...addr.headers, 'Max-Forwards': String(req.maxForwards) } : addr.headers;
         const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
-          headers: addr.headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : {}), ...(auth ? { auth } : {}),
+          headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : { noAck: true }), ...(auth ? { auth } : {}),
           ...(addr.proxy ? { proxy: addr.proxy } : {}),
         }, {
           cbRequest: (err, sent) => {
@@ -250,9 +314,30 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
         });
         this.#sent = undefined;
         if (!reported) ob.directory.report(this.trunk, target, 'ok');
+        if (isSrfLateAnswer(dialog)) {
+          // Late offer: the 200 carries the far end's offer; the ACK waits for confirmAnswer().
+          this.#unacked = dialog;
+          if (this.#closing || this.isEnded) {
+            await this.#refuseUnacked(Cause.NORMAL_CLEARING);
+            return;
+          }
+          this.remoteMedia = { sdp: dialog.sdp };
+          this.setState('answered');
+          this.emit('answer', { sdp: dialog.sdp });
+          return;
+        }
         if (this.#closing || this.isEnded) {
           // A 200 crossed our CANCEL: the dialog exists, so end it with BYE.
           await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.NORMAL_CLEARING) } }).catch(() => undefined);
+          return;
+        }
+        const insecure = checkSrtpAnswer(dialog.remote.sdp, ob.settings);
+        if (insecure) {
+          // The trunk requires SRTP: a plain answer would send the call's media in the clear.
+          this.ctx.log.warn({ leg: this.id, trunk: this.trunk, problem: insecure.text }, 'answer refused: SRTP required');
+          // Cause 65 (bearer capability not implemented) is what a 488 maps to (RFC 3398).
+          await dialog.destroy({ headers: { Reason: formatReasonQ850(Cause.BEARER_NOT_IMPLEMENTED) } }).catch(() => undefined);
+          this.ended({ cause: Cause.BEARER_NOT_IMPLEMENTED, sipStatus: 488, by: 'local', detail: insecure.text });
           return;
         }
         this.remoteMedia = dialog.remote.sdp ? { sdp: dialog.remote.sdp } : this.remoteMedia;
@@ -285,7 +370,13 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   #onProvisional(res: SrfMessage & { status: number }): void {
     if (this.isEnded || this.#closing || res.status <= 100) return;
-    const body = res.body && /^\s*v=0/.test(res.body) ? res.body : undefined;
+    let body = res.body && /^\s*v=0/.test(res.body) ? res.body : undefined;
+    const insecure = body === undefined ? undefined : checkSrtpAnswer(body, this.ctx.settings);
+    if (insecure) {
+      // Early media in the clear toward a trunk that requires SRTP: taken as progress only.
+      this.ctx.log.warn({ leg: this.id, trunk: this.trunk, problem: insecure.text }, 'early media ignored: SRTP required');
+      body = undefined;
+    }
     if (body !== undefined) {
       if (body === this.#lastEarly) return;
       this.#lastEarly = body;
@@ -296,6 +387,36 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     }
     if (this.state === 'calling') this.setState('proceeding');
     this.emit('progress', { sipStatus: res.status, ringing: res.status === 180 });
+  }
+
+  /** Late offer: the ACK to the far end's 200, carrying our answer to its offer. */
+  async confirmAnswer(answer: MediaDescription): Promise<void> {
+    const pending = this.#unacked;
+    if (!pending) throw new SignalingError(`leg ${this.id} has no answered late offer waiting for an ACK`, { q850Cause: Cause.INTERWORKING });
+    if (answer.sdp === undefined) throw new SignalingError('late offer: no SDP answer for the ACK', { q850Cause: Cause.INTERWORKING });
+    this.#unacked = undefined;
+    let dialog: SrfDialog;
+    try {
+      dialog = await pending.ack(answer.sdp);
+    } catch (e) {
+      this.ended({ cause: Cause.TEMPORARY_FAILURE, by: 'local', detail: `ACK failed: ${(e as Error).message}` });
+      throw new SignalingError(`late offer: ACK not sent: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+    this.#bind(dialog, answer.sdp);
+    if (this.isEnded) await this.#binding!.bye(Cause.NORMAL_CLEARING);
+  }
+
+  /** Ends an answered-but-not-ACKed late offer: ACK with every stream refused, then BYE. */
+  async #refuseUnacked(cause: number): Promise<void> {
+    const pending = this.#unacked;
+    if (!pending) return;
+    this.#unacked = undefined;
+    try {
+      const dialog = await pending.ack(refusingAnswer(pending.sdp));
+      await dialog.destroy({ headers: { Reason: formatReasonQ850(cause) } });
+    } catch (e) {
+      this.ctx.log.debug({ leg: this.id, err: (e as Error).message }, 'late-offer leg: ACK/BYE failed');
+    }
   }
 
   #cancelSent(cause: number): void {
@@ -312,6 +433,11 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   async hangup(cause: number): Promise<void> {
     if (this.isEnded) return;
+    if (this.#unacked) {
+      this.ended({ cause, by: 'local' });
+      await this.#refuseUnacked(cause);
+      return;
+    }
     if (this.#binding) {
       this.ended({ cause, by: 'local' });
       await this.#binding.bye(cause);

@@ -51,6 +51,9 @@ export interface SrfDialog {
   modify(sdp: string): Promise<string>;
   request(opts: { method: string; headers?: Record<string, string>; body?: string }): Promise<SrfMessage>;
   on(event: 'destroy', fn: (req: SrfMessage) => void): unknown;
+  /** The ACK to our 200 (UAS dialogs); for a late offer its body is the far end's answer. */
+  on(event: 'ack', fn: (req: SrfMessage) => void): unknown;
+  off?(event: string, fn: (...args: never[]) => void): unknown;
   on(event: 'modify' | 'update' | 'info' | 'refer' | 'notify' | 'message', fn: (req: SrfMessage, res: SrfRes) => void): unknown;
   removeAllListeners(event?: string): unknown;
 }
@@ -61,6 +64,8 @@ export interface UacOptions {
   auth?: { username: string; password: string };
   /** Send to this URI instead of the Request-URI's host (outbound proxy / resolved address). */
   proxy?: string;
+  /** Without localSdp: resolve with the 200's offer and leave the ACK to us (SrfLateAnswer). */
+  noAck?: boolean;
 }
 
 export interface UacCallbacks {
@@ -79,7 +84,23 @@ export function isSrfSipError(e: unknown): e is SrfSipError {
   return e instanceof Error && typeof (e as { status?: unknown }).status === 'number';
 }
 
+/**
+ * createUAC without localSdp (a late offer, srf's "3pcc" mode) resolves with this instead of a
+ * dialog when the 200 carries an offer: the ACK (with our answer) is ours to send.
+ */
+export interface SrfLateAnswer {
+  /** The far end's offer, from its 200. */
+  readonly sdp: string;
+  readonly res: SrfMessage;
+  /** Sends the ACK with `localSdp` as the answer; resolves with the dialog. */
+  ack(localSdp: string): Promise<SrfDialog>;
+}
+
+export function isSrfLateAnswer(x: SrfDialog | SrfLateAnswer): x is SrfLateAnswer {
+  return typeof (x as Partial<SrfLateAnswer>).ack === 'function' && typeof (x as Partial<SrfLateAnswer>).sdp === 'string' && !('type' in x);
+}
+
 export interface SrfApi {
   createUAS(req: SrfInviteReq, res: SrfRes, opts: { localSdp: string; headers?: Record<string, string> }): Promise<SrfDialog>;
-  createUAC(uri: string, opts: UacOptions, cbs: UacCallbacks): Promise<SrfDialog>;
+  createUAC(uri: string, opts: UacOptions, cbs: UacCallbacks): Promise<SrfDialog | SrfLateAnswer>;
 }

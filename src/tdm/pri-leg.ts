@@ -81,6 +81,12 @@ function partyView(p: PriCallInfo['calling']): PriPartyView {
   };
 }
 
+/** The Q.850 cause of a media failure: the one a SignalingError carries (88 for SDP the
+ * B-channel cannot take), else 47 (no endpoint, engine refused). */
+function causeOf(e: unknown): number {
+  return e instanceof SignalingError && e.q850Cause !== undefined ? e.q850Cause : Cause.RESOURCE_UNAVAILABLE;
+}
+
 /** E.164 "+" numbers go out as international/E.164 without the "+"; others as given. */
 function outNumber(n: string, ton: Ton | undefined, npi: Npi | undefined): { number: string; ton: Ton; npi: Npi } {
   if (n.startsWith('+')) return { number: n.slice(1), ton: ton ?? 'international', npi: npi ?? 'e164' };
@@ -362,7 +368,7 @@ export class PriLeg extends LegBase implements Leg {
       if (this.direction === 'outbound') this.#localAnswer = sdp;
       return { sdp };
     } catch (e) {
-      throw new SignalingError(`leg ${this.id}: ${(e as Error).message}`, { q850Cause: Cause.INCOMPATIBLE_DESTINATION, cause: e });
+      throw new SignalingError(`leg ${this.id}: ${(e as Error).message}`, { q850Cause: causeOf(e), cause: e });
     }
   }
 
@@ -373,10 +379,7 @@ export class PriLeg extends LegBase implements Leg {
       this.#localAnswer = this.#rtp.answerOffer(sdp);
     } catch (e) {
       this.#closeRtp();
-      const codec = e instanceof MediaError && /codec|SRTP|audio/.test(e.message);
-      throw new SignalingError(`leg ${this.id}: ${(e as Error).message}`, {
-        q850Cause: codec ? Cause.INCOMPATIBLE_DESTINATION : Cause.RESOURCE_UNAVAILABLE, cause: e,
-      });
+      throw new SignalingError(`leg ${this.id}: ${(e as Error).message}`, { q850Cause: causeOf(e), cause: e });
     }
   }
 
@@ -384,7 +387,7 @@ export class PriLeg extends LegBase implements Leg {
     try {
       this.#rtp!.applyAnswer(sdp);
     } catch (e) {
-      throw new SignalingError(`leg ${this.id}: far side's media: ${(e as Error).message}`, { q850Cause: Cause.INCOMPATIBLE_DESTINATION, cause: e });
+      throw new SignalingError(`leg ${this.id}: far side's media: ${(e as Error).message}`, { q850Cause: causeOf(e), cause: e });
     }
   }
 
@@ -457,7 +460,9 @@ export class PriLeg extends LegBase implements Leg {
   }
 
   #earlyMedia(emitProgress: boolean): void {
-    if (emitProgress) this.emit('progress', { ringing: false } satisfies ProgressInfo);
+    // With an answer for the relay (a SIP caller) the early media itself is the progress
+    // (183 with SDP); a bare one first would only add a 183 without a body.
+    if (emitProgress && this.#localAnswer === undefined) this.emit('progress', { ringing: false } satisfies ProgressInfo);
     this.setState('early');
     this.emit('early-media', this.#outboundMedia());
   }

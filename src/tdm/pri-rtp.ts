@@ -7,8 +7,10 @@
 // answer to the relay's offer for an outbound one; the far side of that SDP is the media relay
 // (rtpengine), which anchors the SIP leg's media.
 import { isIPv6 } from 'node:net';
-import { MediaError } from '../errors.js';
+import { Cause } from '../call/causes.js';
+import { MediaError, SignalingError } from '../errors.js';
 import type { RtpEndpointConfig, RtpStats } from '../ffi/engine.js';
+import type { TdmStatsValues } from '../ffi/tdm.js';
 import { audioMedia, mediaAddress, mediaDirection, parseSdp, type SdpCodec, type SdpDirection } from '../sip/sdp.js';
 
 /** What a PriRtp needs of the native engine (NativeEngine; a fake in unit tests). */
@@ -85,7 +87,7 @@ export class PriRtp {
     return this.#sdp(laws.map((n) => ({ pt: G711[n], name: n, clockRate: 8000 })), { pt: TE_PT }, 'sendrecv');
   }
 
-  /** Applies the far side's answer to our offer. Throws MediaError when it has no G.711. */
+  /** Applies the far side's answer to our offer. Throws SignalingError (88) when it has no G.711. */
   applyAnswer(sdp: string): PriRtpRemote {
     const r = this.#parse(sdp, 'answer');
     this.#apply(r);
@@ -95,7 +97,7 @@ export class PriRtp {
   /**
    * Answers an offer (the relay's, for an outbound PRI call, or a re-offer mid-call): the
    * span's law when offered, else the other one; telephone-event when offered. Throws
-   * MediaError when the offer has no G.711.
+   * SignalingError (88) when the offer has no G.711.
    */
   answerOffer(sdp: string): string {
     const r = this.#parse(sdp, 'offer');
@@ -119,19 +121,24 @@ export class PriRtp {
     return this.#o.law === 'ulaw' ? ['PCMU', 'PCMA'] : ['PCMA', 'PCMU'];
   }
 
+  /**
+   * The far side's SDP. Throws MediaError when the endpoint is closed, and SignalingError with
+   * cause 88 (incompatible destination) when the media cannot go onto a B-channel.
+   */
   #parse(text: string, what: 'offer' | 'answer'): PriRtpRemote {
     if (this.#closed) throw new MediaError(`RTP endpoint ${this.handle} is closed`);
+    const incompatible = (why: string): SignalingError => new SignalingError(`${what} ${why}`, { q850Cause: Cause.INCOMPATIBLE_DESTINATION });
     const s = parseSdp(text);
     const m = audioMedia(s);
-    if (!m || m.port === 0) throw new MediaError(`${what} has no active audio stream`);
-    if (m.proto.toUpperCase().includes('SAVP')) throw new MediaError(`${what} asks for SRTP toward the B-channel (the relay terminates SRTP)`);
+    if (!m || m.port === 0) throw incompatible('has no active audio stream');
+    if (m.proto.toUpperCase().includes('SAVP')) throw incompatible('asks for SRTP toward the B-channel (the relay terminates SRTP)');
     const addr = mediaAddress(s, m);
-    if (!addr) throw new MediaError(`${what} has no connection address`);
+    if (!addr) throw incompatible('has no connection address');
     const voice = m.codecs.filter(isG711);
     // In an answer the far side's first codec is the one it sends; in an offer we choose.
     const law = this.#laws()[0]!;
     const pick = what === 'answer' ? voice[0] : voice.find((c) => c.name.toUpperCase() === law) ?? voice[0];
-    if (!pick) throw new MediaError(`${what} has no G.711 codec (${m.codecs.map((c) => c.name).join(', ') || 'none'})`);
+    if (!pick) throw incompatible(`has no G.711 codec (${m.codecs.map((c) => c.name).join(', ') || 'none'})`);
     const te = m.codecs.find(isTe);
     return {
       addr, port: m.port, codec: pick.name.toUpperCase() as 'PCMU' | 'PCMA', pt: pick.pt, dtmfPt: te?.pt ?? 0,
@@ -165,4 +172,28 @@ export class PriRtp {
     ];
     return `${lines.join('\r\n')}\r\n`;
   }
+}
+
+/** A B-channel's RTP endpoint in `show spans`. */
+export interface PriRtpView {
+  port: number;
+  /** Where it sends (the relay), '' before the answer. */
+  remote: string;
+  codec: string;
+  rxPackets: number;
+  txPackets: number;
+  rxLost: number;
+  /** Frames the TDM channel took from it, and ticks it had none (silence to the line). */
+  netFrames: number;
+  netUnderruns: number;
+}
+
+/** The endpoint's figures with its TDM channel's (throws NativeError when it is gone). */
+export function describeRtp(r: PriRtp, tdm: TdmStatsValues | undefined): PriRtpView {
+  const st = r.stats();
+  const rem = r.remote;
+  return {
+    port: r.port, remote: rem ? `${rem.addr}:${rem.port}` : '', codec: rem?.codec ?? '', rxPackets: st?.rxPackets ?? 0,
+    txPackets: st?.txPackets ?? 0, rxLost: Math.max(0, st?.rxLost ?? 0), netFrames: tdm?.net_frames ?? 0, netUnderruns: tdm?.net_underruns ?? 0,
+  };
 }

@@ -106,7 +106,9 @@ export class TdmProvider implements LegProvider {
       }
       if (s !== 'early' && s !== 'answered') return;
       const b = call.b;
-      if (!(b instanceof PriLeg) || !a.media || !b.media) return;
+      // Legs with RTP endpoints (the call was anchored for a SIP target and failed over to a
+      // PRI one) keep their media through the relay.
+      if (!(b instanceof PriLeg) || !a.media || !b.media || a.rtp || b.rtp) return;
       try {
         a.media.bridge(b.media);
       } catch (err) {

@@ -16,7 +16,7 @@ import type { Metrics } from '../metrics/index.js';
 import { decodeDspEvent, tonePlan } from '../ffi/tdm.js';
 import { PriLeg, type PriLegHost } from './pri-leg.js';
 import { PriMedia, type TdmApi } from './pri-media.js';
-import { PriRtp, type PriRtpApi } from './pri-rtp.js';
+import { PriRtp, describeRtp, type PriRtpApi, type PriRtpView } from './pri-rtp.js';
 
 /** The native functions the manager uses (SpanBinding + PriBinding; fakes in unit tests). */
 export interface TdmNative {
@@ -98,7 +98,7 @@ export interface SpanView {
   calls: {
     leg: string; call: number; channel: number; direction: string; state: string; calling: string; called: string; media: string;
     /** PRI⇄SIP calls: the B-channel's RTP endpoint and its counters. */
-    rtp?: { port: number; remote: string; codec: string; rxPackets: number; txPackets: number; rxLost: number; netFrames: number; netUnderruns: number };
+    rtp?: PriRtpView;
   }[];
   counters: Record<string, number>;
   lastError: string;
@@ -136,19 +136,10 @@ async function closeSpan(n: TdmNative, handle: number): Promise<void> {
 }
 
 /** `show spans`: a call's RTP endpoint, when it has one (read errors leave it out). */
-function rtpView(l: PriLeg): { rtp?: SpanView['calls'][number]['rtp'] } {
-  const r = l.rtp;
-  if (!r || r.closed) return {};
+function rtpView(l: PriLeg): { rtp?: PriRtpView } {
+  if (!l.rtp || l.rtp.closed) return {};
   try {
-    const st = r.stats();
-    const tdm = l.media?.stats();
-    const rem = r.remote;
-    return {
-      rtp: {
-        port: r.port, remote: rem ? `${rem.addr}:${rem.port}` : '', codec: rem?.codec ?? '', rxPackets: st?.rxPackets ?? 0,
-        txPackets: st?.txPackets ?? 0, rxLost: Math.max(0, st?.rxLost ?? 0), netFrames: tdm?.net_frames ?? 0, netUnderruns: tdm?.net_underruns ?? 0,
-      },
-    };
+    return { rtp: describeRtp(l.rtp, l.media?.stats()) };
   } catch {
     return {};
   }

@@ -5,7 +5,7 @@
 // they happened, and the CDR store (read with `spangate cdr --json`) must agree with it.
 import { join } from 'node:path';
 import t from 'tap';
-import { runCli } from '../fixtures/daemon.js';
+import { runCli, testNet } from '../fixtures/daemon.js';
 import { tmpDir } from '../fixtures/tmp.js';
 import { cliCdrs } from './support/records.js';
 
@@ -17,7 +17,7 @@ t.test('spangate demo --once: four calls (one from the PSTN over PRI), a summary
     SPANGATE_ADMIN_SOCKET: join(dir, 'admin.sock'),
     SPANGATE_METRICS_PORT: '0',
   };
-  const r = await runCli(['demo', '--once', '--address', '127.0.23.241'], env, 180_000);
+  const r = await runCli(['demo', '--once', '--address', `${testNet(23)}.241`], env, 180_000);
   t.equal(r.code, 0, `demo --once exit code; stderr: ${r.stderr.slice(-3000)}`);
   const s = r.stderr;
   t.match(s, /4 calls through the gateway/);

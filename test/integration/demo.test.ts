@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { DaemonProcess, httpGet, runCli } from '../fixtures/daemon.js';
+import { DaemonProcess, httpGet, runCli, testNet } from '../fixtures/daemon.js';
 import { tmpDir } from '../fixtures/tmp.js';
 
 t.test('demo on embedded defaults', async (t) => {
@@ -19,7 +19,7 @@ t.test('demo on embedded defaults', async (t) => {
     SPANGATE_ADMIN_SOCKET: join(dir, 'admin.sock'),
     SPANGATE_METRICS_PORT: '0',
   };
-  const d = DaemonProcess.start(t, ['demo', '--address', '127.0.23.225'], env);
+  const d = DaemonProcess.start(t, ['demo', '--address', `${testNet(23)}.225`], env);
   const ready = await d.waitForEvent('ready');
   t.equal(ready.configFile, null, 'no config file read');
   const banner = await d.waitForStderr(/stop: +Ctrl-C/);

@@ -3,8 +3,9 @@
 // a sipp UAS behind it whose media is a second rtpengine (the SRTP phone, support/srtp-phone.ts
 // has the other direction). A plain-RTP call from the PBX (sipp over TCP) must reach the UC side
 // as RTP/SAVP with a crypto line, and both SRTP directions must decrypt at the far ends (packets
-// counted at the plain endpoints). An offer from that trunk without SRTP, or RTP/SAVP without a
-// crypto line, gets 488.
+// counted at the plain endpoints). A plain answer from it ends the call (BYE to it, 488 to the
+// caller: media must not go in the clear). An offer from that trunk without SRTP, or RTP/SAVP
+// without a crypto line, gets 488.
 import t from 'tap';
 import { RtpengineRelay } from '../../src/media/rtpengine-relay.js';
 import { PCMU, sdp, startRtpengine, target } from './rtpengine-harness.test.js';
@@ -12,12 +13,13 @@ import { PBX_NUMBER, startSipp, sippText, UC_NUMBER } from './support/calls.js';
 import { PORTS } from './support/gateway.js';
 import { waitCdrs } from './support/records.js';
 import { CODECS, RtpPeer } from './support/rtp.js';
-import { SUITE } from './support/srtp-phone.js';
+import { SUITE, srtpCall } from './support/srtp-phone.js';
 import { CONTACT_TRANSPORT, ECHO_RECORD_ROUTE, GW_FQDN, tlsTrunkGateway } from './support/tls-trunk.js';
 
 t.test('teams trunk requiring SRTP over TLS', async (t) => {
   const { gw, kam, addr, ucTarget } = await tlsTrunkGateway(t, 21, {
-    uc: { options: { intervalS: 60, timeoutMs: 3000 }, extra: { profile: 'teams' } },
+    // No OPTIONS: the INVITE opens the TLS connection itself (checked against the peer's name).
+    uc: { extra: { profile: 'teams', options: { enabled: false } } },
   });
 
   await t.test('plain PBX (TCP) → teams (TLS): RTP/SAVP offer with SDES, both directions decrypt', async (t) => {
@@ -72,6 +74,41 @@ t.test('teams trunk requiring SRTP over TLS', async (t) => {
     t.equal(cdr!.disposition, 'answered');
     t.equal(cdr!.b?.trunk, 'uc');
     t.ok((cdr!.b?.rtp?.packetsIn ?? 0) >= 50, 'spangate\'s rtpengine accepted the SRTP packets from the teams side');
+  });
+
+  await t.test('teams (TLS, SRTP) → plain PBX (TCP): SDES answered, both directions decrypt', async (t) => {
+    const before = kam.lines.length;
+    await srtpCall(t, gw, { caller: { ip: addr.uc2, target: ucTarget }, callee: { transport: 'tcp', replace: CONTACT_TRANSPORT } });
+    const ok = await kam.waitLine((l) => l.kind === 'rpl' && l.what === '200' && / INVITE$/.test(l.cseq), 'our 200 over TLS', before);
+    t.equal(ok.proto, 'tls');
+    t.match(ok.contact, `${GW_FQDN}:`, 'FQDN Contact in our answer');
+    const rows = await waitCdrs(gw.cdrFile, 2);
+    t.equal(rows[0]?.disposition, 'answered');
+    t.equal(rows[0]?.a.trunk, 'uc');
+    t.ok((rows[0]?.a.rtp?.packetsIn ?? 0) >= 50, 'spangate\'s rtpengine accepted the SRTP packets from the teams side');
+  });
+
+  await t.test('a plain RTP/AVP answer from the teams side ends the call: media toward it stays encrypted', async (t) => {
+    const before = kam.lines.length;
+    const callee = await startSipp(t, {
+      scenario: 'uas-answer.xml', ip: addr.uc2, port: PORTS.uas, calls: 1, replace: [ECHO_RECORD_ROUTE],
+      keys: { rtp_ip: addr.uc2, rtp_port: '23996', pt: '0', codec: 'PCMU/8000' }, sets: { ring_ms: '50' },
+    });
+    const caller = await startSipp(t, {
+      scenario: 'uac-fail.xml', ip: addr.pbx, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER,
+      transport: 'tcp', replace: CONTACT_TRANSPORT,
+      keys: { calling: PBX_NUMBER, rtp_ip: addr.gw, rtp_port: '23998' },
+    });
+    const r = await caller.done;
+    const final = caller.events.find((e) => e.kind === 'final');
+    t.equal(final?.kind === 'final' ? final.status : 0, 488, `the PBX gets 488 (${sippText(r)})`);
+    const bye = await kam.waitLine((l) => l.kind === 'req' && l.what === 'BYE', 'our BYE to the teams side over TLS', before);
+    t.equal(bye.proto, 'tls');
+    const re = await callee.done;
+    t.equal(re.code, 0, `callee: ${sippText(re)}`);
+    const rows = await waitCdrs(gw.cdrFile, 3);
+    t.equal(rows[0]?.disposition, 'failed');
+    t.equal(rows[0]?.cause, 65, 'cause 65 (bearer capability not implemented), as a 488 maps');
   });
 
   for (const [what, proto] of [['plain RTP/AVP', 'RTP/AVP'], ['RTP/SAVP without a crypto line', 'RTP/SAVP']] as const) {

@@ -9,7 +9,7 @@
 // side, and RFC 4733 from the SIP side arrives in-band on the B-channel; the PSTN hangs up,
 // sipp gets the BYE; the CDR has both legs with the span and channel.
 import t from 'tap';
-import { AudioRtpPeer, analyse } from './support/audio-rtp.js';
+import { AudioRtpPeer, toneStats } from './support/audio-rtp.js';
 import { PORTS, UC_NATIONAL, median, priSipRig, simWindows } from './support/pri-sip.js';
 
 import { sippText, startSipp } from './support/calls.js';
@@ -18,17 +18,6 @@ import { runCli } from '../fixtures/daemon.js';
 import type { SimAudioWindow, SimReport } from '../../src/tdm/sim.js';
 
 const WAIT = 60_000;
-
-/** The tone in `samples`: the 20 ms frames above −30 dBm0, without the first and last 100 ms. */
-function toneIn(samples: number[]): ReturnType<typeof analyse> & { frames: number } {
-  const loud: number[][] = [];
-  for (let i = 0; i + 160 <= samples.length; i += 160) {
-    const f = samples.slice(i, i + 160);
-    if (analyse(f).levelDbm0 > -30) loud.push(f);
-  }
-  const mid = loud.slice(5, Math.max(5, loud.length - 5));
-  return { ...analyse(mid.flat()), frames: loud.length };
-}
 
 t.test('PSTN → gateway → UC: ringback, tones and DTMF both ways over PRI ⇄ RTP ⇄ rtpengine ⇄ SIP', async (t) => {
   const { gw, sim, addr } = await priSipRig(t, 0);
@@ -65,7 +54,7 @@ t.test('PSTN → gateway → UC: ringback, tones and DTMF both ways over PRI ⇄
   const mark = phone.samples.length;
   await sim.sendTone(leg, { freqHz: 1004, levelDbm0: -10, ms: 2000 });
   await phone.waitUntil(() => phone.samples.length >= mark + 2400 * 8, 'the tone\'s tail at the SIP phone');
-  const got = toneIn(phone.samples.slice(mark));
+  const got = toneStats(phone.samples.slice(mark));
   t.ok(got.frames >= 75, `PSTN → SIP: ${got.frames} loud 20 ms frames (2 s sent)`);
   t.ok(Math.abs(got.freqHz - 1004) <= 5, `PSTN → SIP: 1004 Hz arrived as ${got.freqHz.toFixed(2)} Hz`);
   t.ok(Math.abs(got.levelDbm0 + 10) <= 1, `PSTN → SIP: −10 dBm0 arrived as ${got.levelDbm0.toFixed(2)} dBm0`);
@@ -121,4 +110,44 @@ t.test('PSTN → gateway → UC: ringback, tones and DTMF both ways over PRI ⇄
   t.match(cdr, { disposition: 'answered', cause: 16, endedBy: 'a', a: { kind: 'tdm', trunk: 'pstn', span: 'pstn' }, b: { kind: 'sip', trunk: 'uc' } });
   t.ok((cdr!.a.channel ?? 0) > 0, `CDR: B-channel ${cdr!.a.channel}`);
   t.ok((cdr!.b?.rtp?.packetsIn ?? 0) >= 100 && (cdr!.a.rtp?.packetsIn ?? 0) >= 100, 'rtpengine counted RTP from both sides');
+});
+
+t.test('PSTN → UC with early media: SIP 183 with SDP → PROGRESS in-band, the far side\'s audio on the B-channel before the answer', async (t) => {
+  const { sim, addr } = await priSipRig(t, 2);
+  const phone = await AudioRtpPeer.open(t, addr.uc);
+  const uas = await startSipp(t, {
+    scenario: 'uas-early-media.xml', ip: addr.uc, port: PORTS.uas, calls: 1,
+    keys: { rtp_ip: addr.uc, rtp_port: String(phone.port), codec: 'PCMU/8000' },
+    sets: { ring_ms: '30000' },
+  });
+  const early = sim.waitFor((r) => r.event === 'early-media', WAIT);
+  const before: SimAudioWindow[] = [];
+  const onWin = (w: SimAudioWindow): void => { before.push(w); };
+  sim.on('audio', onWin);
+  const leg = await sim.call({ calling: '301234567', called: UC_NATIONAL, callingTon: 'national', calledTon: 'national' });
+  const media = await uas.waitEvent('media');
+  phone.stream({ ip: media.ip, port: media.port }, 'PCMU', media.pt);
+  phone.tone({ freqHz: 697, levelDbm0: -12 });
+  t.match(await early, { event: 'early-media', leg }, 'the PSTN caller got PROGRESS with the in-band indicator');
+  // The announcement (the phone's tone) is on the B-channel while the call is not answered.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no early media on the B-channel: ${JSON.stringify(before.slice(-3))}`)), WAIT);
+    const check = (): void => {
+      if (before.filter((w) => w.leg === leg && w.tonality > 0.9 && Math.abs(w.freqHz - 697) < 10).length < 6) return;
+      clearTimeout(timer);
+      sim.off('audio', check);
+      resolve();
+    };
+    sim.on('audio', check);
+  });
+  sim.off('audio', onWin);
+  const heard = before.filter((w) => w.leg === leg && w.tonality > 0.9 && Math.abs(w.freqHz - 697) < 10);
+  t.ok(Math.abs(median(heard.map((w) => w.levelDbm0)) + 12) <= 1, `early media at ${median(heard.map((w) => w.levelDbm0)).toFixed(2)} dBm0 (−12 sent)`);
+  t.notOk(before.some((w) => w.leg === leg && Math.abs(w.freqHz - 425) < 10 && w.tonality > 0.8), 'no local ringback over the far side\'s early media');
+  t.same(sim.legs(), [leg], 'still unanswered');
+  const hung = sim.waitFor((r) => r.event === 'hangup' && r.leg === leg, WAIT);
+  await sim.hangup(leg, 16);
+  await hung;
+  phone.stop();
+  await uas.stop();
 });

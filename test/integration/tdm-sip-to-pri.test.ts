@@ -6,7 +6,7 @@
 // Causes: PSTN busy 17 → SIP 486, unallocated 1 → 404, no answer → 19 → 480, a number routing
 // refuses → 404; and PSTN → UC: SIP 486 → cause 17, 404 → cause 1 (src/call/causes.ts).
 import t from 'tap';
-import { AudioRtpPeer, analyse } from './support/audio-rtp.js';
+import { AudioRtpPeer, toneStats } from './support/audio-rtp.js';
 import { PORTS, PSTN_E164, UC_E164, UC_NATIONAL, UNALLOCATED_E164, median, priSipRig, simWindows, type PriSipRig } from './support/pri-sip.js';
 import { failingCall, sippText, startSipp } from './support/calls.js';
 
@@ -45,14 +45,8 @@ t.test('UC → gateway → PSTN: audio both ways, BYE either way, causes mapped 
   const mark = phone.samples.length;
   await sim.sendTone(leg, { freqHz: 1004, levelDbm0: -10, ms: 2000 });
   await phone.waitUntil(() => phone.samples.length >= mark + 2400 * 8, 'the tone\'s tail at the SIP phone');
-  const loud: number[][] = [];
-  const got = phone.samples.slice(mark);
-  for (let i = 0; i + 160 <= got.length; i += 160) {
-    const f = got.slice(i, i + 160);
-    if (analyse(f).levelDbm0 > -30) loud.push(f);
-  }
-  const a = analyse(loud.slice(5, -5).flat());
-  t.ok(loud.length >= 75, `PSTN → UC: ${loud.length} loud frames`);
+  const a = toneStats(phone.samples.slice(mark));
+  t.ok(a.frames >= 75, `PSTN → UC: ${a.frames} loud frames`);
   t.ok(Math.abs(a.freqHz - 1004) <= 5, `PSTN → UC: 1004 Hz arrived as ${a.freqHz.toFixed(2)} Hz`);
   t.ok(Math.abs(a.levelDbm0 + 10) <= 1, `PSTN → UC: −10 dBm0 arrived as ${a.levelDbm0.toFixed(2)} dBm0`);
 
@@ -121,4 +115,34 @@ t.test('UC → gateway → PSTN: audio both ways, BYE either way, causes mapped 
     t.match(await hung, { cause }, `SIP ${status} → PRI cause ${cause} to the PSTN caller`);
     await uas.done;
   }
+});
+
+t.test('UC → PSTN with early media: PROGRESS in-band → SIP 183 with SDP, the PSTN\'s announcement heard before the answer', async (t) => {
+  const rig = await priSipRig(t, 3);
+  const { sim, addr } = rig;
+  sim.setPolicy({ action: 'ring' });
+  // The PSTN side sends PROGRESS with the in-band indicator once it rings (an announcement).
+  sim.manager.on('incoming', (l) => { void l.progress({ ringing: false }, {}).catch(() => undefined); });
+  const phone = await AudioRtpPeer.open(t, addr.uc);
+  const incoming = sim.waitFor((r) => r.event === 'incoming', WAIT);
+  const uac = await startSipp(t, {
+    scenario: 'uac-early-media.xml', ip: addr.uc, port: PORTS.uac, target: rig.sipTarget, calls: 1, called: PSTN_E164,
+    keys: { calling: UC_E164, rtp_ip: addr.uc, rtp_port: String(phone.port), pt: '0', codec: 'PCMU/8000' },
+  });
+  const leg = ((await incoming) as SimReport).leg as string;
+  const early = await uac.waitEvent('media', { where: (e) => e.callId.endsWith('-183') });
+  t.equal(early.ip, addr.gw, 'a 183 with SDP (the relay\'s address) reached the UC caller');
+  const mark = phone.samples.length;
+  await sim.sendTone(leg, { freqHz: 1004, levelDbm0: -10, ms: 1500 });
+  await phone.waitUntil(() => phone.samples.length >= mark + 1800 * 8, 'the announcement at the SIP phone');
+  const a = toneStats(phone.samples.slice(mark));
+  t.ok(a.frames >= 50 && Math.abs(a.freqHz - 1004) <= 5, `early media: ${a.frames} loud frames at ${a.freqHz.toFixed(1)} Hz before the answer`);
+  t.equal(uac.count('media'), 1, 'no 200 yet');
+  await sim.answer(leg);
+  const ok = await uac.waitEvent('media', { where: (e) => !e.callId.endsWith('-183') });
+  t.equal(ok.port, early.port, 'the 200 keeps the early media\'s address');
+  await sim.hangup(leg, 16);
+  const r = await uac.done;
+  t.equal(r.code, 0, `UAC: 183, 200, BYE: ${sippText(r)}`);
+  phone.stop();
 });

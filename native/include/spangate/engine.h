@@ -35,7 +35,9 @@ typedef struct sg_engine_config_t {
 } sg_engine_config_t;
 
 /* Engine-wide counters: the sum over media threads at the time of the call. Every field is
- * a monotonically increasing uint64 except the two *_active gauges. */
+ * a monotonically increasing uint64 except the *_active gauges. Packets forwarded in the
+ * kernel (spangate/kfwd.h) are in rx/tx_packets, rx/tx_bytes and relay_forwarded once the
+ * media thread has folded them in (within ~0.5 s); kfwd_packets/kfwd_bytes are exact. */
 typedef struct sg_counters_t {
     uint64_t rx_packets;         /* RTP packets accepted */
     uint64_t rx_bytes;           /* their UDP payload bytes */
@@ -69,6 +71,12 @@ typedef struct sg_counters_t {
     uint64_t wakeups;            /* epoll_wait returns */
     uint64_t endpoints_active;   /* gauge */
     uint64_t relays_active;      /* gauge */
+    uint64_t kfwd_packets;       /* packets forwarded by the kernel (spangate/kfwd.h), exact */
+    uint64_t kfwd_bytes;         /* their UDP payload bytes */
+    uint64_t kfwd_punted;        /* packets of offloaded directions the kernel left to the relay */
+    uint64_t kfwd_installs;      /* directions offloaded */
+    uint64_t kfwd_removals;      /* directions taken back */
+    uint64_t kfwd_active;        /* gauge: directions offloaded now */
 } sg_counters_t;
 
 /* Main thread. Starts the media threads. SG_ESTATE when already running, SG_EINVAL for a bad

@@ -26,7 +26,8 @@ typedef enum sg_err {
     SG_EBUSY = -4,    /* queue full or resource in use */
     SG_EIO = -5,      /* system call failed; errno-level detail in the event log */
     SG_ESTATE = -6,   /* not allowed in the current state */
-    SG_ENOSYS = -7    /* not built in */
+    SG_ENOSYS = -7,   /* not built in */
+    SG_EPERM = -8     /* the process lacks a privilege (capability) it needs */
 } sg_err;
 
 /* Describes the library to the loader. Filled by sg_abi_info(). */

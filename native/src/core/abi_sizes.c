@@ -5,6 +5,7 @@
 #include "spangate/codec.h"
 #include "spangate/dsp.h"
 #include "spangate/engine.h"
+#include "spangate/kfwd.h"
 #include "spangate/pri.h"
 #include "spangate/relay.h"
 #include "spangate/rtp.h"
@@ -26,6 +27,7 @@ static const struct {
 } sizes[] = {
     ENTRY(sg_engine_config_t),
     ENTRY(sg_counters_t),
+    ENTRY(sg_kfwd_status_t),
     ENTRY(sg_rtp_config_t),
     ENTRY(sg_rtp_stats_t),
     ENTRY(sg_rtp_ev_addr_t),

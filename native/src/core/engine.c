@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "core/engine.h"
 #include "core/events.h"
+#include "kfwd/kfwd.h"
 #include "relay/relay.h"
 #include "rtp/endpoint.h"
 
@@ -366,8 +367,8 @@ static void *media_main(void *arg)
      * batches of 32 sends across sockets cost more than sendto (3.06 vs 2.80 us, kcost.c) and
      * save 0.14 us per receive; fewer wake-ups save CPU only by adding latency (sleeping 1 ms
      * between polls: 31 packets per wake-up, -30 % CPU, +1 ms p99).
-     * TODO(next): in-kernel forwarding (an XDP/tc program, or rtpengine-style module) for
-     * pass-through streams is what would halve the per-packet cost. */
+     * Pass-through directions can be forwarded in the kernel instead (kfwd/, a tc program:
+     * no system call, no wake-up, no copy per packet; bench/RESULTS.md "Kernel forwarding"). */
     while (!mt->stopping) {
         int n = epoll_wait(mt->epfd, evs, 64, -1), i;
         uint64_t now;
@@ -577,6 +578,7 @@ int sg_engine_start(const sg_engine_config_t *cfg)
         while (atomic_load(&e->threads[i].tid) == 0)
             sched_yield();
     g_engine = e;
+    (void)kfwd_engine_start(e->cfg.max_endpoints);
     rc = SG_OK;
 out:
     if (rc != SG_OK && e != NULL) {
@@ -610,6 +612,7 @@ int sg_engine_stop(void)
     }
     for (i = 0; i < e->nthreads; i++)
         pthread_join(e->threads[i].thread, NULL);
+    kfwd_engine_stop();           /* detaches the program: the kernel stops forwarding */
     g_engine = NULL;
     engine_free(e);
     engine_ctl_unlock();
@@ -646,6 +649,7 @@ int sg_counters_read(sg_counters_t *out, uint32_t size)
         for (k = 0; k < n; k++)
             dst[k] += src[k];     /* aligned 64-bit loads: each field is read whole */
     }
+    kfwd_counters(out);
     engine_ctl_unlock();
     return SG_OK;
 }

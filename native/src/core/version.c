@@ -73,6 +73,7 @@ const char *sg_strerror(int err)
     case SG_EIO: return "i/o error";
     case SG_ESTATE: return "wrong state";
     case SG_ENOSYS: return "not built in";
+    case SG_EPERM: return "not permitted";
     default: return "unknown error";
     }
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 #include "core/events.h"
+#include "kfwd/kfwd.h"
 #include "relay/relay.h"
 #include "rtp/packet.h"
 
@@ -187,6 +188,8 @@ static void separate(media_thread *mt, relay *r)
     rtp_ep *a = &mt->e->eps[r->a], *b = &mt->e->eps[r->b];
     sg_relay_ev_t ev;
 
+    kfwd_take_back(mt, a);        /* while the peers are still joined (counters fold into both) */
+    kfwd_take_back(mt, b);
     if (a->peer == b)
         a->peer = NULL;
     if (b->peer == a)
@@ -358,13 +361,13 @@ static void transcode_forward(media_thread *mt, relay *r, rtp_ep *from, uint8_t 
 }
 
 void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, const rtp_header *h,
-                   enum relay_kind kind, uint64_t now)
+                   enum relay_kind kind, const sg_sockaddr *src, uint64_t now)
 {
     rtp_ep *to = from->peer;
     uint8_t pt;
     uint16_t seq;
     uint32_t ts;
-    int marker, out_len = (int)len;
+    int marker, fresh, out_len = (int)len;
     relay *r = &mt->e->relays[from->relay_index];
 
     if (r->x != NULL) {
@@ -383,10 +386,13 @@ void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, c
         mt->c.relay_dropped++;
         return;
     }
-    marker = out_stream_map(&to->out, h->ssrc, h->seq, h->ts, now, &seq, &ts) | h->marker;
+    fresh = out_stream_map(&to->out, h->ssrc, h->seq, h->ts, now, &seq, &ts);
+    marker = fresh | h->marker;
     rtp_rewrite(buf, pt, marker, seq, ts, to->out.ssrc);
     send_rtp(mt, to, buf, out_len, ts, h->payload_len, now);
     mt->c.relay_forwarded++;
+    if (kind == RELAY_AUDIO && kfwd_on())
+        kfwd_consider(mt, from, h, src, fresh, now);
     if (kind == RELAY_DTMF && h->marker)
         mt->c.dtmf_tx_events++;
 }

@@ -21,10 +21,10 @@ typedef struct relay {
 
 enum relay_kind { RELAY_AUDIO = 0, RELAY_DTMF = 1, RELAY_CN = 2 };
 
-/* Media thread. Sends a packet received on `from` (parsed header h, buffer buf of len bytes
- * with MT_BUF room, already SRTP-unprotected) out of `from->peer`. */
+/* Media thread. Sends a packet received on `from` from src (parsed header h, buffer buf of
+ * len bytes with MT_BUF room, already SRTP-unprotected) out of `from->peer`. */
 void relay_forward(media_thread *mt, rtp_ep *from, uint8_t *buf, uint32_t len, const rtp_header *h,
-                   enum relay_kind kind, uint64_t now);
+                   enum relay_kind kind, const sg_sockaddr *src, uint64_t now);
 
 /* Media thread. Command handlers. */
 void relay_on_add(media_thread *mt, relay *r);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/events.h"
+#include "kfwd/kfwd.h"
 #include "relay/relay.h"
 #include "rtp/endpoint.h"
 #include "rtp/rtcp.h"
@@ -417,7 +418,11 @@ void ep_on_update(media_thread *mt, rtp_ep *ep, cmd *c)
 {
     sg_rtp_config_t *n = &c->u.update.cfg;
 
-    (void)mt;
+    /* A re-INVITE may change anything the kernel rewrites with: take both directions back;
+     * the relay offloads them again once the new stream is stable. */
+    kfwd_take_back(mt, ep);
+    if (ep->peer)
+        kfwd_take_back(mt, ep->peer);
     if (c->u.update.have_remote) {
         if (!ep->have_remote || !udp_addr_equal(&ep->remote, &c->u.update.remote))
             ep->have_latched = 0;         /* a new far end: latch again */
@@ -466,6 +471,7 @@ void ep_on_del(media_thread *mt, rtp_ep *ep)
 
     if (ep->peer)
         relay_detach(mt, ep);
+    kfwd_take_back(mt, ep);
     memset(&ev, 0, sizeof(ev));
     ev.rx_packets = ep->st.rx_packets;
     ev.tx_packets = ep->st.tx_packets;
@@ -491,12 +497,17 @@ void ep_on_del(media_thread *mt, rtp_ep *ep)
 
 void ep_on_dtmf(media_thread *mt, rtp_ep *ep, const cmd *c)
 {
-    (void)mt;
+    /* Generated digits interleave with the relayed stream (out_stream_local shifts its
+     * sequence offset): the direction into this endpoint goes back to user space; it is not
+     * offloaded again while digits are being sent (kfwd_consider). */
+    if (ep->peer)
+        kfwd_take_back(mt, ep->peer);
     (void)dtmf_tx_queue(&ep->dtx, c->u.dtmf.event, c->u.dtmf.duration_ms, c->u.dtmf.volume);
 }
 
 static void latch(media_thread *mt, rtp_ep *ep, const sg_sockaddr *src)
 {
+    kfwd_take_back(mt, ep);       /* keyed on the old source */
     ep->latched_src = *src;
     ep->have_latched = 1;
     ep->st.latched = 1;
@@ -657,6 +668,9 @@ static void on_rtp(media_thread *mt, rtp_ep *ep, uint8_t *buf, uint32_t len, con
             latch(mt, ep, src);
         }
     }
+    /* An offloaded direction: the kernel declined this packet (or it was queued before). */
+    if (ep->kf_on)
+        kfwd_on_punt(mt, ep, &h, now);
     /* Receive statistics (RFC 3550 A.1/A.3/A.8). */
     if (!ep->have_rx || h.ssrc != ep->rx.ssrc) {
         if (ep->have_rx) {
@@ -698,7 +712,7 @@ static void on_rtp(media_thread *mt, rtp_ep *ep, uint8_t *buf, uint32_t len, con
         ep->st.rx_cn++;
     }
     if (ep->peer) {
-        relay_forward(mt, ep, buf, (uint32_t)l, &h, kind, now);
+        relay_forward(mt, ep, buf, (uint32_t)l, &h, kind, src, now);
     } else if (ep->jbuf && kind != RELAY_DTMF) {
         if (jb_put(ep->jbuf, h.ts, h.pt, kind == RELAY_CN ? JB_CN : JB_AUDIO, buf + h.header_len, h.payload_len) < 0)
             mt->c.jb_late++;
@@ -957,8 +971,19 @@ int ep_tick_fast(media_thread *mt, rtp_ep *ep, uint64_t now)
     return ep->jbuf != NULL || dtmf_tx_busy(&ep->dtx);
 }
 
+void ep_kf_resumed(rtp_ep *ep)
+{
+    if (ep->timed_out) {
+        sg_rtp_ev_timeout_t ev = { .idle_ms = 0 };
+        ep->timed_out = 0;
+        post(ep, SG_RTP_EV_RESUMED, &ev, sizeof(ev));
+    }
+}
+
 void ep_housekeep(media_thread *mt, rtp_ep *ep, uint64_t now)
 {
+    if (ep->kf_on)
+        kfwd_sync(mt, ep, now);   /* before the timeout check: the kernel's packets count */
     if (ep->cfg.media_timeout_ms && !ep->timed_out) {
         uint64_t since = ep->last_rx_ns ? ep->last_rx_ns : ep->created_ns;
         if (now - since >= (uint64_t)ep->cfg.media_timeout_ms * 1000000ull) {

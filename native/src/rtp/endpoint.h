@@ -60,6 +60,12 @@ typedef struct rtp_ep {
     uint32_t srtp_fail;
     char cname[24];
     sg_rtp_stats_t st;            /* live statistics (read racily by sg_rtp_stats) */
+    /* In-kernel forwarding of the direction received here (kfwd/kfwd.h). */
+    uint8_t kf_on;                /* offloaded: the kernel forwards it */
+    uint16_t kf_count;            /* stable packets seen toward the next offload attempt */
+    uint16_t kf_wait;             /* ... needed (doubles after a refused offload) */
+    uint32_t kf_key_saddr, kf_key_ports;
+    uint64_t kf_packets, kf_bytes, kf_octets;   /* kernel counters already folded in */
 } rtp_ep;
 
 /* Media thread. Command handlers. */
@@ -87,6 +93,9 @@ int rtp_ep_set_pcm_sink(uint32_t handle, rtp_ep_pcm_fn fn, void *ctx);
 int rtp_ep_send_pcm(media_thread *mt, rtp_ep *ep, const int16_t *pcm, size_t n, uint64_t now);
 /* Media thread. Handler of that command. */
 void ep_on_sink(media_thread *mt, rtp_ep *ep, const cmd *c);
+/* Media thread: packets of a timed-out endpoint were forwarded by the kernel: clear the
+ * timeout and post SG_RTP_EV_RESUMED (as on_rtp does for its own packets). */
+void ep_kf_resumed(rtp_ep *ep);
 /* Control thread, with media threads stopped: release everything the slot holds. */
 void ep_release(rtp_ep *ep);
 

@@ -20,6 +20,7 @@ import { DigestServer } from './digest.js';
 import type { ProbeResult } from './options.js';
 import { defaultResolver, withHostMap, type TrunkResolver } from './resolve.js';
 import { TrunkRuntime, targetOf, type Hop } from './runtime.js';
+import { tlsNotes } from './tls-check.js';
 
 export interface TrunkDirectoryOptions {
   config: SpangateConfig;
@@ -174,7 +175,8 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
       return;
     }
     const detail = outcome === 'ok' ? 'call answered' : `call attempt: ${outcome}`;
-    rt.record(hop, outcome === 'ok', detail);
+    // A TLS name was called by name: the outcome is the whole group's.
+    for (const h of rt.group(hop)) rt.record(h, outcome === 'ok', detail);
   }
 
   health(trunk: string): TrunkHealth | undefined {
@@ -203,9 +205,11 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
       this.#log.info({ trunk: id }, 'trunk removed');
     }
     for (const [id, s] of next) {
+      const notes = tlsNotes(s, config.sip.edge);
       const rt = this.#trunks.get(id);
       if (rt) {
         rt.update(s);
+        this.#noteTls(rt, notes);
         continue;
       }
       const created = new TrunkRuntime(id, s, {
@@ -219,9 +223,16 @@ export class SipTrunkDirectory extends EventEmitter implements TrunkDirectory {
         onProbe: (r, hop, result) => this.#probed(r, hop, result),
       });
       this.#trunks.set(id, created);
+      this.#noteTls(created, notes);
       if (this.#running) created.start();
     }
     this.#rebuildAcl();
+  }
+
+  /** Keeps a trunk's TLS notes for its health; each new one is logged once. */
+  #noteTls(rt: TrunkRuntime, notes: string[]): void {
+    for (const n of notes) if (!rt.tlsNotes.includes(n)) this.#log.warn({ trunk: rt.id }, `TLS trunk: ${n}`);
+    rt.tlsNotes = notes;
   }
 
   #rebuildAcl(): void {

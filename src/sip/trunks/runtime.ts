@@ -57,6 +57,8 @@ export class TrunkRuntime {
   hops: Hop[] = [];
   /** At least one resolution has finished (successfully or not). */
   resolved = false;
+  /** What this trunk's TLS settings need and the edge does not give (tls-check.ts), for health. */
+  tlsNotes: string[] = [];
   #resolveNote: string | undefined;
   #localNote: string | undefined;
   readonly #deps: RuntimeDeps;
@@ -189,9 +191,19 @@ export class TrunkRuntime {
     return this.hops.find((h) => h.key === key) ?? this.hops.find((h) => h.r.name === host.toLowerCase() && h.r.port === target.port && h.r.transport === target.transport);
   }
 
-  /** Usable hops in configured order, then the down ones (tried last rather than not at all). */
+  /**
+   * Usable hops in configured order, then the down ones (tried last rather than not at all).
+   * A TLS group (one name, one port) is one next hop: calls reach it by name, as OPTIONS do,
+   * and the edge tries the name's addresses in turn.
+   */
   targets(): SipTarget[] {
-    return [...this.hops.filter((h) => h.health.state !== 'down'), ...this.hops.filter((h) => h.health.state === 'down')].map(targetOf);
+    const leaders = this.hops.filter((h) => this.#leads(h));
+    return [...leaders.filter((h) => h.health.state !== 'down'), ...leaders.filter((h) => h.health.state === 'down')].map(targetOf);
+  }
+
+  /** The hops that share `hop`'s probe group (itself alone unless a TLS name). */
+  group(hop: Hop): Hop[] {
+    return this.hops.filter((x) => x.group === hop.group);
   }
 
   health(): TrunkHealth {
@@ -199,6 +211,7 @@ export class TrunkRuntime {
     if (!this.resolved && this.hops.length === 0) notes.push('resolving addresses');
     else if (this.settings.addresses.length === 0) notes.push('no addresses configured (inbound only)');
     if (this.#resolveNote) notes.push(this.#resolveNote);
+    notes.push(...this.tlsNotes);
     if (!this.settings.options.enabled) notes.push('OPTIONS keepalive disabled: health from call outcomes only');
     else if (!this.#deps.srf()) notes.push('SIP edge not connected: OPTIONS not sent');
     else if (this.#localNote) notes.push(this.#localNote);

@@ -107,6 +107,27 @@ export function analyse(x: Int16Array | number[]): ToneAnalysis {
   return { samples: n, levelDbm0, freqHz, tonality };
 }
 
+/**
+ * A tone in a received sample log: the 20 ms frames above −30 dBm0 (without the first and last
+ * five, the edges), analysed in 100 ms blocks; medians of the blocks, so a packet lost or
+ * concealed on the way shifts one block, not the result.
+ */
+export function toneStats(samples: number[]): { frames: number; freqHz: number; levelDbm0: number; tonality: number } {
+  const loud: number[][] = [];
+  for (let i = 0; i + 160 <= samples.length; i += 160) {
+    const f = samples.slice(i, i + 160);
+    if (analyse(f).levelDbm0 > -30) loud.push(f);
+  }
+  const mid = loud.slice(5, Math.max(5, loud.length - 5));
+  const blocks: ToneAnalysis[] = [];
+  for (let i = 0; i + 5 <= mid.length; i += 5) blocks.push(analyse(mid.slice(i, i + 5).flat()));
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] ?? NaN;
+  return {
+    frames: loud.length, freqHz: med(blocks.map((b) => b.freqHz)), levelDbm0: med(blocks.map((b) => b.levelDbm0)),
+    tonality: med(blocks.map((b) => b.tonality)),
+  };
+}
+
 export interface TelephoneEvent { event: number; end: boolean; durationTs: number; ts: number }
 
 /** RFC 4733 event codes of DTMF digits. */

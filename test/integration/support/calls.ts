@@ -2,12 +2,12 @@
 // peers on their own addresses), routes pbx → uc for +1555200… and uc → pbx for +1555100…,
 // and a call placed from one side to the other with RTP endpoints on both, streaming both ways
 // and counting what arrives at the far side.
-import { CODECS, RtpPeer, type StreamCodec } from './rtp.js';
-import { Gateway, PORTS, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SCENARIO_DIR, SippPeer, type PeerEventOf, type SippPeerOptions, type SippResult } from '../../../src/cli/demo/sipp-peer.js';
+import { CODECS, RtpPeer, type StreamCodec } from './rtp.js';
+import { Gateway, PORTS, slot, type GatewaySpec, type SlotAddresses, type TrunkSpec } from './gateway.js';
 
 interface T {
   teardown(fn: () => void | Promise<void>): void;
@@ -156,8 +156,9 @@ export function sippText(r: SippResult): string {
 }
 
 /** Starts the caller side of a call that is expected to fail: uac-fail.xml, returns its final status. */
-export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string> }): Promise<{ status: number; result: SippResult }> {
+export async function failingCall(t: T, gw: SipTarget, o: { from: keyof SlotAddresses; called: string; port?: number; keys?: Record<string, string>; replace?: [string, string][] }): Promise<{ status: number; result: SippResult }> {
   const caller = await startSipp(t, {
+    ...(o.replace ? { replace: o.replace } : {}),
     scenario: 'uac-fail.xml', ip: gw.addr[o.from], port: o.port ?? PORTS.uac, target: gw.sipTarget, calls: 1, called: o.called,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: '23998', ...o.keys },
   });

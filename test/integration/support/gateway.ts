@@ -1,12 +1,13 @@
 // The real daemon (`bin/spangate run --config <tmp>`) as a SIP⇄SIP gateway for the sip-gw-*
 // integration tests: a generated config with the SIP edge, a managed rtpengine, SIP trunks that
 // point at sipp peers, routing and a CDR store, all on one test file's own loopback addresses.
-// Each test file takes a slot (0-27): addresses 127.0.23.<8·slot+1..8·slot+7>, so files run in
-// parallel without sharing an address, and the same ports (23000-23999) are used in every slot.
+// Each test file takes a slot (0-27): addresses 127.<N>.23.<8·slot+1..8·slot+7> (N per checkout,
+// testNet in fixtures/daemon.ts), so files run in parallel without sharing an address, and the
+// same ports (23000-23999) are used in every slot.
 // Everything started here is stopped at teardown, pass or fail.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DaemonProcess, httpGet, WAIT_MS, type LogLine } from '../../fixtures/daemon.js';
+import { DaemonProcess, httpGet, testNet, WAIT_MS, type LogLine } from '../../fixtures/daemon.js';
 import { tmpDir } from '../../fixtures/tmp.js';
 
 interface T {
@@ -36,9 +37,11 @@ export interface SlotAddresses {
   stranger: string;
 }
 
+const NET = testNet(23);
+
 export function slot(n: number): SlotAddresses {
   if (!Number.isInteger(n) || n < 0 || n > 30) throw new Error(`slot ${n} out of range 0-30`);
-  const a = (k: number): string => `127.0.23.${8 * n + k}`;
+  const a = (k: number): string => `${NET}.${8 * n + k}`;
   return { gw: a(1), pbx: a(2), uc: a(3), uc2: a(4), stranger: a(5) };
 }
 

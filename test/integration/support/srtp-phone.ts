@@ -2,8 +2,8 @@
 // so the phone's media is a second, independent rtpengine process: its SDES key and port go
 // into the UC sipp's offer (uac-call-srtp.xml), it learns spangate's key and port from the
 // answer the sipp logged, and it turns the SRTP into plain RTP for an endpoint behind it (and
-// back). SRTP is offered inbound over UDP: a trunk that *requires* SRTP must use TLS, which
-// Debian's sipp does not have; this trunk's policy is `optional`.
+// back). sip-gw-srtp offers it over UDP to an `optional` trunk; sip-gw-tls-srtp sends the same
+// call through a Kamailio TLS front to a trunk that requires SRTP.
 // Packets counted at the plain endpoints on both sides prove that both SRTP directions were
 // authenticated and decrypted end to end.
 import type { Test } from 'tap';
@@ -15,7 +15,14 @@ import { CODECS, RtpPeer } from './rtp.js';
 
 export const SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
-export async function srtpCall(t: Test, gw: SipTarget): Promise<void> {
+export interface SrtpCallOptions {
+  /** The phone's sipp: its address and where it sends (default the UC address, to the gateway). */
+  caller?: { ip?: string; target?: string };
+  /** The PBX's sipp (default UDP on the PBX address). */
+  callee?: { transport?: 'udp' | 'tcp'; replace?: [string, string][] };
+}
+
+export async function srtpCall(t: Test, gw: SipTarget, o: SrtpCallOptions = {}): Promise<void> {
   const { sup } = await startRtpengine(t, { ip: gw.addr.uc, ngPort: PORTS.ng + 1, portMin: 23600, portMax: 23699 });
   const phoneRelay = new RtpengineRelay(sup, { mediaTimeoutMs: 0 });
   const phone = await RtpPeer.open(t, gw.addr.uc);
@@ -33,9 +40,12 @@ export async function srtpCall(t: Test, gw: SipTarget): Promise<void> {
   const callee = await startSipp(t, {
     scenario: 'uas-answer.xml', ip: gw.addr.pbx, port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(pbx.port), codec: 'PCMU/8000' }, sets: { ring_ms: '100' },
+    ...(o.callee?.transport ? { transport: o.callee.transport } : {}),
+    ...(o.callee?.replace ? { replace: o.callee.replace } : {}),
   });
   const caller = await startSipp(t, {
-    scenario: 'uac-call-srtp.xml', ip: gw.addr.uc, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: PBX_NUMBER, pauseMs: 5000,
+    scenario: 'uac-call-srtp.xml', ip: o.caller?.ip ?? gw.addr.uc, port: PORTS.uac, target: o.caller?.target ?? gw.sipTarget,
+    calls: 1, called: PBX_NUMBER, pauseMs: 5000,
     keys: { calling: UC_NUMBER, rtp_ip: phoneOut.ip, rtp_port: String(phoneOut.port), crypto: `1 ${phoneCrypto.suite} ${phoneCrypto.keyParams}` },
   });
   const offered = await callee.waitEvent('media');

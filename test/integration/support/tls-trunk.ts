@@ -51,7 +51,8 @@ export interface TlsTrunkOptions {
 export async function tlsTrunkGateway(t: T, slotNo: number, o: TlsTrunkOptions): Promise<TlsTrunkGateway> {
   const addr = slot(slotNo);
   const pki = tmpDir(t, 'sg-tls-pki-');
-  makePki(pki, [['gw', GW_FQDN, addr.gw], ['uc', UC_FQDN, addr.uc]]);
+  // The UC side's certificate names only its FQDN (as Teams' does): checked against the name.
+  makePki(pki, [['gw', GW_FQDN, addr.gw], ['uc', UC_FQDN, '']]);
   const kam = await KamailioTls.start(t, {
     pkiDir: pki, certName: 'uc', ip: addr.uc, tlsPort: TLS_PORTS.kamTls, udpPort: TLS_PORTS.kamUdp,
     gateway: { ip: addr.gw, port: TLS_PORTS.gw }, uas: { ip: addr.uc2, port: PORTS.uas },

@@ -29,11 +29,13 @@ t.test('national format, OCS stripPlus, transport and contactFqdn, History-Info,
   t.equal(a.headers['X-Spangate-Via'], 'gw1');
 });
 
-t.test('a target resolved from a name: the name in Request-URI and To, the address as proxy', async (t) => {
+t.test('a target resolved from a name: the name in Request-URI and To, the address as proxy (over TLS the name)', async (t) => {
   const a = outboundAddressing({ called: '+4930555200', calling: '+4930555100', target: { ...tls, host: '52.114.0.1', name: 'sip.pstnhub.example' }, settings: resolveTrunk('x', {}), plan });
   t.equal(a.requestUri, 'sip:+4930555200@sip.pstnhub.example:5061;transport=tls');
   t.equal(a.headers.To, '<sip:+4930555200@sip.pstnhub.example;user=phone>');
-  t.equal(a.proxy, 'sip:52.114.0.1:5061;transport=tls');
+  t.equal(a.proxy, 'sip:sip.pstnhub.example:5061;transport=tls', 'TLS: the certificate is checked against the name');
+  const u = outboundAddressing({ called: '1', calling: '2', target: { ...udp, port: 5060, name: 'pbx.example' }, settings: resolveTrunk('x', {}), plan });
+  t.equal(u.proxy, 'sip:192.0.2.10:5060', 'UDP/TCP: the resolved address');
   t.equal(outboundAddressing({ called: '1', calling: '2', target: udp, settings: resolveTrunk('x', {}), plan }).proxy, undefined);
 });
 

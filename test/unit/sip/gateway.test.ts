@@ -48,7 +48,7 @@ function rig(o: { verdict?: InboundVerdict; result?: DispatchResult; accepting?:
   } as unknown as TrunkDirectory;
   const counts: string[] = [];
   const gw = new SipGateway({
-    srf, directory, log: quiet, instanceId: 'me', plan: () => ({ countryCode: '49', nationalPrefix: '0', internationalPrefix: '00' }),
+    srf, directory, log: quiet, instanceId: 'me', ownSentBy: () => ['192.0.2.1:5060'], plan: () => ({ countryCode: '49', nationalPrefix: '0', internationalPrefix: '00' }),
     dispatcher: {
       inbound: (leg: Leg) => { legs.push(leg); return o.result ?? { ok: true, call: { id: 'c1' } } as unknown as DispatchResult; },
       addProvider: (p: LegProvider) => { providers.push(p); },
@@ -85,15 +85,16 @@ t.test('our own X-Spangate-Via: 482; refused by the directory: nothing more sent
   t.equal(acl.legs.length, 0);
 });
 
-t.test('bad or missing offer: 488 with Warning, no call', async (t) => {
+t.test('bad offer: 488 with Warning, no call; no offer (late offer) becomes a call', async (t) => {
   const r = rig();
   const bad = await r.send(invite({}, 'v=0\r\nnope\r\n'));
   t.equal(bad.sent[0]?.status, 488);
   t.match(bad.sent[0]?.headers?.Warning ?? '', /^399 spangate "SDP/);
-  const none = await r.send(invite({}, ''));
-  t.equal(none.sent[0]?.status, 488);
   t.equal(r.legs.length, 0);
-  t.same(r.counts, ['bad-sdp', 'bad-sdp']);
+  await r.send(invite({}, ''));
+  t.equal(r.legs.length, 1, 'an INVITE without SDP is handed to the dispatcher');
+  t.equal(r.legs[0]?.remoteMedia, undefined);
+  t.same(r.counts, ['bad-sdp', 'accepted']);
 });
 
 t.test('dispatcher refusals: 34 → 503, 41 while draining → 503 + Retry-After, 3 → 404', async (t) => {
@@ -106,4 +107,20 @@ t.test('dispatcher refusals: 34 → 503, 41 while draining → 503 + Retry-After
   t.equal(failed.sent[0]?.headers?.['Retry-After'], undefined, 'no Retry-After when not draining');
   const noRoute = await rig({ result: { ok: false, cause: 3, reason: 'no route' } }).send(invite());
   t.equal(noRoute.sent[0]?.status, 404);
+});
+
+t.test('our own Via sent-by in the chain: 482; Max-Forwards 0: 483; malformed: 400; otherwise the leg keeps the count', async (t) => {
+  const r = rig();
+  const looped = await r.send(invite({ Via: 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKa,SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKb' }));
+  t.equal(looped.sent[0]?.status, 482);
+  t.match(looped.sent[0]?.headers?.Warning ?? '', /our Via 192\.0\.2\.1:5060/);
+  const zero = await r.send(invite({ 'Max-Forwards': '0' }));
+  t.equal(zero.sent[0]?.status, 483);
+  t.match(zero.sent[0]?.headers?.Reason ?? '', /cause=25/);
+  const bad = await r.send(invite({ 'Max-Forwards': 'many' }));
+  t.equal(bad.sent[0]?.status, 400);
+  t.equal(r.legs.length, 0);
+  await r.send(invite({ 'Max-Forwards': '12', Via: 'SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKc' }));
+  t.equal(r.legs[0]?.maxForwards, 12, 'another port on our host is not us');
+  t.same(r.counts, ['loop', 'too-many-hops', 'bad-request', 'accepted']);
 });

@@ -41,9 +41,9 @@ t.test('applyAnswer: remote, first G.711 of the answer, telephone-event when ans
   t.match(cfgs.at(-1), { remoteAddr: '10.0.0.9', remotePort: 30000, codec: 'PCMU', payloadType: 0, dtmfPt: 101 });
   r.applyAnswer(answer('8', 'a=rtpmap:8 PCMA/8000\r\n'));
   t.match(cfgs.at(-1), { codec: 'PCMA', dtmfPt: 0 }, 'no telephone-event: digits stay in-band');
-  t.throws(() => r.applyAnswer(answer('9', 'a=rtpmap:9 G722/8000\r\n')), MediaError, 'no G.711: refused');
-  t.throws(() => r.applyAnswer(answer('0').replace('m=audio 30000', 'm=audio 0')), MediaError, 'a rejected stream');
-  t.throws(() => r.applyAnswer(answer('0').replace('RTP/AVP', 'RTP/SAVP')), MediaError, 'SRTP toward the B-channel');
+  t.throws(() => r.applyAnswer(answer('9', 'a=rtpmap:9 G722/8000\r\n')), { name: 'SignalingError', q850Cause: 88 }, 'no G.711: refused (88)');
+  t.throws(() => r.applyAnswer(answer('0').replace('m=audio 30000', 'm=audio 0')), { name: 'SignalingError', q850Cause: 88 }, 'a rejected stream');
+  t.throws(() => r.applyAnswer(answer('0').replace('RTP/AVP', 'RTP/SAVP')), { name: 'SignalingError', q850Cause: 88 }, 'SRTP toward the B-channel');
 });
 
 t.test('answerOffer: the span law when offered, else the other; direction mirrored', async (t) => {
@@ -55,7 +55,7 @@ t.test('answerOffer: the span law when offered, else the other; direction mirror
   const a2 = parseSdp(r.answerOffer(answer('0', 'a=sendonly\r\n')));
   t.same(audioMedia(a2)!.codecs.map((c) => c.name), ['PCMU']);
   t.equal(audioMedia(a2)!.direction ?? a2.direction, 'recvonly', 'hold: sendonly answered recvonly');
-  t.throws(() => r.answerOffer(answer('18', 'a=rtpmap:18 G729/8000\r\n')), MediaError);
+  t.throws(() => r.answerOffer(answer('18', 'a=rtpmap:18 G729/8000\r\n')), { name: 'SignalingError', q850Cause: 88 });
 });
 
 t.test('close destroys the endpoint once; a closed endpoint refuses SDP', async (t) => {

@@ -60,7 +60,9 @@ export class Uac {
     const req = SipMsg.request(method, app.uri);
     const branch = newBranch();
     req.add('Via', this.ua.viaHeader(local, branch));
-    req.add('Max-Forwards', '70');
+    // The app may lower Max-Forwards (a B2BUA passing on the caller's count less one).
+    const appMf = app.get('max-forwards')?.trim();
+    req.add('Max-Forwards', appMf !== undefined && /^\d{1,3}$/.test(appMf) && Number(appMf) <= 70 ? String(Number(appMf)) : '70');
     const from = toNameAddr(substituteLocalhost(app.get('from') ?? `<${this.ua.contactUri(local)}>`, hp));
     const localTag = fromTagOf(app) || randomToken();
     req.add('From', withTag(from, localTag));

@@ -146,7 +146,13 @@ t.test('TLS by name: one probe per name and port (certificate checked against th
   srf.answers.set('sip:uc.example:5061;transport=tls', 'silent');
   await clock.advance(12_000 + 2000);
   t.same((await dir.targets('uc')).map((x) => [x.host, x.healthy, x.name]), [
-    ['192.0.2.30', true, undefined], ['192.0.2.21', false, 'uc.example'], ['192.0.2.22', false, 'uc.example'],
-  ]);
+    ['192.0.2.30', true, undefined], ['192.0.2.21', false, 'uc.example'],
+  ], 'one next hop per TLS name (calls go by name too)');
   t.equal(srf.sent.filter((x) => x.uri.includes('uc.example')).length, 2, 'not one probe per address');
+  // A call outcome on the name is its whole group's.
+  srf.answers.delete('sip:uc.example:5061;transport=tls');
+  dir.report('uc', { host: '192.0.2.21', port: 5061, transport: 'tls', healthy: false, name: 'uc.example' }, 'ok');
+  t.same((await dir.targets('uc')).map((x) => [x.host, x.healthy, x.name]), [
+    ['192.0.2.21', true, 'uc.example'], ['192.0.2.30', true, undefined],
+  ], 'the name is usable again, first in configured order');
 });
