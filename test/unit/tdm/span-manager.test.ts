@@ -161,3 +161,40 @@ t.test('a span that cannot open fails start-up and closes the ones already open'
   t.same(f.log, ['span.open e1 user 127.0.10.20', 'pri.open 1 euroisdn user', 'pri.close 1', 'span.close 1']);
   t.same(m.show(), []);
 });
+
+t.test('span.restart admin method and the malformed-input warning', async (t) => {
+  const f = fake();
+  let crc = 0;
+  let proto = 0;
+  f.n.span.stats = (h: number): SpanStatsValues => ({
+    alarms: 0, localPort: 62000 + h, jitterDepth: 0, hdlc_crc_errors: crc, hdlc_aborts: 0, hdlc_length_errors: 0, rx_malformed: 0,
+  } as unknown as SpanStatsValues);
+  const status = f.n.pri.status;
+  f.n.pri.status = (h) => ({ ...status(h), protocolErrors: proto, lastError: proto ? 'Invalid call reference length' : '' });
+  const warns: Record<string, unknown>[] = [];
+  const log = { ...quiet, warn: (o: object, msg?: string) => { warns.push({ ...o, msg }); } };
+  const admin = new AdminMethods();
+  const m = new SpanManager({ config: cfg([span('a', 'pstn', 62005)]), native: () => f.n, admin, log });
+  t.teardown(() => m.stop());
+  await m.start();
+  f.log.splice(0);
+  const call = (p: Record<string, unknown>): unknown => admin.get('span.restart')!(p, { signal: new AbortController().signal });
+  t.same(call({ span: 'a' }), { span: 'a', channel: 0, calls: 0 });
+  t.same(call({ span: 'a', channel: 5 }), { span: 'a', channel: 5, calls: 0 });
+  t.same(f.log.splice(0), ['restart 1 0', 'restart 1 5']);
+  t.throws(() => call({}), { name: 'SignalingError' }, 'a span id is required');
+  t.throws(() => call({ span: 'a', channel: 40 }), { name: 'SignalingError' }, 'a B-channel number');
+  t.throws(() => call({ span: 'zz' }), { name: 'SignalingError', q850Cause: 3 });
+
+  // The counters rise: one warning per reconcile pass, with what rose and libpri's text.
+  crc = 7;
+  proto = 2;
+  const logged = (): Record<string, unknown> | undefined => warns.find((w) => w.msg === 'malformed input on span');
+  for (let i = 0; i < 60 && !logged(); i++) await new Promise((r) => setTimeout(r, 50));
+  t.match(logged(), { span: 'a', hdlcErrors: 7, hdlcCrcErrors: 7, protocolErrors: 2, lastError: 'Invalid call reference length' });
+  // The next rise is reported as the difference since the last warning.
+  proto = 5;
+  const second = (): Record<string, unknown> | undefined => warns.filter((w) => w.msg === 'malformed input on span')[1];
+  for (let i = 0; i < 60 && !second(); i++) await new Promise((r) => setTimeout(r, 50));
+  t.match(second(), { span: 'a', protocolErrors: 3, hdlcErrors: 0 });
+});
