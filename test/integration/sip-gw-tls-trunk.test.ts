@@ -21,6 +21,7 @@ t.test('TLS UC trunk (lync) and TCP PBX trunk (ocs2007) end to end', async (t) =
     t.match(opt.ruri, `sip:${UC_FQDN}:${TLS_PORTS.kamTls};transport=tls`, 'probed by the peer\'s FQDN');
     t.equal(opt.contact, `<sip:${GW_FQDN}:${TLS_PORTS.gw};transport=tls>`, 'our FQDN (no user part) in the OPTIONS Contact');
     t.match(opt.via, /^SIP\/2\.0\/TLS /);
+    t.match(opt.tlsVersion, /^TLSv1\.[23]$/, `TLS 1.2 or later (${opt.tlsVersion})`);
     await waitUntil(async () => (await metric(gw.metricsUrl, 'spangate_sip_trunk_up', { trunk: 'uc' })) === 1, 'spangate_sip_trunk_up{trunk="uc"} 1');
     t.pass('the UC trunk is up (spangate_sip_trunk_up{trunk="uc"} 1)');
   });

@@ -42,6 +42,8 @@ export interface TlsWireLine {
   via: string;
   cseq: string;
   proto: string;
+  /** The TLS version of the connection it came on (TLSv1.2, TLSv1.3). */
+  tlsVersion: string;
   raw: string;
 }
 
@@ -66,7 +68,7 @@ export class KamailioTls {
     );
     const gw = `sip:${o.gateway.ip}:${o.gateway.port};transport=tls`;
     const uas = `sip:${o.uas.ip}:${o.uas.port}`;
-    const wire = 'ruri=[$ru] contact=[$hdr(Contact)] rr=[$hdr(Record-Route)] via=[$hdr(Via)] cseq=[$hdr(CSeq)] proto=[$proto]';
+    const wire = 'ruri=[$ru] contact=[$hdr(Contact)] rr=[$hdr(Record-Route)] via=[$hdr(Via)] cseq=[$hdr(CSeq)] proto=[$proto] tls=[$tls_version]';
     const cfg = `#!KAMAILIO
 debug=1
 log_stderror=yes
@@ -172,9 +174,9 @@ reply_route {
     const text = this.#partial + d;
     const end = text.lastIndexOf('\n');
     this.#partial = text.slice(end + 1);
-    for (const m of text.slice(0, end + 1).matchAll(/SGTLS (req|rpl) (\S+) ruri=\[(.*?)\] contact=\[(.*?)\] rr=\[(.*?)\] via=\[(.*?)\] cseq=\[(.*?)\] proto=\[(.*?)\]/g)) {
+    for (const m of text.slice(0, end + 1).matchAll(/SGTLS (req|rpl) (\S+) ruri=\[(.*?)\] contact=\[(.*?)\] rr=\[(.*?)\] via=\[(.*?)\] cseq=\[(.*?)\] proto=\[(.*?)\] tls=\[(.*?)\]/g)) {
       this.lines.push({
-        kind: m[1] as 'req' | 'rpl', what: m[2]!, ruri: m[3]!, contact: m[4]!, recordRoute: m[5]!, via: m[6]!, cseq: m[7]!, proto: m[8]!, raw: m[0],
+        kind: m[1] as 'req' | 'rpl', what: m[2]!, ruri: m[3]!, contact: m[4]!, recordRoute: m[5]!, via: m[6]!, cseq: m[7]!, proto: m[8]!, tlsVersion: m[9]!, raw: m[0],
       });
     }
   }
