@@ -96,17 +96,26 @@ export class BlindTransfer {
     this.#finished = true;
     const h = this.host;
     const session = h.session();
+    const ySide: Side = this.from === 'a' ? 'b' : 'a';
     let forY: MediaDescription | undefined = m;
-    if (session && m?.sdp !== undefined) forY = { sdp: await session.answer({ sdp: m.sdp, from: this.from }) };
+    if (session && m?.sdp !== undefined) {
+      // Completes z's offer/answer, then offers z's media to y afresh (y's side of the relay),
+      // so that y's answer to the re-INVITE goes back into the relay too.
+      await session.answer({ sdp: m.sdp, from: this.from });
+      forY = { sdp: await session.offer({ sdp: m.sdp, from: this.from, fromLeg: h.mediaOptions(z.trunk), toLeg: h.mediaOptions(this.y.trunk) }) };
+    }
     h.replace(this.from, z, this.#target!);
     this.req.notify(200, 'OK');
     h.done();
     if (forY?.sdp !== undefined && this.y.state !== 'ended') {
       // y may have been put on hold by the transferor: the new media also resumes it.
-      // TODO(next): y's answer to this re-INVITE is not fed back to the relay (its address is assumed unchanged).
-      await this.y.updateMedia(forY).catch((e: unknown) => {
+      try {
+        const yAnswer = await this.y.updateMedia(forY);
+        // y may have moved (new address, port or codec): the relay sends z's media there.
+        if (session && !session.closed && yAnswer.sdp !== undefined) await session.answer({ sdp: yAnswer.sdp, from: ySide });
+      } catch (e) {
         h.log.warn({ call: h.id, err: (e as Error).message }, 'transfer: re-INVITE of the remaining leg failed');
-      });
+      }
     }
     // RFC 5589 §6: the transferor normally ends its dialog after the final NOTIFY.
     if (this.x.state !== 'ended') h.releaseTransferor(this.x);
@@ -142,8 +151,29 @@ export class BlindTransfer {
     h.done();
     if (this.xGone || this.x.state === 'ended') {
       // Nobody to go back to: the remaining leg is released with the target's cause.
-      // TODO(next): the relay still points the transferor's side at the failed target's offer; a transferor that stays is not re-offered media.
       await h.end(cause, 'local');
+      return;
+    }
+    await this.#restoreTransferor();
+  }
+
+  /**
+   * The transfer failed and the transferor stays: the relay's x side still holds the offer
+   * made toward the failed target; y's and x's last descriptions put it back as it was (same
+   * relay ports, so neither leg is re-INVITEd).
+   */
+  async #restoreTransferor(): Promise<void> {
+    const h = this.host;
+    const session = h.session();
+    const ySdp = this.y.remoteMedia?.sdp;
+    const xSdp = this.x.remoteMedia?.sdp;
+    if (!session || session.closed || ySdp === undefined || xSdp === undefined) return;
+    const ySide: Side = this.from === 'a' ? 'b' : 'a';
+    try {
+      await session.offer({ sdp: ySdp, from: ySide, fromLeg: h.mediaOptions(this.y.trunk), toLeg: h.mediaOptions(this.x.trunk) });
+      await session.answer({ sdp: xSdp, from: this.from });
+    } catch (e) {
+      h.log.warn({ call: h.id, err: (e as Error).message }, 'transfer failed: the relay could not be put back for the transferor');
     }
   }
 }

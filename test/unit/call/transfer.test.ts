@@ -90,7 +90,8 @@ t.test('B transfers A: new leg routed, placed with A media, answered, B released
   b.farHangup(16); await tick(); // the transferor leaves early: the call goes on
   t.equal(r.call.state, 'answered');
   z.farAnswer('z-answer'); await tick();
-  t.same(r.relay.sessions[0]!.log.slice(-1), ['answer b z-answer']);
+  t.same(r.relay.sessions[0]!.log.slice(-3), ['answer b z-answer', 'offer b z-answer', 'answer a a-again'],
+    'z\'s answer completes its exchange, is offered to A afresh, and A\'s answer goes back into the relay');
   t.same(r.a.log.slice(-1), ['reinvite r(z-answer)'], 'A gets the new media (and is resumed)');
   t.equal(r.call.b, z, 'the new leg is B now');
   z.farHangup(16); await tick();
@@ -108,6 +109,8 @@ t.test('transfer target busy while the transferor stays: NOTIFY 486, call goes o
   const notes = b.farTransfer('300'); await tick();
   r.legs[1]!.farHangup(17, 486); await tick();
   t.same(notes, ['486 transfer target failed']);
+  t.same(r.relay.sessions[0]!.log.slice(-2).map((l) => l.split(' ').slice(0, 2).join(' ')), ['offer a', 'answer b'],
+    'the relay is put back for the transferor who stays');
   t.equal(r.call.state, 'answered');
   t.equal(r.call.b, b);
   b.farHangup(16); await tick();
