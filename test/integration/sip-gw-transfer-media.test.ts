@@ -6,32 +6,32 @@
 // at both ends.
 import t from 'tap';
 import { RtpPeer, CODECS } from './support/rtp.js';
-import { Sipp } from './support/sipp.js';
-import { sippText, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import { PORTS } from './support/gateway.js';
+import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 import { waitCdrs } from './support/records.js';
 
 const TARGET = '+15551009999';
 
 t.test('REFER from the UC side: the caller reaches the target, RTP both ways after the transfer', async (t) => {
-  const gw = await twoTrunkGateway(t, 3, { uc: { extra: { refer: 'local' } } }, 24);
-  const p = gw.addr.ports;
+  const gw = await twoTrunkGateway(t, 27, { uc: { extra: { refer: 'local' } } });
+  const p = PORTS;
   const callerRtp = await RtpPeer.open(t, gw.addr.gw);
   const callerRtp2 = await RtpPeer.open(t, gw.addr.gw);
   const ucRtp = await RtpPeer.open(t, gw.addr.gw);
   const targetRtp = await RtpPeer.open(t, gw.addr.gw);
-  const target = await Sipp.start(t, {
+  const target = await startSipp(t, {
     scenario: 'uas-answer.xml', ip: gw.addr.pbx, port: p.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(targetRtp.port) }, sets: { ring_ms: '100' },
   });
-  const uc = await Sipp.start(t, {
+  const uc = await startSipp(t, {
     scenario: 'uas-refer.xml', ip: gw.addr.uc, port: p.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(ucRtp.port), refer_to: TARGET },
   });
-  const caller = await Sipp.start(t, {
+  const caller = await startSipp(t, {
     scenario: 'uac-transferred.xml', ip: gw.addr.pbx, port: p.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER, pauseMs: 8000,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(callerRtp.port), rtp_port2: String(callerRtp2.port) },
   });
-  const re = await caller.waitEvent('media', (e) => e.callId.endsWith('-re'));
+  const re = await caller.waitEvent('media', { where: (e) => e.callId.endsWith('-re') });
   const toTarget = await target.waitEvent('media');
   t.equal(re.ip, gw.addr.gw, 'the caller is re-INVITEd toward rtpengine');
   t.equal(toTarget.ip, gw.addr.gw, 'the target is offered rtpengine');
