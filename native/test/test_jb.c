@@ -123,3 +123,36 @@ SG_TEST(jb_slow_sender_keeps_playing)
     SG_CHECK(b.resyncs >= 1);
     jb_free(&b);
 }
+
+/* A sender that stalls and then catches up in a burst (late only within one tick): the late
+ * frames are lost, playout goes on with the packets after them, no restart. */
+SG_TEST(jb_catch_up_burst_does_not_restart)
+{
+    jb b;
+    const jb_slot *s;
+    uint32_t ts = 9000, audio = 0;
+    int tick, k;
+
+    SG_CHECK_EQ_INT(jb_init(&b, 8000, 20, 20, 200), 0);
+    for (tick = 0; tick < 50; tick++) {
+        (void)jb_put(&b, ts, 0, JB_AUDIO, frame, 160);
+        ts += 160;
+        (void)jb_pull(&b, 0, &s);
+    }
+    for (tick = 0; tick < 5; tick++)          /* 100 ms without packets */
+        (void)jb_pull(&b, 0, &s);
+    for (k = 0; k < 5; k++) {                 /* then all five at once, plus this tick's */
+        (void)jb_put(&b, ts, 0, JB_AUDIO, frame, 160);
+        ts += 160;
+    }
+    for (tick = 0; tick < 50; tick++) {
+        (void)jb_put(&b, ts, 0, JB_AUDIO, frame, 160);
+        ts += 160;
+        if (jb_pull(&b, 0, &s) == JB_AUDIO)
+            audio++;
+    }
+    SG_CHECK_EQ_INT(b.resyncs, 0);
+    SG_CHECK(b.late >= 3);
+    SG_CHECK(audio >= 48);
+    jb_free(&b);
+}

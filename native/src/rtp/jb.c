@@ -73,7 +73,9 @@ int jb_put(jb *b, uint32_t ts, uint8_t pt, jb_kind kind, const uint8_t *payload,
         b->late++;
         if (b->target_units + b->frame_units <= b->max_units)
             b->target_units += b->frame_units;
-        if (++b->late_run >= JB_LATE_RESYNC) {
+        if (b->late_run++ == 0)
+            b->late_since = b->pulls;
+        if (b->late_run >= JB_LATE_RESYNC && b->pulls - b->late_since >= JB_LATE_RESYNC) {
             /* Every packet is late now (a sender slower than our tick, or one that paused):
              * playout has run past the stream. Start again around this packet with the
              * grown target rather than concealing forever. */
@@ -123,6 +125,7 @@ jb_kind jb_pull(jb *b, uint32_t jitter_units, const jb_slot **slot)
     uint32_t depth;
 
     *slot = NULL;
+    b->pulls++;
     if (!b->started)
         return JB_NONE;
     if (!b->playing) {

@@ -3,9 +3,10 @@
  * delay follows the measured jitter between jb_min and jb_max: a late packet grows the target
  * by one frame (the tick that makes room plays a concealed frame), and a buffer that stays
  * deeper than the target for a second drops one frame. A sender whose clock runs slower than
- * the media tick (or that paused) leaves playout ahead of every packet: after JB_LATE_RESYNC
- * late packets in a row, playout restarts around the newest one (one frame deeper), instead
- * of dropping the stream for good. Storage is allocated once at create
+ * the media tick (or that paused) leaves playout ahead of every packet: when JB_LATE_RESYNC
+ * late packets in a row have come over at least JB_LATE_RESYNC ticks, playout restarts around
+ * the newest one (with the grown target) instead of dropping the stream for good. A burst that
+ * catches up after a stall is late within one tick and only loses its own frames. Storage is allocated once at create
  * (control thread); insert and pull never allocate. Owning (media) thread only. */
 #ifndef SG_RTP_JB_H
 #define SG_RTP_JB_H
@@ -46,6 +47,8 @@ typedef struct jb {
     uint8_t cn_level;
     uint32_t deep_ticks;          /* consecutive ticks with depth > target + frame */
     uint32_t late_run;            /* consecutive late packets (JB_LATE_RESYNC restarts playout) */
+    uint32_t late_since;          /* `pulls` when the run began */
+    uint32_t pulls;               /* jb_pull calls (ticks) */
     uint64_t played, concealed, late, overflow, dropped_for_shrink, resyncs;
 } jb;
 
