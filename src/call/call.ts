@@ -87,14 +87,14 @@ export class Call extends EventEmitter {
 
   #bindA(a: Leg): void {
     a.on('hangup', (info) => this.#run(() => this.#onAHangup(a, info)));
-    a.on('dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf(this.#b, ev); });
+    a.on('dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf('a', this.#b, ev); });
     a.on('update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
     a.on('transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
   }
 
   #bindB(b: Leg): void {
     b.on('hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
-    b.on('dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf(this.#a, ev); });
+    b.on('dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf('b', this.#a, ev); });
     b.on('update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
     b.on('transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
   }
@@ -437,8 +437,17 @@ export class Call extends EventEmitter {
     }
   }
 
-  #forwardDtmf(to: Leg | undefined, ev: DtmfEvent): void {
+  #forwardDtmf(from: 'a' | 'b', to: Leg | undefined, ev: DtmfEvent): void {
     if (!to || this.#state !== 'answered' || to.state === 'ended') return;
+    // A digit signalled out of band (INFO) toward a leg that takes RFC 4733: the relay injects
+    // it into the media the sender's side plays toward `to`.
+    const session = this.#session;
+    if (ev.source === 'info' && session?.playDtmf && !session.closed && (this.#mediaOptions(to.trunk).dtmf ?? 'rfc4733') === 'rfc4733') {
+      session.playDtmf(from, ev.digit, ev.durationMs).catch((e: unknown) => {
+        this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF injection failed');
+      });
+      return;
+    }
     to.sendDtmf(ev.digit, ev.durationMs).catch((e: unknown) => {
       this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF forward failed');
     });

@@ -88,6 +88,12 @@ export interface MediaSession {
   answer(req: AnswerRequest): Promise<string>;
   /** Current packet counters, codecs and timing per leg. */
   stats(): Promise<SessionStats>;
+  /**
+   * Injects one DTMF digit into the media `from` leg sends, so the other leg receives it as
+   * RFC 4733 events (DTMF signalled out of band, e.g. SIP INFO, toward an RFC 4733 leg).
+   * Relays that cannot inject leave it out.
+   */
+  playDtmf?(from: 'a' | 'b', digit: string, durationMs: number): Promise<void>;
   /** Frees the relay's ports. Idempotent; returns the final stats when the relay still had them. */
   close(): Promise<SessionStats | undefined>;
   on<E extends keyof MediaSessionEvents>(event: E, listener: (...args: MediaSessionEvents[E]) => void): this;

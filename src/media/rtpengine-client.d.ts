@@ -15,6 +15,8 @@ declare module 'rtpengine-client' {
     query(to: NgTarget, opts: NgMessage): Promise<NgMessage>;
     list(to: NgTarget, opts?: NgMessage): Promise<NgMessage>;
     statistics(to: NgTarget, opts?: NgMessage): Promise<NgMessage>;
+    /** NG `play DTMF`. */
+    playDTMF(to: NgTarget, opts: NgMessage): Promise<NgMessage>;
     close(): void;
   }
   export class RtpEngineError extends Error {}

@@ -6,7 +6,8 @@ import rtpengine from 'rtpengine-client';
 import type { NgMessage } from 'rtpengine-client';
 import { ClosedError, MediaError, TimeoutError } from '../errors.js';
 
-export type NgCommand = 'ping' | 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'statistics';
+/** NG commands by rtpengine-client's method names ('playDTMF' is NG `play DTMF`). */
+export type NgCommand = 'ping' | 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'statistics' | 'playDTMF';
 
 export interface NgClientOptions {
   /** rtpengine's NG control address and port. */

@@ -60,8 +60,22 @@ export function offerFlags(from: LegMediaOptions, to: LegMediaOptions): NgMessag
     // sees only `list`, in order. A codec both sides have is passed through untouched.
     msg['codec'] = { mask: ['all'], transcode: list };
   }
-  if (from.symmetric === false) msg['flags'] = ['asymmetric'];
+  const flags: string[] = [];
+  if (from.symmetric === false) flags.push('asymmetric');
+  if (injectsDtmf(from, to)) flags.push('inject DTMF');
+  if (flags.length > 0) msg['flags'] = flags;
   return msg;
+}
+
+/**
+ * A leg that signals DTMF out of band (INFO) facing an RFC 4733 leg: the media goes through
+ * rtpengine's codec handlers so `play DTMF` can inject events. rtpengine 10.5 needs the flag
+ * on the answer as well for events toward the answering leg when the offer carried
+ * telephone-event (seen on loopback), so both offer and answer set it.
+ */
+export function injectsDtmf(x: LegMediaOptions | undefined, y: LegMediaOptions | undefined): boolean {
+  if (!x || !y) return false;
+  return (x.dtmf === 'info') !== (y.dtmf === 'info');
 }
 
 function sumStreams(tag: unknown): { packets: number; bytes: number } {
@@ -157,7 +171,10 @@ class RtpengineSession extends EventEmitter implements MediaSession {
       replace: ['origin', 'session-connection'],
     };
     if (this.#opts[offerer]?.stripIce !== false) msg['ICE'] = 'remove';
-    if (this.#opts[req.from]?.symmetric === false) msg['flags'] = ['asymmetric'];
+    const flags: string[] = [];
+    if (this.#opts[req.from]?.symmetric === false) flags.push('asymmetric');
+    if (injectsDtmf(this.#opts[offerer], this.#opts[req.from])) flags.push('inject DTMF');
+    if (flags.length > 0) msg['flags'] = flags;
     const res = await this.#relay.ng.request('answer', msg);
     const out = this.#sdpOf(res);
     const mine = firstCodec(req.sdp);
@@ -170,6 +187,14 @@ class RtpengineSession extends EventEmitter implements MediaSession {
       this.#startWatch();
     }
     return out;
+  }
+
+  async playDtmf(from: 'a' | 'b', digit: string, durationMs: number): Promise<void> {
+    this.#check();
+    if (!/^[0-9*#A-D]$/.test(digit)) throw new MediaError(`not a DTMF digit: ${digit}`);
+    await this.#relay.ng.request('playDTMF', {
+      'call-id': this.id, 'from-tag': this.#tags[from], code: digit, duration: Math.max(40, Math.min(5000, Math.round(durationMs))),
+    });
   }
 
   async stats(): Promise<SessionStats> {

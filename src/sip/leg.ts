@@ -461,9 +461,11 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   }
 
   async sendDtmf(digit: string, durationMs: number): Promise<void> {
-    // RFC 4733 and in-band digits travel in the media relay; only INFO is signalling.
-    // TODO(next): INFO ⇄ RFC 4733 interworking (digits the relay sees are not reported to the
-    // call yet, and INFO digits are not injected into RTP toward an rfc4733 trunk).
+    // RFC 4733 and in-band digits travel in the media relay (INFO digits toward an RFC 4733
+    // leg are injected there by the call); only INFO is signalling.
+    // TODO(next): RFC 4733 → INFO: digits the relay sees are not reported to the call yet.
+    // rtpengine 10.5 reports received events through --dtmf-log-dest, but (tried on loopback)
+    // not for a call in its 'inject DTMF' mode, which INFO → RFC 4733 needs.
     if (this.ctx.settings.dtmf !== 'info' || !this.#binding || this.isEnded) return;
     await this.#binding.sendInfoDtmf(digit, durationMs);
   }

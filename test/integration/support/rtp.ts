@@ -42,6 +42,9 @@ export class RtpPeer {
   readonly bySsrc = new Map<number, number>();
   /** Where the last RTP packet came from (the relay's port for this leg). */
   source: Dest | undefined;
+  /** Keep every payload (by payload type) for payloads(); off by default. */
+  keepPayloads = false;
+  readonly #payloads = new Map<number, Buffer[]>();
   #waiters: (() => boolean)[] = [];
   #streams = new Set<NodeJS.Timeout>();
 
@@ -51,6 +54,12 @@ export class RtpPeer {
       const pt = m[1]! & 0x7f;
       if (pt >= 72 && pt <= 76) return; // RTCP on a muxed port
       this.byPt.set(pt, (this.byPt.get(pt) ?? 0) + 1);
+      if (this.keepPayloads) {
+        const cc = m[0]! & 0x0f;
+        const list = this.#payloads.get(pt) ?? [];
+        list.push(m.subarray(12 + 4 * cc));
+        this.#payloads.set(pt, list);
+      }
       const ssrc = m.readUInt32BE(8);
       this.bySsrc.set(ssrc, (this.bySsrc.get(ssrc) ?? 0) + 1);
       this.source = { ip: rinfo.address, port: rinfo.port };
@@ -64,6 +73,11 @@ export class RtpPeer {
     await new Promise<void>((r, j) => { p.sock.once('error', j); p.sock.bind(0, ip, () => r()); });
     t.teardown(() => p.close());
     return p;
+  }
+
+  /** Payloads received with payload type `pt` (when keepPayloads was on). */
+  payloads(pt: number): Buffer[] {
+    return this.#payloads.get(pt) ?? [];
   }
 
   get port(): number {

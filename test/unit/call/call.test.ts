@@ -49,6 +49,7 @@ class FakeSession extends EventEmitter implements MediaSession {
   async answer(r: AnswerRequest): Promise<string> { this.log.push(`answer from ${r.from} ${r.sdp}`); return `relayed(${r.sdp})`; }
   async stats(): Promise<SessionStats> { return stats(); }
   async close(): Promise<SessionStats | undefined> { this.log.push('close'); this.closed = true; return stats(); }
+  async playDtmf(from: 'a' | 'b', digit: string, ms: number): Promise<void> { this.log.push(`play ${from} ${digit} ${ms}`); }
 }
 function stats(): SessionStats {
   return { a: { packetsIn: 10, bytesIn: 1720, packetsOut: 9, bytesOut: 1548, codec: 'PCMU' }, b: { packetsIn: 9, bytesIn: 1548, packetsOut: 10, bytesOut: 1720, codec: 'G722' } };
@@ -278,9 +279,9 @@ t.test('update before answer is refused', async (t) => {
 t.test('DTMF is forwarded only once answered', async (t) => {
   const r = rig(decision([target('t1')]));
   r.call.start(); await tick();
-  r.a.emit('dtmf', { digit: '1', durationMs: 100, source: 'info' });
+  r.a.emit('dtmf', { digit: '1', durationMs: 100, source: 'inband' });
   r.bs[0]!.farAnswer(); await tick();
-  r.a.emit('dtmf', { digit: '5', durationMs: 100, source: 'info' });
+  r.a.emit('dtmf', { digit: '5', durationMs: 100, source: 'inband' });
   r.bs[0]!.emit('dtmf', { digit: '#', durationMs: 100, source: 'inband' });
   await tick();
   t.equal(r.bs[0]!.log.filter((l) => l.startsWith('dtmf')).join(','), 'dtmf 5');
@@ -331,4 +332,18 @@ t.test('caller leaves while the relay is still busy with the offer: no outbound 
   t.equal(r.bs.length, 0);
   t.equal(rec.disposition, 'cancelled');
   t.ok(r.relay.sessions[0]!.closed, 'media released');
+});
+
+t.test('INFO digits toward an RFC 4733 leg are injected by the relay; toward an INFO leg they are signalled', async (t) => {
+  const r = rig(decision([target('uc')]));
+  const relay = r.relay;
+  r.call.start(); await tick();
+  r.bs[0]!.farAnswer('x'); await tick();
+  r.a.emit('dtmf', { digit: '5', durationMs: 200, source: 'info' });
+  r.bs[0]!.emit('dtmf', { digit: '7', durationMs: 100, source: 'rfc4733' });
+  await tick();
+  t.same(relay.sessions[0]!.log.filter((l) => l.startsWith('play')), ['play a 5 200'], 'A\'s INFO digit played into A\'s media toward B');
+  t.same(r.bs[0]!.log.filter((l) => l.startsWith('dtmf')), [], 'B got no INFO');
+  t.same(r.a.log.filter((l) => l.startsWith('dtmf')), ['dtmf 7'], 'an RFC 4733 digit reported by B goes to A\'s sendDtmf');
+  r.call.close(); await r.call.done;
 });

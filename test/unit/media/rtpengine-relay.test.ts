@@ -1,5 +1,5 @@
 import t from 'tap';
-import { offerFlags, statsFromQuery, SDES_SUITES } from '../../../src/media/rtpengine-relay.js';
+import { injectsDtmf, offerFlags, statsFromQuery, SDES_SUITES } from '../../../src/media/rtpengine-relay.js';
 import { rtpengineArgs, parseRtpengineLog } from '../../../src/media/rtpengine-supervisor.js';
 import { MediaError } from '../../../src/errors.js';
 
@@ -66,4 +66,15 @@ t.test('supervisor options from the media.rtpengine config section', async (t) =
   t.equal(o.mediaTimeoutS, 90);
   t.ok(rtpengineArgs(o).includes('--timeout=90'));
   t.equal(optionsFromConfig({ ...(d as Record<string, unknown>), advertisedAddress: '198.51.100.1', threads: 2 } as never, 0).mediaTimeoutS, 3600);
+});
+
+t.test('INFO facing RFC 4733: offers ask rtpengine for DTMF injection, nothing else does', async (t) => {
+  const info = { transport: 'RTP/AVP' as const, dtmf: 'info' as const };
+  const rfc = { transport: 'RTP/AVP' as const, dtmf: 'rfc4733' as const };
+  t.same(offerFlags(info, rfc)['flags'], ['inject DTMF']);
+  t.same(offerFlags(rfc, info)['flags'], ['inject DTMF']);
+  t.same(offerFlags({ ...info, symmetric: false }, rfc)['flags'], ['asymmetric', 'inject DTMF']);
+  t.equal(offerFlags(rfc, rfc)['flags'], undefined);
+  t.equal(offerFlags(info, info)['flags'], undefined);
+  t.equal(injectsDtmf(undefined, rfc), false);
 });
