@@ -132,7 +132,8 @@ export async function startDaemon(opts: StartOptions = {}): Promise<RunningDaemo
   const dispatcher = new CallDispatcher({
     registry,
     router: routing,
-    relay: () => media.relay,
+    // Per call: rtpengine or the native relay (src/media/relay-choice.ts).
+    relay: (legs) => media.relayFor(legs),
     admission,
     accepting: () => calls.accepting,
     ringTimeoutMs: () => currentConfig().sip.ringTimeoutMs,

@@ -103,6 +103,11 @@ export class Call extends EventEmitter {
     return this.#state;
   }
 
+  /** The media relay anchoring the call ('rtpengine', 'native'); undefined when none does. */
+  get relayName(): string | undefined {
+    return this.#opts.media?.relay.name;
+  }
+
   get b(): Leg | undefined {
     return this.#b;
   }

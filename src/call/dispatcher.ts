@@ -29,8 +29,12 @@ export interface LegProvider {
 export interface DispatcherOptions {
   registry: CallRegistry;
   router: Router;
-  /** The media relay, when one is running (rtpengine or native); undefined: calls needing media fail with 47. */
-  relay: () => MediaRelay | undefined;
+  /**
+   * The media relay for a call whose legs are on these trunks (the inbound leg's first, then
+   * every route target's), when one can take it: rtpengine or native, chosen per call by
+   * src/media/relay-choice.ts. Undefined: calls needing media fail with 47.
+   */
+  relay: (legs: readonly { trunk: string; options: LegMediaOptions }[]) => MediaRelay | undefined;
   /** Per-trunk limits (maxCalls/maxCps); both the inbound and the outbound trunk are admitted. */
   admission?: AdmissionControl;
   /** False while the daemon drains: new calls are refused with 41 (SIP 503). */
@@ -94,7 +98,9 @@ export class CallDispatcher {
       if (targets.length === 0) decision.cause ??= Cause.NO_ROUTE_DESTINATION;
     }
     const needsMedia = a.kind === 'sip' || targets.some((t) => this.providerFor(t.trunk)?.kind === 'sip');
-    const relay = needsMedia ? o.relay() : undefined;
+    const relay = needsMedia
+      ? o.relay([a.trunk, ...targets.map((t) => t.trunk)].map((trunk) => ({ trunk, options: this.#mediaOptions(trunk) })))
+      : undefined;
     if (needsMedia && !relay && targets.length > 0) {
       adm?.release();
       return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: 'no media relay running' };

@@ -12,6 +12,8 @@ export interface CallSummary {
   calling: string;
   called: string;
   bTrunk?: string;
+  /** The media relay anchoring the call, when one does ('rtpengine', 'native'). */
+  relay?: string;
 }
 
 export interface TrunkTotals {
@@ -64,6 +66,7 @@ export class CallRegistry {
         aTrunk: c.a.trunk, calling: c.a.calling, called: c.a.called,
       };
       if (c.b) s.bTrunk = c.b.trunk;
+      if (c.relayName) s.relay = c.relayName;
       return s;
     });
   }

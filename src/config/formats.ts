@@ -137,6 +137,7 @@ export const FORMATS: Record<string, FormatDef> = {
   'udp-port': { ...mediaFormats['udp-port'], coerce: toInt },
   'non-negative-int': { ...mediaFormats['non-negative-int'], coerce: toInt },
   'optional-ip-address': mediaFormats['optional-ip-address'],
+  'interface-list': mediaFormats['interface-list'],
 };
 
 /** The check for one schema `format` value: a registered name or an array of allowed values. */

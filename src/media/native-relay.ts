@@ -381,7 +381,7 @@ class NativeSession extends EventEmitter implements MediaSession {
   }
 }
 
-/** The native engine as a MediaRelay (trunk setting `media: native`). */
+/** The native engine as a MediaRelay (trunk setting `mediaRelay: native`, or media.relay). */
 export class NativeMediaRelay implements MediaRelay {
   readonly name = 'native';
   readonly #sessions = new Map<string, NativeSession>();
@@ -404,6 +404,10 @@ export class NativeMediaRelay implements MediaRelay {
 
   async health(): Promise<RelayHealth> {
     return { up: this.engine.isRunning, sessions: this.#sessions.size };
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
   }
 
   async close(): Promise<void> {

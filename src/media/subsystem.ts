@@ -1,14 +1,19 @@
-// The media subsystem: runs (managed) or watches (external) rtpengine for SIP⇄SIP calls and
-// offers the MediaRelay the SIP legs use. rtpengine is only started when something can use it:
-// media.relay is "rtpengine" and at least one SIP trunk is configured. A TDM-only gateway, and
-// `spangate demo` on its defaults, run without it; a reload that adds the first SIP trunk
-// starts it then. Health, the up gauge, session count and restarts go to /health and /metrics.
+// The media subsystem owns both media relays for calls with a SIP leg: it runs (managed) or
+// watches (external) rtpengine, and runs the native engine's relay (native-host.ts). Each is
+// started only when something can use it: a SIP trunk whose relay (its mediaRelay, else
+// media.relay) names it. A TDM-only gateway, and `spangate demo` on its defaults, run without
+// either; a reload that adds the first such trunk starts it then. relayFor() picks the relay
+// per call (relay-choice.ts). Health, up gauges, session counts, restarts and the native
+// engine's relayed packets (user space and kernel) go to /health and /metrics.
 
 import type { SpangateConfig } from '../config/index.js';
 import type { Subsystem, SubsystemHealth } from '../daemon/subsystem.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { MediaRelay } from './relay.js';
+import { resolveTrunk, type TrunkInput } from '../sip/trunk-profiles.js';
+import { NativeHost, type NativeHostLike, type NativeHostOptions } from './native-host.js';
+import type { LegMediaOptions, MediaRelay } from './relay.js';
+import { chooseRelay, type RelayName } from './relay-choice.js';
 import { RtpengineRelay } from './rtpengine-relay.js';
 import { optionsFromConfig, RtpengineSupervisor, type RtpengineOptions } from './rtpengine-supervisor.js';
 
@@ -30,11 +35,33 @@ export interface MediaSubsystemOptions {
   metrics: Metrics;
   /** Builds the supervisor; the default spawns/pings the real rtpengine. */
   makeSupervisor?: (o: RtpengineOptions, log: Logger) => SupervisorLike;
+  /** Builds the native relay's host; the default starts the real engine. */
+  makeNative?: (o: NativeHostOptions, log: Logger) => NativeHostLike;
 }
 
-/** True when this config gives rtpengine something to do. */
+/** The relay a trunk asks for: its mediaRelay, else media.relay (TDM span groups: media.relay). */
+export function trunkRelay(cfg: SpangateConfig, trunk: string): RelayName {
+  const input = (cfg.sip.trunks as unknown as Record<string, TrunkInput>)[trunk];
+  const own = input ? resolveTrunk(trunk, input).mediaRelay : 'default';
+  return own === 'default' ? cfg.media.relay : own;
+}
+
+function relaysUsed(cfg: SpangateConfig): Set<RelayName> {
+  return new Set(Object.keys(cfg.sip.trunks).map((id) => trunkRelay(cfg, id)));
+}
+
+/** True when this config gives rtpengine something to do: a SIP trunk uses it. */
 export function rtpengineNeeded(cfg: SpangateConfig): boolean {
-  return cfg.media.relay === 'rtpengine' && Object.keys(cfg.sip.trunks).length > 0;
+  return relaysUsed(cfg).has('rtpengine');
+}
+
+/** True when a SIP trunk uses the native relay. */
+export function nativeNeeded(cfg: SpangateConfig): boolean {
+  return relaysUsed(cfg).has('native');
+}
+
+function nativeOptions(m: SpangateConfig['media']): NativeHostOptions {
+  return { ...m.native, mediaTimeoutMs: m.timeoutMs };
 }
 
 export class MediaSubsystem implements Subsystem {
@@ -42,6 +69,11 @@ export class MediaSubsystem implements Subsystem {
   #cfg: SpangateConfig;
   readonly #log: Logger;
   readonly #make: (o: RtpengineOptions, log: Logger) => SupervisorLike;
+  readonly #makeNative: (o: NativeHostOptions, log: Logger) => NativeHostLike;
+  #native: NativeHostLike | undefined;
+  #nativeError = '';
+  /** Trunk → the relay it asks for, resolved once per config. */
+  #prefers = new Map<string, RelayName>();
   #sup: SupervisorLike | undefined;
   #relay: RtpengineRelay | undefined;
   #downReason = '';
@@ -53,6 +85,8 @@ export class MediaSubsystem implements Subsystem {
     this.#cfg = o.config;
     this.#log = o.log;
     this.#make = o.makeSupervisor ?? ((opts, log) => new RtpengineSupervisor(opts, log));
+    this.#makeNative = o.makeNative ?? ((opts, log) => new NativeHost(opts, log));
+    this.#resolvePrefs();
     // The gauges and the restart counter are computed at scrape time.
     o.metrics.gauge('spangate_rtpengine_up', 'rtpengine answers NG ping (1) or not (0); 0 also while it is not in use.', [], (g) => {
       g.set(this.#sup?.up ? 1 : 0);
@@ -64,16 +98,56 @@ export class MediaSubsystem implements Subsystem {
       this.#syncRestarts();
       c.set(this.#restartTotal);
     });
+    o.metrics.gauge('spangate_native_relay_up', 'The native relay\'s media engine runs (1) or not (0); 0 also while it is not in use.', [], (g) => {
+      g.set(this.#native?.running ? 1 : 0);
+    });
+    o.metrics.gauge('spangate_native_relay_sessions', 'Media sessions on the native relay.', [], (g) => {
+      g.set(this.#native?.relay ? this.#nativeSessions() : 0);
+    });
+    o.metrics.gauge('spangate_native_kfwd_attached', 'In-kernel forwarding of pass-through streams is attached (1) or not (0).', [], (g) => {
+      g.set(this.#native?.kernelForwarding.startsWith('on') ? 1 : 0);
+    });
+    o.metrics.gauge('spangate_native_kfwd_flows', 'Relay directions forwarded in the kernel now.', [], (g) => {
+      g.set(this.#native?.counters()?.kfwd_active ?? 0);
+    });
+    // Engine counters are process-wide: the same engine carries PRI B-channel endpoints.
+    o.metrics.counterFrom('spangate_native_relayed_packets_total', 'Packets the native engine relayed between two endpoints, by path: user (forwarded or transcoded by a media thread) or kernel (forwarded by the tc program).', ['path'], (c) => {
+      const n = this.#native?.counters();
+      if (!n) return;
+      c.set({ path: 'user' }, n.relay_forwarded + n.relay_transcoded);
+      c.set({ path: 'kernel' }, n.kfwd_packets);
+    });
   }
 
-  /** The relay for SIP⇄SIP calls; undefined while rtpengine is not in use. */
+  /** The rtpengine relay; undefined while rtpengine is not in use. */
   get relay(): MediaRelay | undefined {
     return this.#relay;
   }
 
+  /** The native relay; undefined while it is not in use. */
+  get nativeRelay(): MediaRelay | undefined {
+    return this.#native?.relay;
+  }
+
+  /**
+   * The relay for a call whose legs are on these trunks (relay-choice.ts has the rule). When
+   * neither relay can take it but rtpengine is in use, rtpengine's relay is returned all the same:
+   * while it is down it refuses the session with a MediaError, as it always did.
+   */
+  relayFor(legs: readonly { trunk: string; options: LegMediaOptions }[]): MediaRelay | undefined {
+    const native = this.#native?.running ? this.#native.relay : undefined;
+    const choice = chooseRelay(
+      legs.map((l) => ({ ...l, prefers: this.#prefers.get(l.trunk) ?? this.#cfg.media.relay })),
+      { rtpengine: this.#sup?.up ? this.#relay : undefined, native },
+    );
+    this.#log.debug({ trunks: legs.map((l) => l.trunk), relay: choice.relay?.name ?? null, reason: choice.reason }, 'media relay chosen');
+    return choice.relay ?? this.#relay;
+  }
+
   async start(): Promise<void> {
+    if (nativeNeeded(this.#cfg)) this.#startNative();
     if (!rtpengineNeeded(this.#cfg)) {
-      this.#log.info({ relay: this.#cfg.media.relay, sipTrunks: 0 }, 'rtpengine not started: no SIP trunk configured');
+      this.#log.info({ relay: this.#cfg.media.relay, sipTrunks: Object.keys(this.#cfg.sip.trunks).length }, 'rtpengine not started: no SIP trunk uses it');
       return;
     }
     await this.#startRtpengine();
@@ -81,10 +155,34 @@ export class MediaSubsystem implements Subsystem {
 
   async reload(config: SpangateConfig): Promise<void> {
     this.#cfg = config;
-    // media.rtpengine.* needs a restart; a first SIP trunk arriving by reload starts rtpengine.
+    this.#resolvePrefs();
+    // media.rtpengine.* and media.native.* need a restart; a first SIP trunk using a relay
+    // arriving by reload starts it. A relay no trunk uses any more runs on until restart.
     // TODO(next): media.timeoutMs and checkIntervalMs are reloadable but RtpengineRelay takes
     // them at construction; new values apply to the relay only after a restart for now.
+    if (!this.#native && nativeNeeded(config)) this.#startNative();
     if (!this.#sup && rtpengineNeeded(config)) await this.#startRtpengine();
+  }
+
+  #resolvePrefs(): void {
+    this.#prefers = new Map(Object.keys(this.#cfg.sip.trunks).map((id) => [id, trunkRelay(this.#cfg, id)]));
+  }
+
+  /** A native engine that cannot start leaves its trunks to rtpengine; health says why. */
+  #startNative(): void {
+    const host = this.#makeNative(nativeOptions(this.#cfg.media), this.#log);
+    try {
+      host.start();
+      this.#native = host;
+      this.#nativeError = '';
+    } catch (err) {
+      this.#nativeError = (err as Error).message;
+      this.#log.error({ err: this.#nativeError }, 'native media relay did not start: its trunks use rtpengine when it runs');
+    }
+  }
+
+  #nativeSessions(): number {
+    return this.#native?.relay?.sessionCount ?? 0;
   }
 
   async drain(_deadline: number): Promise<void> {
@@ -92,6 +190,9 @@ export class MediaSubsystem implements Subsystem {
   }
 
   async stop(): Promise<void> {
+    const native = this.#native;
+    this.#native = undefined;
+    if (native) await native.stop();
     const sup = this.#sup;
     const relay = this.#relay;
     this.#relay = undefined;
@@ -103,16 +204,32 @@ export class MediaSubsystem implements Subsystem {
   }
 
   health(): SubsystemHealth {
+    const parts: string[] = [];
+    let down = false;
+    const n = this.#native;
+    if (n) {
+      if (n.running) parts.push(`native relay up (${this.#cfg.media.native.address}), ${this.#nativeSessions()} sessions, kernel forwarding ${n.kernelForwarding}`);
+      else {
+        down = true;
+        parts.push('native relay down: engine stopped');
+      }
+    } else if (this.#nativeError) {
+      down = true;
+      parts.push(`native relay down: ${this.#nativeError}`);
+    }
     const sup = this.#sup;
     const r = this.#cfg.media.rtpengine;
     if (!sup) {
-      return this.#cfg.media.relay === 'native'
-        ? { status: 'ok', detail: 'native relay; rtpengine not used' }
-        : { status: 'ok', detail: 'rtpengine idle: not started (no SIP trunk configured)' };
+      if (parts.length === 0) parts.push('rtpengine idle: not started (no SIP trunk uses it)');
+      else parts.push('rtpengine not used');
+    } else {
+      const where = `${r.mode} at ${r.ngHost}:${r.ngPort}${sup.pid !== undefined ? `, pid ${sup.pid}` : ''}`;
+      if (!sup.up) {
+        down = true;
+        parts.push(`rtpengine down (${where}): ${this.#downReason || 'not answering'}`);
+      } else parts.push(`rtpengine up (${where}), ${this.#relay?.sessionCount ?? 0} sessions, ${sup.restarts} restarts`);
     }
-    const where = `${r.mode} at ${r.ngHost}:${r.ngPort}${sup.pid !== undefined ? `, pid ${sup.pid}` : ''}`;
-    if (!sup.up) return { status: 'down', detail: `rtpengine down (${where}): ${this.#downReason || 'not answering'}` };
-    return { status: 'ok', detail: `rtpengine up (${where}), ${this.#relay?.sessionCount ?? 0} sessions, ${sup.restarts} restarts` };
+    return { status: down ? 'down' : 'ok', detail: parts.join('; ') };
   }
 
   async #startRtpengine(): Promise<void> {

@@ -63,7 +63,11 @@ export interface TrunkSettings {
   stripPlusInRequestUri: boolean;
   /** Latch RTP onto its real source (NAT). */
   symmetricRtp: boolean;
+  /** Media relay for calls on this trunk; 'default' = media.relay (src/media/relay-choice.ts). */
+  mediaRelay: MediaRelayChoice;
 }
+
+export type MediaRelayChoice = 'default' | 'rtpengine' | 'native';
 
 export const GENERIC: TrunkSettings = {
   profile: 'generic',
@@ -92,6 +96,7 @@ export const GENERIC: TrunkSettings = {
   historyInfo: false,
   stripPlusInRequestUri: false,
   symmetricRtp: true,
+  mediaRelay: 'default',
 };
 
 /** What each profile changes from GENERIC. */
@@ -165,6 +170,7 @@ export function resolveTrunk(id: string, input: TrunkInput): TrunkSettings {
   if (!['rfc4733', 'info', 'inband'].includes(s.dtmf)) bad('dtmf', 'dtmf must be rfc4733, info or inband');
   if (!['e164', 'national', 'as-is'].includes(s.numberFormat)) bad('numberFormat', 'numberFormat must be e164, national or as-is');
   if (!['local', 'pass', 'reject'].includes(s.refer)) bad('refer', 'refer must be local, pass or reject');
+  if (!['default', 'rtpengine', 'native'].includes(s.mediaRelay)) bad('mediaRelay', 'mediaRelay must be default, rtpengine or native');
   if (s.authPassword !== '' && s.authUsername === '') bad('authUsername', 'authPassword without authUsername');
   if (s.inboundAuthPassword !== '' && s.inboundAuthUsername === '') bad('inboundAuthUsername', 'inboundAuthPassword without inboundAuthUsername');
   if (s.inboundAuthRealm !== '') {

@@ -11,7 +11,7 @@ import { addLiveOptions } from './status.js';
 export function addShowCommands(program: Command): Command {
   const show = program.command('show').description('live views of the running daemon');
 
-  addLiveOptions(show.command('calls').description('calls in progress: id, state, age, trunks, numbers'))
+  addLiveOptions(show.command('calls').description('calls in progress: id, state, age, trunks, numbers, media relay'))
     .option('--json', 'print the raw JSON answer')
     .action(async (o: LiveOptions & { json?: boolean }) => {
       const t = liveTarget(o);
@@ -40,9 +40,9 @@ export function table(head: string[], rows: string[][]): string {
 export function formatCalls(calls: CallSummary[]): string {
   if (calls.length === 0) return 'no calls in progress';
   const rows = calls.map((c) => [
-    c.id, c.state, `${Math.round(c.ageMs / 1000)}s`, c.aTrunk, c.bTrunk ?? '-', c.calling || '(none)', c.called,
+    c.id, c.state, `${Math.round(c.ageMs / 1000)}s`, c.aTrunk, c.bTrunk ?? '-', c.calling || '(none)', c.called, c.relay ?? '-',
   ]);
-  return `${table(['ID', 'STATE', 'AGE', 'FROM', 'TO', 'CALLING', 'CALLED'], rows)}\n${calls.length} call${calls.length === 1 ? '' : 's'} in progress`;
+  return `${table(['ID', 'STATE', 'AGE', 'FROM', 'TO', 'CALLING', 'CALLED', 'MEDIA'], rows)}\n${calls.length} call${calls.length === 1 ? '' : 's'} in progress`;
 }
 
 export function formatTrunks(trunks: TrunkView[]): string {

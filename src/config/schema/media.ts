@@ -1,4 +1,5 @@
-// media: the media relay for SIP⇄SIP calls and the rtpengine spangate runs or uses.
+// media: the media relays for SIP⇄SIP calls: the rtpengine spangate runs or uses, and the
+// native engine (libspangate) with its optional in-kernel forwarding.
 // Keys have the shape of src/config/schema/key.ts (doc, format, default, env, reloadable).
 
 interface Key<T> { doc: string; format: string | readonly unknown[]; default: T; env: string; reloadable: boolean }
@@ -6,7 +7,7 @@ const key = <T>(k: Key<T>): Key<T> => k;
 
 export const mediaSchema = {
   relay: key<'rtpengine' | 'native'>({
-    doc: 'Media relay for SIP⇄SIP calls: Debian\'s rtpengine (started or used only while at least one SIP trunk is configured), or the native engine (later).',
+    doc: 'Default media relay of SIP trunks (a trunk\'s mediaRelay overrides it): Debian\'s rtpengine (does everything: G.729, SRTP, …), or the native engine (PCMU, PCMA, G.722, Opus, SDES SRTP; pass-through forwarded in the kernel when permitted). Each relay runs only while some SIP trunk uses it; a call uses the native relay when both its trunks say native (src/media/relay-choice.ts).',
     format: ['rtpengine', 'native'], default: 'rtpengine', env: 'SPANGATE_MEDIA_RELAY', reloadable: false,
   }),
   timeoutMs: key<number>({
@@ -17,6 +18,36 @@ export const mediaSchema = {
     doc: 'How often each call\'s packet counters are read from the relay to detect dead media.',
     format: 'duration-ms', default: 10_000, env: 'SPANGATE_MEDIA_CHECK_INTERVAL_MS', reloadable: true,
   }),
+  native: {
+    address: key<string>({
+      doc: 'Native relay: local address its RTP endpoints bind to (the one peers reach).',
+      format: 'ip-address', default: '127.0.0.1', env: 'SPANGATE_NATIVE_ADDRESS', reloadable: false,
+    }),
+    advertisedAddress: key<string>({
+      doc: 'Native relay: address written into SDP when it differs from the bind address (1:1 NAT). Empty = the bind address.',
+      format: 'optional-ip-address', default: '', env: 'SPANGATE_NATIVE_ADVERTISED', reloadable: false,
+    }),
+    portMin: key<number>({
+      doc: 'Native relay: lowest RTP port. The process has one media engine: while the native relay runs, PRI B-channel endpoints take their ports from this range too (tdm.rtp.portMin/portMax apply only without it).',
+      format: 'udp-port', default: 40000, env: 'SPANGATE_NATIVE_PORT_MIN', reloadable: false,
+    }),
+    portMax: key<number>({
+      doc: 'Native relay: highest RTP port (two per leg: RTP and RTCP; four per call).',
+      format: 'udp-port', default: 49999, env: 'SPANGATE_NATIVE_PORT_MAX', reloadable: false,
+    }),
+    mediaThreads: key<number>({
+      doc: 'Native relay: media threads; 0 = the engine\'s default (one). Both endpoints of a call share a thread.',
+      format: 'non-negative-int', default: 0, env: 'SPANGATE_NATIVE_MEDIA_THREADS', reloadable: false,
+    }),
+    kernelForwarding: key<'auto' | 'off'>({
+      doc: 'Forward pass-through streams in the kernel (a tc program on kernelInterfaces). auto: attach when permitted (CAP_BPF + CAP_NET_ADMIN, a kernel with BPF; the packaged unit grants neither by default, see the README), otherwise log why once and relay in user space. off: always user space.',
+      format: ['auto', 'off'], default: 'auto', env: 'SPANGATE_NATIVE_KERNEL_FORWARDING', reloadable: false,
+    }),
+    kernelInterfaces: key<string>({
+      doc: 'Interfaces the peers\' RTP arrives on, comma-separated (e.g. "eth0,eth1"; "lo" for peers on this host). Empty = the interface that holds native.address (every interface for 0.0.0.0).',
+      format: 'interface-list', default: '', env: 'SPANGATE_NATIVE_KERNEL_INTERFACES', reloadable: false,
+    }),
+  },
   rtpengine: {
     mode: key<'managed' | 'external'>({
       doc: 'managed: spangate starts, watches and restarts its own rtpengine. external: use a running one at ngHost:ngPort.',
@@ -81,6 +112,13 @@ export const mediaSchema = {
 export const mediaFormats = {
   'udp-port': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) throw new Error('must be a port number 1-65535'); } },
   'non-negative-int': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 0) throw new Error('must be a whole number ≥ 0'); } },
+  'interface-list': {
+    check: (v: unknown): void => {
+      if (typeof v !== 'string' || (v !== '' && !v.split(',').every((n) => /^[A-Za-z0-9_.:@-]{1,15}$/.test(n.trim())))) {
+        throw new Error('must be interface names separated by commas, or empty');
+      }
+    },
+  },
   'optional-ip-address': {
     check: (v: unknown): void => {
       if (v === '') return;
@@ -90,8 +128,12 @@ export const mediaFormats = {
 };
 
 /** Cross-key rules of this section, for src/config/rules.ts. Returns [key path, reason] pairs. */
-export function mediaRules(m: { rtpengine: { portMin: number; portMax: number; mode: string; ngHost: string } }): [string, string][] {
+export function mediaRules(m: {
+  rtpengine: { portMin: number; portMax: number; mode: string; ngHost: string };
+  native: { portMin: number; portMax: number };
+}): [string, string][] {
   const out: [string, string][] = [];
+  if (m.native.portMax - m.native.portMin < 3) out.push(['media.native.portMax', 'must be at least media.native.portMin + 3 (one call: 4 ports)']);
   if (m.rtpengine.portMin >= m.rtpengine.portMax) out.push(['media.rtpengine.portMin', 'must be below media.rtpengine.portMax']);
   if (m.rtpengine.portMax - m.rtpengine.portMin < 3) out.push(['media.rtpengine.portMax', 'the range must hold at least one call (4 ports)']);
   if (m.rtpengine.mode === 'managed' && !m.rtpengine.ngHost.startsWith('127.') && m.rtpengine.ngHost !== '::1') {

@@ -6,8 +6,8 @@ import { cli } from '../../../fixtures/cli.js';
 
 t.test('show calls', async (t) => {
   t.equal(formatCalls([]), 'no calls in progress');
-  const text = formatCalls([{ id: 'c1', state: 'answered', ageMs: 61_400, aTrunk: 'carrier', calling: '+4989123', called: '+4930555123', bTrunk: 'pbx' }]);
-  t.match(text, /^ID +STATE +AGE +FROM +TO +CALLING +CALLED\nc1 +answered +61s +carrier +pbx +\+4989123 +\+4930555123\n1 call in progress$/);
+  const text = formatCalls([{ id: 'c1', state: 'answered', ageMs: 61_400, aTrunk: 'carrier', calling: '+4989123', called: '+4930555123', bTrunk: 'pbx', relay: 'native' }]);
+  t.match(text, /^ID +STATE +AGE +FROM +TO +CALLING +CALLED +MEDIA\nc1 +answered +61s +carrier +pbx +\+4989123 +\+4930555123 +native\n1 call in progress$/);
 });
 
 t.test('show trunks says what is not known yet', async (t) => {
