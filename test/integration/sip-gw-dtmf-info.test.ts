@@ -4,8 +4,8 @@
 // injected by rtpengine (NG `play DTMF`), with the caller's audio still flowing around them.
 import t from 'tap';
 import { RtpPeer, CODECS } from './support/rtp.js';
-import { Sipp } from './support/sipp.js';
-import { sippText, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import { PORTS } from './support/gateway.js';
+import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 
 /** RFC 4733 events (event code, end bit) in the packets an endpoint received with payload type `pt`. */
 function events(peer: RtpPeer, pt: number): number[] {
@@ -13,16 +13,16 @@ function events(peer: RtpPeer, pt: number): number[] {
 }
 
 t.test('INFO from the info trunk → RFC 4733 events toward the RFC 4733 trunk', async (t) => {
-  const gw = await twoTrunkGateway(t, 4, { pbx: { extra: { dtmf: 'info' } }, uc: { extra: { dtmf: 'rfc4733' } } }, 24);
+  const gw = await twoTrunkGateway(t, 28, { pbx: { extra: { dtmf: 'info' } }, uc: { extra: { dtmf: 'rfc4733' } } });
   const callerRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeRtp = await RtpPeer.open(t, gw.addr.gw);
   calleeRtp.keepPayloads = true;
-  const callee = await Sipp.start(t, {
-    scenario: 'uas-answer.xml', ip: gw.addr.uc, port: gw.addr.ports.uas, calls: 1,
+  const callee = await startSipp(t, {
+    scenario: 'uas-answer.xml', ip: gw.addr.uc, port: PORTS.uas, calls: 1,
     keys: { rtp_ip: gw.addr.gw, rtp_port: String(calleeRtp.port) }, sets: { ring_ms: '100' },
   });
-  const caller = await Sipp.start(t, {
-    scenario: 'uac-info-dtmf.xml', ip: gw.addr.pbx, port: gw.addr.ports.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER, pauseMs: 2000,
+  const caller = await startSipp(t, {
+    scenario: 'uac-info-dtmf.xml', ip: gw.addr.pbx, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER, pauseMs: 2000,
     keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(callerRtp.port) },
   });
   const toCallee = await callee.waitEvent('media');
