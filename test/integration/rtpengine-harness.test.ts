@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { RtpengineSupervisor, type RtpengineOptions, type SupervisorLogger } from '../../src/media/rtpengine-supervisor.js';
 import { parseSdp, audioMedia, mediaAddress } from '../../src/sip/sdp.js';
+import { linearToUlaw } from '../../src/media/g711.js';
 
 export interface LogLine { level: string; msg: string; obj: object }
 export function memoryLogger(lines: LogLine[] = []): SupervisorLogger & { lines: LogLine[] } {
@@ -87,18 +88,6 @@ export function ulawTone(i: number): Buffer {
     b[k] = linearToUlaw(s);
   }
   return b;
-}
-function linearToUlaw(sample: number): number {
-  const BIAS = 0x84;
-  let sign = 0;
-  let s = sample;
-  if (s < 0) { sign = 0x80; s = -s; }
-  if (s > 32635) s = 32635;
-  s += BIAS;
-  let exp = 7;
-  for (let mask = 0x4000; (s & mask) === 0 && exp > 0; exp--, mask >>= 1);
-  const mant = (s >> (exp + 3)) & 0x0f;
-  return ~(sign | (exp << 4) | mant) & 0xff;
 }
 
 export interface CodecSpec { pt: number; name: string; rate: number; channels?: number; fmtp?: string }

@@ -2,6 +2,7 @@
 // 1 kHz tone in G.711 µ-law or G.722) and counting what arrives by payload type, with the
 // RFC 4733 digits.
 import dgram from 'node:dgram';
+import { linearToUlaw } from '../../media/g711.js';
 
 export interface DemoCodec {
   name: string;
@@ -10,17 +11,6 @@ export interface DemoCodec {
   pt: number;
   tsStep: number;
   payload(i: number): Buffer;
-}
-
-function linearToUlaw(sample: number): number {
-  let sign = 0;
-  let s = sample;
-  if (s < 0) { sign = 0x80; s = -s; }
-  if (s > 32635) s = 32635;
-  s += 0x84;
-  let exp = 7;
-  for (let mask = 0x4000; (s & mask) === 0 && exp > 0; exp--, mask >>= 1);
-  return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0f)) & 0xff;
 }
 
 /** 20 ms of a 1 kHz tone, µ-law. */
