@@ -26,7 +26,8 @@ t.test('demo on embedded defaults', async (t) => {
   t.match(banner, /embedded defaults plus a demo network/);
   t.match(banner, `admin:    ${join(dir, 'admin.sock')}`);
   t.match(banner, /sip: +udp\/127\.0\.0\.1:\d+ +tcp\/127\.0\.0\.1:\d+ /, 'SIP on loopback ephemeral ports');
-  t.match(banner, /pstn: +PRI span pstn1 \(T1, National ISDN 2, user side\) 127\.\d+\.23\.225:\d+ ⇄ PSTN simulator 127\.\d+\.23\.225:\d+/, 'a PRI span toward a simulated PSTN');
+  const gwAddr = `${testNet(23)}.225`.replace(/\./g, '\\.');
+  t.match(banner, new RegExp(`pstn: +PRI span pstn1 \\(T1, National ISDN 2, user side\\) ${gwAddr}:\\d+ ⇄ PSTN simulator ${gwAddr}:\\d+`), 'a PRI span toward a simulated PSTN');
   const url = /metrics: +(http:\/\/\S+)\/metrics/.exec(banner)?.[1];
   t.ok(url, 'banner says where metrics are');
   t.match((await httpGet(`${url}/metrics`)).body, /spangate_build_info/);
