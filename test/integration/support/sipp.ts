@@ -61,6 +61,8 @@ export type MediaEvent =
   | { kind: 'crypto'; callId: string; line: string }
   /** An OPTIONS request this UAS answered 200. */
   | { kind: 'options'; callId: string }
+  /** A REFER this sipp received, with the user part of its Refer-To. */
+  | { kind: 'refer'; callId: string; user: string }
   /** The Max-Forwards of an INVITE this UAS received. */
   | { kind: 'hops'; callId: string; maxForwards: number }
   /** An INVITE this UAS received, with its Content-Length (0: no offer). */
@@ -71,6 +73,7 @@ function parseEvent(line: string): MediaEvent | undefined {
   if (f[0] === 'final' && f.length >= 3) return { kind: 'final', callId: f[1]!, status: Number(f[2]) };
   if (f[0] === 'reinvite' && f.length >= 3) return { kind: 'reinvite', callId: f[1]!, direction: f[2]! };
   if (f[0] === 'options' && f.length >= 2) return { kind: 'options', callId: f[1]! };
+  if (f[0] === 'refer' && f.length >= 3) return { kind: 'refer', callId: f[1]!, user: f[2]! };
   if (f[0] === 'hops' && f.length >= 3) return { kind: 'hops', callId: f[1]!, maxForwards: Number(f[2]) };
   if (f[0] === 'invite' && f.length >= 3) return { kind: 'invite', callId: f[1]!, contentLength: Number(f[2]) };
   if (f[0] === 'crypto' && f.length >= 3) return { kind: 'crypto', callId: f[1]!, line: f.slice(2).join(' ') };
