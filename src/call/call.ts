@@ -4,7 +4,7 @@
 // No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
 
 import { EventEmitter } from 'node:events';
-import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
+import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, PassedRefer, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
 import type { MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
 import { type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
@@ -90,6 +90,8 @@ export class Call extends EventEmitter {
     a.on('dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf('a', this.#b, ev); });
     a.on('update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
     a.on('transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
+    // Queued behind the answer (a REFER may follow the ACK at once), then left to run on its own.
+    a.on('refer-pass', (r) => this.#run(async () => { if (a === this.#a) void this.#passRefer(this.#b, r); else r.respond(603, 'Declined'); }));
   }
 
   #bindB(b: Leg): void {
@@ -97,6 +99,7 @@ export class Call extends EventEmitter {
     b.on('dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf('b', this.#a, ev); });
     b.on('update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
     b.on('transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
+    b.on('refer-pass', (r) => this.#run(async () => { if (b === this.#b) void this.#passRefer(this.#a, r); else r.respond(603, 'Declined'); }));
   }
 
   get state(): CallState {
@@ -439,6 +442,22 @@ export class Call extends EventEmitter {
     } catch (e) {
       this.#log.warn({ call: this.id, err: (e as Error).message }, 'blind transfer could not start');
       await t.fail(errorCause(e), (e as Error).message);
+    }
+  }
+
+  /** A REFER under trunk policy `pass`: sent on by the other leg, its outcome and NOTIFYs relayed back. */
+  async #passRefer(to: Leg | undefined, r: PassedRefer): Promise<void> {
+    if (!to || !to.refer || this.#state !== 'answered' || this.#closing || to.state === 'ended') {
+      r.respond(603, 'Declined');
+      return;
+    }
+    try {
+      const res = await to.refer({ referTo: r.referTo, ...(r.referredBy ? { referredBy: r.referredBy } : {}) }, (frag, state) => r.notify(frag, state));
+      this.#log.info({ call: this.id, status: res.status }, 'REFER passed on');
+      r.respond(res.status, res.reason);
+    } catch (e) {
+      this.#log.warn({ call: this.id, err: (e as Error).message }, 'REFER could not be passed on');
+      r.respond(e instanceof SignalingError && e.sipStatus !== undefined ? e.sipStatus : 503, 'REFER not passed on');
     }
   }
 

@@ -62,6 +62,21 @@ export interface TransferRequest {
   notify(status: number, reason: string): void;
 }
 
+/**
+ * A REFER to hand on to the other leg's far end (trunk policy `pass`): the call asks the other
+ * leg to send it (Leg.refer) and answers this one with the outcome; the NOTIFYs the other
+ * far end sends about it are relayed back through `notify`.
+ */
+export interface PassedRefer {
+  /** Refer-To and Referred-By as the transferor sent them. */
+  referTo: string;
+  referredBy?: string;
+  /** The final answer to the transferor's REFER (202 when the other side accepted it). */
+  respond(status: number, reason: string): void;
+  /** Relays one NOTIFY (message/sipfrag body, Subscription-State) to the transferor. */
+  notify(sipfrag: string, subscriptionState: string): void;
+}
+
 export interface LegEvents {
   /** Outbound legs: the far end is proceeding or alerting. */
   progress: [info: ProgressInfo];
@@ -79,6 +94,8 @@ export interface LegEvents {
   update: [update: MediaUpdate];
   /** The far end asks to transfer the call elsewhere (answered calls only). */
   transfer: [request: TransferRequest];
+  /** The far end sent a REFER the trunk hands on to the other side (answered calls only). */
+  'refer-pass': [refer: PassedRefer];
 }
 
 export interface OriginateRequest {
@@ -150,6 +167,11 @@ export interface Leg {
    * before this answers the offer with every stream refused, then ends (ACK, then BYE).
    */
   confirmAnswer?(answer: MediaDescription): Promise<void>;
+  /**
+   * Sends a REFER passed on from the other leg to this leg's far end; resolves with its final
+   * status. `onNotify` gets the far end's NOTIFYs about it (sipfrag body, Subscription-State).
+   */
+  refer?(r: { referTo: string; referredBy?: string }, onNotify: (sipfrag: string, subscriptionState: string) => void): Promise<{ status: number; reason: string }>;
 }
 
 /**

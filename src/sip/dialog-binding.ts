@@ -3,7 +3,7 @@
 // REFER (202 + NOTIFY sipfrag and a `transfer` event, or 603, per the trunk), and what the leg
 // sends: BYE with a Reason, re-INVITE (hold/resume/new media), INFO DTMF.
 
-import type { DtmfEvent, MediaDescription, MediaUpdate, TransferRequest } from '../call/leg.js';
+import type { DtmfEvent, MediaDescription, MediaUpdate, PassedRefer, TransferRequest } from '../call/leg.js';
 import { Cause, formatReasonQ850, parseReasonQ850, sipToQ850 } from '../call/causes.js';
 import { SignalingError } from '../errors.js';
 import { warning } from './addressing.js';
@@ -24,7 +24,7 @@ export interface DialogHost {
   remoteMedia: MediaDescription | undefined;
   remoteEnded(cause: number, detail: string): void;
   isAnswered(): boolean;
-  emitLeg(event: 'update' | 'dtmf' | 'transfer', arg: unknown): boolean;
+  emitLeg(event: 'update' | 'dtmf' | 'transfer' | 'refer-pass', arg: unknown): boolean;
   listenerCount(event: string): number;
 }
 
@@ -37,6 +37,8 @@ export class SipDialogBinding {
   #localSdp: string;
   #remoteSdp: string | undefined;
   #gone = false;
+  /** A REFER we passed on to this far end: where its NOTIFYs go. */
+  #referNotify: ((sipfrag: string, state: string) => void) | undefined;
 
   constructor(host: DialogHost, dialog: SrfDialog, localSdp: string) {
     this.#host = host;
@@ -48,6 +50,7 @@ export class SipDialogBinding {
     dialog.on('update', (req, res) => this.#guard('UPDATE', () => this.#onOffer(req, res, 'UPDATE'), res));
     dialog.on('info', (req, res) => this.#guard('INFO', () => this.#onInfo(req, res), res));
     dialog.on('refer', (req, res) => this.#guard('REFER', () => this.#onRefer(req, res), res));
+    dialog.on('notify', (req, res) => this.#guard('NOTIFY', () => this.#onNotify(req, res), res));
     // srf may have taken the far end's BYE already and emitted 'destroy' before these listeners
     // existed: under load an ACK and the BYE right behind it arrive in one read while
     // createUAS/createUAC is still being awaited. A dialog already gone is a BYE without Reason.
@@ -156,10 +159,13 @@ export class SipDialogBinding {
   #onRefer(req: SrfMessage, res: SrfRes): void {
     const s = this.#host.ctx.settings;
     const log = this.#host.ctx.log;
+    if (s.refer === 'pass') {
+      this.#passRefer(req, res);
+      return;
+    }
     if (s.refer !== 'local') {
-      // TODO(next): refer 'pass' (hand the REFER to the other leg) is not implemented; it is refused like 'reject'.
       log.info({ leg: this.#host.id, policy: s.refer }, 'REFER refused by trunk policy');
-      res.send(603, { headers: { Warning: warning(399, this.#agent, `transfer ${s.refer === 'pass' ? 'pass-through not supported' : 'not allowed on this trunk'}`) } });
+      res.send(603, { headers: { Warning: warning(399, this.#agent, 'transfer not allowed on this trunk') } });
       return;
     }
     const target = parseReferTo(req.get('Refer-To'));
@@ -200,6 +206,77 @@ export class SipDialogBinding {
   /** Late offer: the far end's answer arrived in its ACK. */
   remoteAnswered(sdp: string): void {
     this.#remoteSdp = sdp;
+  }
+
+  /** Trunk policy `pass`: the call hands the REFER to the other leg; NOTIFYs come back here. */
+  #passRefer(req: SrfMessage, res: SrfRes): void {
+    const referTo = req.get('Refer-To');
+    if (!referTo || referTo.trim() === '') {
+      res.send(400, { headers: { Warning: warning(399, this.#agent, 'REFER without Refer-To') } });
+      return;
+    }
+    if (!this.#host.isAnswered() || this.#host.listenerCount('refer-pass') === 0) {
+      res.send(603);
+      return;
+    }
+    let answered: number | undefined;
+    const early: [string, string][] = [];
+    const send = (frag: string, state: string): void => {
+      if (this.#gone) return;
+      this.dialog.request({
+        method: 'NOTIFY', headers: { Event: 'refer', 'Subscription-State': state, 'Content-Type': 'message/sipfrag;version=2.0' }, body: frag,
+      }).catch((e: unknown) => this.#host.ctx.log.debug({ leg: this.#host.id, err: (e as Error).message }, 'relayed NOTIFY failed'));
+    };
+    const pr: PassedRefer = {
+      referTo,
+      respond: (status, reason) => {
+        if (answered !== undefined) return;
+        answered = status;
+        this.#guard('REFER', () => res.send(status, reason || (status < 300 ? 'Accepted' : 'Declined')));
+        // NOTIFYs that overtook the other side's 202 go out once ours is sent.
+        if (status < 300) for (const [f, st] of early.splice(0)) send(f, st);
+      },
+      notify: (frag, state) => {
+        if (answered === undefined) early.push([frag, state]);
+        else if (answered < 300) send(frag, state);
+      },
+    };
+    const by = req.get('Referred-By');
+    if (by) pr.referredBy = by;
+    this.#host.ctx.log.info({ leg: this.#host.id }, 'REFER passed to the other side');
+    this.#host.emitLeg('refer-pass', pr);
+  }
+
+  /** Sends a REFER handed on from the other leg; its NOTIFYs go to `onNotify`. */
+  async sendRefer(r: { referTo: string; referredBy?: string }, onNotify: (sipfrag: string, state: string) => void): Promise<{ status: number; reason: string }> {
+    if (this.#gone) throw new SignalingError('REFER: the dialog has ended', { sipStatus: 481, q850Cause: Cause.TEMPORARY_FAILURE });
+    this.#referNotify = onNotify;
+    const headers: Record<string, string> = { 'Refer-To': r.referTo };
+    if (r.referredBy) headers['Referred-By'] = r.referredBy;
+    try {
+      const res = await this.dialog.request({ method: 'REFER', headers });
+      return { status: res.status ?? 500, reason: res.reason ?? '' };
+    } catch (e) {
+      if (isSrfSipError(e)) return { status: e.status, reason: e.reason ?? '' };
+      throw new SignalingError(`REFER not sent: ${(e as Error).message}`, { sipStatus: 503, q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
+    }
+  }
+
+  #onNotify(req: SrfMessage, res: SrfRes): void {
+    const event = (req.get('Event') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (event !== 'refer') {
+      res.send(489);
+      return;
+    }
+    if (!this.#referNotify) {
+      res.send(481);
+      return;
+    }
+    res.send(200);
+    const state = req.get('Subscription-State') ?? 'active';
+    const relay = this.#referNotify;
+    if (/^\s*terminated/i.test(state)) this.#referNotify = undefined;
+    relay(req.body ?? '', state);
   }
 
   /** Offers new media (re-INVITE); resolves with the far end's answer. */

@@ -460,6 +460,10 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     return this.#requireDialog('re-INVITE').reinvite(offer);
   }
 
+  async refer(r: { referTo: string; referredBy?: string }, onNotify: (sipfrag: string, state: string) => void): Promise<{ status: number; reason: string }> {
+    return this.#requireDialog('REFER').sendRefer(r, onNotify);
+  }
+
   async sendDtmf(digit: string, durationMs: number): Promise<void> {
     // RFC 4733 and in-band digits travel in the media relay (INFO digits toward an RFC 4733
     // leg are injected there by the call); only INFO is signalling.
@@ -510,7 +514,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   }
 
   /** Emits from the dialog binding (update, dtmf, transfer) go out as this leg's events. */
-  emitLeg(event: 'update' | 'dtmf' | 'transfer', arg: unknown): boolean {
+  emitLeg(event: 'update' | 'dtmf' | 'transfer' | 'refer-pass', arg: unknown): boolean {
     return this.emit(event, arg);
   }
 }

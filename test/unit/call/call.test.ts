@@ -347,3 +347,28 @@ t.test('INFO digits toward an RFC 4733 leg are injected by the relay; toward an 
   t.same(r.a.log.filter((l) => l.startsWith('dtmf')), ['dtmf 7'], 'an RFC 4733 digit reported by B goes to A\'s sendDtmf');
   r.call.close(); await r.call.done;
 });
+
+t.test('REFER under policy pass: sent on by the other leg, its outcome and NOTIFYs relayed; declined when it cannot be', async (t) => {
+  const r = rig(decision([target('uc')]));
+  r.call.start(); await tick();
+  const b = r.bs[0]!;
+  b.farAnswer('x'); await tick();
+  const notes: string[] = [];
+  const outcome: string[] = [];
+  let passedNotify: ((f: string, s: string) => void) | undefined;
+  (r.a as unknown as { refer: unknown }).refer = async (req: { referTo: string }, onNotify: (f: string, s: string) => void) => {
+    outcome.push(`sent ${req.referTo}`);
+    passedNotify = onNotify;
+    return { status: 202, reason: 'Accepted' };
+  };
+  b.emit('refer-pass', { referTo: '<sip:300@x>', respond: (s: number, why: string) => outcome.push(`${s} ${why}`), notify: (f: string, s: string) => notes.push(`${s}: ${f}`) });
+  await tick();
+  t.same(outcome, ['sent <sip:300@x>', '202 Accepted']);
+  passedNotify!('SIP/2.0 200 OK', 'terminated');
+  t.same(notes, ['terminated: SIP/2.0 200 OK'], 'the other side\'s NOTIFY reaches the transferor');
+  const declined: string[] = [];
+  r.a.emit('refer-pass', { referTo: '<sip:1@x>', respond: (s: number) => declined.push(String(s)), notify: () => undefined });
+  await tick();
+  t.same(declined, ['603'], 'B cannot take a REFER (no refer method): declined');
+  r.call.close(); await r.call.done;
+});
