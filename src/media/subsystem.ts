@@ -111,11 +111,13 @@ export class MediaSubsystem implements Subsystem {
       g.set(this.#native?.counters()?.kfwd_active ?? 0);
     });
     // Engine counters are process-wide: the same engine carries PRI B-channel endpoints.
-    o.metrics.counterFrom('spangate_native_relayed_packets_total', 'Packets the native engine relayed between two endpoints, by path: user (forwarded or transcoded by a media thread) or kernel (forwarded by the tc program).', ['path'], (c) => {
+    o.metrics.counterFrom('spangate_native_relayed_packets_total', 'Packets the native engine relayed between two endpoints (passed through or transcoded), kernel-forwarded ones included once the engine has folded them in (every ≈ 0.5 s).', [], (c) => {
       const n = this.#native?.counters();
-      if (!n) return;
-      c.set({ path: 'user' }, n.relay_forwarded + n.relay_transcoded);
-      c.set({ path: 'kernel' }, n.kfwd_packets);
+      if (n) c.set(n.relay_forwarded + n.relay_transcoded);
+    });
+    o.metrics.counterFrom('spangate_native_kfwd_packets_total', 'Packets of pass-through streams the kernel forwarded (tc program), exact at scrape time.', [], (c) => {
+      const n = this.#native?.counters();
+      if (n) c.set(n.kfwd_packets);
     });
   }
 

@@ -130,8 +130,8 @@ t.test('per-trunk mediaRelay: both relays run; native for native-only calls, rtp
   t.match(s.health(), { status: 'down', detail: /native relay up .*; rtpengine down/ });
   const text = await scrape(m);
   t.match(text, /spangate_native_relay_up 1/);
-  t.match(text, /spangate_native_relayed_packets_total\{path="user"\} 42/);
-  t.match(text, /spangate_native_relayed_packets_total\{path="kernel"\} 7/);
+  t.match(text, /spangate_native_relayed_packets_total 42/);
+  t.match(text, /spangate_native_kfwd_packets_total 7/);
   t.match(text, /spangate_native_kfwd_flows 1/);
   await s.stop();
   t.equal(natives[0]!.stopped, 1);
