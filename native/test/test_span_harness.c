@@ -129,6 +129,8 @@ static void to_net(h_proxy *x, const uint8_t *buf, ssize_t n)
     x->seen++;
     if ((mode & H_LOSSY) && x->seen % 37 == 0)
         return;
+    if ((mode & H_BURST_LOSS) && x->seen % H_BURST_EVERY < H_BURST_LEN)
+        return;
     if ((mode & H_REORDER) && x->held_len == 0) {
         memcpy(x->held, buf, (size_t)n);
         x->held_len = n;

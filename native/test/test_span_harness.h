@@ -40,6 +40,10 @@ void h_pair_close(h_pair *p);
 #define H_DROP_TO_USER 2
 #define H_LOSSY 4     /* drop every 37th packet toward the network span */
 #define H_REORDER 8   /* swap packets in pairs toward the network span */
+#define H_BURST_LOSS 16 /* drop H_BURST_LEN packets in a row of every H_BURST_EVERY toward the
+                         * network span (at 8 frames a packet: a 10 ms hole every 70 ms) */
+#define H_BURST_LEN 10
+#define H_BURST_EVERY 70
 void h_proxy_drop(h_proxy *x, int dirs);
 /* Sends raw bytes to the network span from the proxy's address (the span's learnt peer). */
 int h_proxy_inject_to_net(h_proxy *x, const void *buf, int len);

@@ -17,7 +17,13 @@ struct dsp_dtmf_rx {
     dtmf_rx_state_t rx;
     uint32_t samples;       /* samples processed so far */
     uint32_t begin_sample;  /* sample counter at the current digit's begin */
+    uint32_t block;         /* detector blocks (DTMF_BLOCK samples) completed so far */
     char current;           /* digit in progress, 0 when none */
+    uint8_t held;           /* current's end was reported and is held over */
+    uint32_t held_block;    /* block whose decision ended it */
+    uint32_t held_sample;   /* sample stamp of that end */
+    uint32_t hold_blocks;   /* hold-over in blocks (0: none) */
+    uint32_t bridged;       /* dropouts bridged by the hold-over */
     dsp_dtmf_event *out;    /* caller's event array during dsp_dtmf_rx_process() */
     size_t out_cap;
     size_t out_len;
@@ -45,6 +51,9 @@ int dsp_dtmf_digit_valid(char c)
     return c != '\0' && strchr("0123456789*#ABCD", c) != NULL;
 }
 
+/* spandsp's detector block: it decides hit/miss once per DTMF_BLOCK samples, from sample 0. */
+#define DTMF_BLOCK 102u
+
 static void rx_push(dsp_dtmf_rx *d, const dsp_dtmf_event *e)
 {
     if (d->out != NULL && d->out_len < d->out_cap)
@@ -53,21 +62,38 @@ static void rx_push(dsp_dtmf_rx *d, const dsp_dtmf_event *e)
         d->dropped++;
 }
 
-/* spandsp realtime report: code is the digit at its start, 0 at its end. */
+static void rx_end(dsp_dtmf_rx *d, uint32_t sample)
+{
+    dsp_dtmf_event e;
+
+    memset(&e, 0, sizeof(e));
+    e.sample = sample;
+    e.digit = d->current;
+    e.begin = 0;
+    e.duration = sample - d->begin_sample;
+    rx_push(d, &e);
+    d->current = 0;
+    d->held = 0;
+}
+
+/* spandsp realtime report: code is the digit at its start, 0 at its end. Called at the end
+ * of a detector block (chunks are block-aligned, so that is the end of the chunk). */
 static void rx_report(void *user, int code, int level, int delay)
 {
     dsp_dtmf_rx *d = user;
     dsp_dtmf_event e;
 
-    memset(&e, 0, sizeof(e));
-    e.sample = d->samples;
     if (code != 0) {
-        if (d->current != 0) {  /* digit changed without a gap: close the old one */
-            e.digit = d->current;
-            e.begin = 0;
-            e.duration = d->samples - d->begin_sample;
-            rx_push(d, &e);
+        if (d->held && d->current == (char)code) {
+            /* the same digit back within the hold-over: a dropout inside one digit */
+            d->held = 0;
+            d->bridged++;
+            return;
         }
+        if (d->current != 0)    /* digit changed (with or without a gap): close the old one */
+            rx_end(d, d->held ? d->held_sample : d->samples);
+        memset(&e, 0, sizeof(e));
+        e.sample = d->samples;
         d->current = (char)code;
         d->begin_sample = d->samples;
         e.digit = (char)code;
@@ -75,13 +101,22 @@ static void rx_report(void *user, int code, int level, int delay)
         e.duration = 0;
         e.level_dbm0 = (int8_t)(level < -128 ? -128 : (level > 127 ? 127 : level));
         rx_push(d, &e);
-    } else if (d->current != 0) {
-        e.digit = d->current;
-        e.begin = 0;
-        e.duration = d->samples - d->begin_sample;
-        rx_push(d, &e);
-        d->current = 0;
+    } else if (d->current != 0 && !d->held) {
+        if (d->hold_blocks == 0) {
+            rx_end(d, d->samples);
+        } else {
+            d->held = 1;
+            d->held_block = d->block;
+            d->held_sample = d->samples;
+        }
     }
+}
+
+/* Reports a held end once the hold-over has passed without the digit coming back. */
+static void rx_hold_check(dsp_dtmf_rx *d)
+{
+    if (d->held && d->block - d->held_block > d->hold_blocks)
+        rx_end(d, d->held_sample);
 }
 
 dsp_dtmf_rx *dsp_dtmf_rx_create(const sg_dtmf_opts_t *opts)
@@ -101,6 +136,7 @@ dsp_dtmf_rx *dsp_dtmf_rx_create(const sg_dtmf_opts_t *opts)
         free(d);
         return NULL;
     }
+    d->hold_blocks = DSP_DTMF_HOLD_BLOCKS;
     dtmf_rx_set_realtime_callback(&d->rx, rx_report, d);
     dtmf_rx_parms(&d->rx, opts->filter_dialtone, opts->twist_db != 0 ? opts->twist_db : -1,
                   opts->reverse_twist_db != 0 ? opts->reverse_twist_db : -1,
@@ -121,11 +157,15 @@ int dsp_dtmf_rx_process(dsp_dtmf_rx *d, const int16_t *pcm, size_t n, dsp_dtmf_e
     d->out_cap = cap;
     d->out_len = 0;
     while (n > 0) {
-        /* spandsp works in blocks of 102 samples; feed it in pieces so the sample counter
-         * that stamps the events is at most one piece late */
-        size_t chunk = n > 102 ? 102 : n;
+        /* spandsp works in blocks of DTMF_BLOCK samples; feed it up to the end of the current
+         * block, so reports come at the end of a piece and the block count is exact */
+        size_t left = DTMF_BLOCK - (size_t)d->rx.current_sample;
+        size_t chunk = n > left ? left : n;
+        if (chunk == left)
+            d->block++;         /* this piece completes a block: its report (if any) counts there */
         dtmf_rx(&d->rx, pcm, (int)chunk);
         d->samples += (uint32_t)chunk;
+        rx_hold_check(d);
         pcm += chunk;
         n -= chunk;
     }
@@ -139,6 +179,18 @@ void dsp_dtmf_rx_lost(dsp_dtmf_rx *d, size_t n)
 {
     dtmf_rx_fillin(&d->rx, (int)n);
     d->samples += (uint32_t)n;
+    d->block += (uint32_t)(n / DTMF_BLOCK);
+    rx_hold_check(d);
+}
+
+void dsp_dtmf_rx_set_holdover(dsp_dtmf_rx *d, unsigned blocks)
+{
+    d->hold_blocks = blocks;
+}
+
+uint32_t dsp_dtmf_rx_bridged(const dsp_dtmf_rx *d)
+{
+    return d->bridged;
 }
 
 uint32_t dsp_dtmf_rx_dropped(const dsp_dtmf_rx *d)

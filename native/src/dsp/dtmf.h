@@ -19,6 +19,13 @@ typedef struct dsp_dtmf_event {
 
 typedef struct dsp_dtmf_rx dsp_dtmf_rx;
 
+/* Hold-over: spandsp ends a digit after two detector blocks (2 x 12.75 ms) without it, so a
+ * dropout of a few ms inside a tone (a lost packet or slip upstream, a span underrun) straddling
+ * a block boundary ends it and the rest of the tone starts it again: one digit reported twice.
+ * An end is therefore held for this many further blocks; when the same digit comes back within
+ * them the two parts are one digit (counted in dsp_dtmf_rx_bridged()). */
+#define DSP_DTMF_HOLD_BLOCKS 1u
+
 /* Setup time. opts may be NULL (all defaults). NULL on bad options or no memory. */
 dsp_dtmf_rx *dsp_dtmf_rx_create(const sg_dtmf_opts_t *opts);
 void dsp_dtmf_rx_destroy(dsp_dtmf_rx *d);
@@ -30,6 +37,10 @@ int dsp_dtmf_rx_process(dsp_dtmf_rx *d, const int16_t *pcm, size_t n, dsp_dtmf_e
 /* Per-frame path. Tells the detector n samples were lost (keeps its timing). */
 void dsp_dtmf_rx_lost(dsp_dtmf_rx *d, size_t n);
 uint32_t dsp_dtmf_rx_dropped(const dsp_dtmf_rx *d);
+/* Setup time (tests). Hold-over in detector blocks; 0 reports ends at once (plain spandsp). */
+void dsp_dtmf_rx_set_holdover(dsp_dtmf_rx *d, unsigned blocks);
+/* Dropouts inside a digit the hold-over bridged. */
+uint32_t dsp_dtmf_rx_bridged(const dsp_dtmf_rx *d);
 
 typedef struct dsp_dtmf_tx dsp_dtmf_tx;
 
