@@ -46,7 +46,9 @@ if npx tsc -p tsconfig.test.json >"$LOGDIR/tsc.log" 2>&1; then PASS=$((PASS + 1)
 
 echo "== node-tap"
 TAP_FILES=("$@")
-[ ${#TAP_FILES[@]} -gt 0 ] || TAP_FILES=(test/unit test/integration)
+# Every *.test.ts under test/unit and test/integration (tap would also run the helper modules
+# beside them, support/ and fixtures, as empty test files).
+[ ${#TAP_FILES[@]} -gt 0 ] || mapfile -t TAP_FILES < <(find test/unit test/integration -name '*.test.ts' | sort)
 npx tap --reporter=tap "${TAP_FILES[@]}" >"$LOGDIR/tap.log" 2>&1; rc=$?
 grep -E '^(not ok|ok) [0-9]+ - ' "$LOGDIR/tap.log" || true
 sum=$(grep -E '^# \{ total: ' "$LOGDIR/tap.log" | tail -1)

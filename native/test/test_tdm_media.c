@@ -203,6 +203,7 @@ SG_TEST(tdm_dtmf_inband_to_rfc4733_and_back)
     sg_tdm_stats_t st;
     sg_event_t ev;
     sg_dsp_dtmf_payload_t pl;
+    uint64_t detected_base = 0, relayed_base = 0;
     int ep, h, i;
 
     h_events_reset();
@@ -219,14 +220,35 @@ SG_TEST(tdm_dtmf_inband_to_rfc4733_and_back)
      * idle into a 50 ms digit the far end sends (no echo path to keep short here). */
     far.cushion = 400;
 
-    /* Line -> RTP. */
+    /* Line -> RTP. If this (test) thread stalls past its cushion while it plays the digits, its
+     * span sends idle inside them (b_underruns rises) and the line really carried broken
+     * digits: that attempt says nothing about the gateway and is played again (at most 3). */
     r.send = 1;
     th_pump(fars, 1, &r, 500, 0);
-    far.digits = "159#";
-    for (i = 0; i < 300 && strlen(r.events) < 4; i++)
-        th_pump(fars, 1, &r, 20, 0);
-    th_pump(fars, 1, &r, 200, 0);
-    printf("  in-band 159# -> RFC 4733 \"%s\"\n", r.events);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        sg_span_stats_t far_before, far_after;
+
+        if (attempt > 0)
+            th_pump(fars, 1, &r, 400, 0);   /* whatever the broken attempt left arrives now */
+        memset(&far_before, 0, sizeof(far_before));
+        memset(&far_after, 0, sizeof(far_after));
+        memset(&st, 0, sizeof(st));
+        (void)sg_span_stats(p.user, &far_before, sizeof(far_before));
+        (void)sg_tdm_stats((uint32_t)h, &st, sizeof(st));
+        detected_base = st.dtmf_detected;
+        relayed_base = st.dtmf_relayed;
+        h_events_reset();
+        r.events[0] = '\0';
+        far.digits = "159#";
+        for (i = 0; i < 300 && strlen(r.events) < 4; i++)
+            th_pump(fars, 1, &r, 20, 0);
+        th_pump(fars, 1, &r, 200, 0);
+        (void)sg_span_stats(p.user, &far_after, sizeof(far_after));
+        printf("  in-band 159# -> RFC 4733 \"%s\" (idle the stalled far end let in: %llu)\n", r.events,
+               (unsigned long long)(far_after.b_underruns - far_before.b_underruns));
+        if (far_after.b_underruns == far_before.b_underruns || strcmp(r.events, "159#") == 0)
+            break;
+    }
     SG_CHECK_EQ_INT(strcmp(r.events, "159#"), 0);
     SG_CHECK(h_wait(SG_SUBSYS_DSP, SG_DSP_EV_DTMF_BEGIN, (uint32_t)h, 0, H_WAIT_MS, &ev));
     memcpy(&pl, ev.payload, sizeof(pl));
@@ -246,8 +268,8 @@ SG_TEST(tdm_dtmf_inband_to_rfc4733_and_back)
 
     memset(&st, 0, sizeof(st));
     SG_CHECK_EQ_INT(sg_tdm_stats((uint32_t)h, &st, sizeof(st)), SG_OK);
-    SG_CHECK_EQ_INT(st.dtmf_detected, 4);
-    SG_CHECK_EQ_INT(st.dtmf_relayed, 4);
+    SG_CHECK_EQ_INT(st.dtmf_detected - detected_base, 4);
+    SG_CHECK_EQ_INT(st.dtmf_relayed - relayed_base, 4);
     SG_CHECK_EQ_INT(st.dtmf_regenerated, 4);
 
     /* Queued in-band digits from the control side (once the relayed 'D' has ended). */
