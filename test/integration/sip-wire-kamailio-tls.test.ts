@@ -3,7 +3,7 @@
 // CA-signed client cert gets its OPTIONS answered, one without is refused. The other way, our
 // mutual-TLS listener accepts Kamailio relaying a request to us with its client certificate.
 import t from 'tap';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMessage, parseUri, serializeMessage, SipRequest, type SipResponse } from '../../src/sip/edge/message/index.js';
 import { SipTransport, type TlsOptions } from '../../src/sip/edge/transport/index.js';
+import { spawnTied } from '../../src/process/spawn-tied.js';
 import { TransactionLayer, buildResponse, newTag, type ClientTransactionHandler, type ServerTransaction } from '../../src/sip/edge/transaction/index.js';
 
 const EDGE = '127.0.2.1';
@@ -116,7 +117,7 @@ t.test('mutual TLS with Kamailio in both directions', async (t) => {
     await edge.close();
   });
 
-  const child = spawn('kamailio', ['-DD', '-E', '-n', '1', '-m', '32', '-M', '8', '-Y', dir, '-f', kamailioConfig(dir, edge.boundListeners[0].port)], {
+  const child = spawnTied('kamailio', ['-DD', '-E', '-n', '1', '-m', '32', '-M', '8', '-Y', dir, '-f', kamailioConfig(dir, edge.boundListeners[0].port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });

@@ -6,7 +6,8 @@
 // with certificates from one test CA. Each request and reply crossing its TLS side is logged
 // (one `SGTLS …` line: method or status, Request-URI, Contact, Record-Route, Via) so tests can
 // check what the gateway put on the wire. Stopped at teardown.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnTied } from '../../../src/process/spawn-tied.js';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -136,7 +137,7 @@ reply_route {
 `;
     const file = join(dir, 'kamailio.cfg');
     writeFileSync(file, cfg);
-    const child = spawn('kamailio', ['-DD', '-E', '-n', '1', '-m', '32', '-M', '8', '-Y', dir, '-f', file], {
+    const child = spawnTied('kamailio', ['-DD', '-E', '-n', '1', '-m', '32', '-M', '8', '-Y', dir, '-f', file], {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
