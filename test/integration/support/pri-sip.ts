@@ -3,9 +3,10 @@
 // the test process (network side, with B-channel audio: tones, in-band DTMF, line monitor),
 // one SIP trunk "uc" toward a sipp peer whose media is an AudioRtpPeer in the test, the managed
 // rtpengine, and routes: PSTN → UC for +4930555…, UC → PSTN for other +49 numbers, +49305559…
-// unallocated (cause 1). Addresses come from the 127.0.21.0/24 block (8 per file), ports from
-// 21000-21999. Everything is stopped at teardown.
+// unallocated (cause 1). Addresses come from this checkout's 127.N.21.0/24 block (testNet, 8
+// per file), ports from 21000-21999. Everything is stopped at teardown.
 import { Gateway } from './gateway.js';
+import { testNet } from '../../fixtures/daemon.js';
 import { loadSimMedia, loadTdmNative } from '../../../src/tdm/native.js';
 import { PstnSim, type SimAudioWindow } from '../../../src/tdm/sim.js';
 
@@ -33,11 +34,11 @@ export interface PriSipAddresses {
 }
 
 /**
- * File `n` (0-3) of the PRI⇄SIP tests gets 127.0.21.<8n+1..8n+3>; SPANGATE_TEST_PRI_SIP_NET
- * (e.g. 127.0.121) moves them, so two checkouts can run these files at the same time.
+ * File `n` (0-3) of the PRI⇄SIP tests gets <testNet(21)>.<8n+1..8n+3>: each checkout has its
+ * own network (test/fixtures/daemon.ts), so two checkouts can run these files at the same time.
  */
 export function priSipSlot(n: number): PriSipAddresses {
-  const net = process.env.SPANGATE_TEST_PRI_SIP_NET ?? '127.0.21';
+  const net = testNet(21);
   const a = (k: number): string => `${net}.${8 * n + k}`;
   return { gw: a(1), uc: a(2), sim: a(3) };
 }
