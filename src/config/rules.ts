@@ -39,8 +39,31 @@ export function validateCrossKeys(cfg: SpangateConfig): Problem[] {
     ...tdmRules(cfg.tdm),
     ...routingRules(cfg.routing as unknown as Parameters<typeof routingRules>[0]),
     ...sipEdgeRules(cfg.sip.edge as unknown as SipEdgeValues),
+    ...portRangeRules(cfg),
   ]) {
     problems.push({ path, reason });
   }
   return problems;
+}
+
+/**
+ * A managed rtpengine and the native engine (relay and PRI B-channel endpoints) bind RTP ports
+ * on their own: ranges that overlap on one address would make calls fail at random when both
+ * pick the same port. Wildcard addresses collide with every address.
+ */
+function portRangeRules(cfg: SpangateConfig): [string, string][] {
+  const { rtpengine, native } = cfg.media;
+  if (rtpengine.mode !== 'managed') return [];
+  const clash = (a: string, b: string): boolean => a === b || a === '0.0.0.0' || b === '0.0.0.0' || a === '::' || b === '::';
+  const overlap = (lo: number, hi: number): boolean => lo <= rtpengine.portMax && hi >= rtpengine.portMin;
+  const out: [string, string][] = [];
+  const range = `${rtpengine.portMin}-${rtpengine.portMax}`;
+  if (clash(native.address, rtpengine.interface) && overlap(native.portMin, native.portMax)) {
+    out.push(['media.native.portMin', `the range ${native.portMin}-${native.portMax} overlaps media.rtpengine.portMin-portMax (${range}) on ${native.address}`]);
+  }
+  const tdmAddress = cfg.tdm.rtp.address || rtpengine.interface;
+  if (clash(tdmAddress, rtpengine.interface) && overlap(cfg.tdm.rtp.portMin, cfg.tdm.rtp.portMax)) {
+    out.push(['tdm.rtp.portMin', `the range ${cfg.tdm.rtp.portMin}-${cfg.tdm.rtp.portMax} overlaps media.rtpengine.portMin-portMax (${range}) on ${tdmAddress}`]);
+  }
+  return out;
 }

@@ -91,6 +91,19 @@ t.test('cross-key rules', async (t) => {
   t.equal(e.path, 'daemon.pidFile');
 });
 
+t.test('RTP port ranges of the managed rtpengine and the native engine must not overlap on one address', async (t) => {
+  let e = configError(() => loadConfigObject({ media: { native: { portMin: 39000, portMax: 41000 } } }, { env: {} }));
+  t.equal(e.path, 'media.native.portMin');
+  t.match(e.reason, /39000-41000 overlaps media\.rtpengine\.portMin-portMax \(30000-39999\) on 127\.0\.0\.1/);
+  e = configError(() => loadConfigObject({ tdm: { rtp: { portMin: 35000, portMax: 35999 } } }, { env: {} }));
+  t.equal(e.path, 'tdm.rtp.portMin', 'the B-channel range defaults to the rtpengine interface');
+  e = configError(() => loadConfigObject({ media: { native: { address: '0.0.0.0', portMin: 30000, portMax: 30099 } } }, { env: {} }));
+  t.equal(e.path, 'media.native.portMin', 'a wildcard bind collides with every address');
+  t.doesNotThrow(() => loadConfigObject({ media: { native: { address: '127.0.0.2', portMin: 30000, portMax: 30099 } } }, { env: {} }), 'other addresses may share port numbers');
+  t.doesNotThrow(() => loadConfigObject({ media: { rtpengine: { mode: 'external' }, native: { portMin: 30000, portMax: 30099 } } }, { env: {} }), 'an external rtpengine\'s ports are its own business');
+  t.doesNotThrow(() => loadConfigObject({}, { env: {} }), 'the defaults are apart');
+});
+
 t.test('which file is read', async (t) => {
   t.equal(defaultConfigFile({}), '/etc/spangate/spangate.json');
   t.equal(defaultConfigFile({ SPANGATE_CONFIG: '/x/y.json' }), '/x/y.json');
