@@ -103,6 +103,7 @@ export class CallDispatcher {
       : undefined;
     if (needsMedia && !relay && targets.length > 0) {
       adm?.release();
+      decision.release?.();
       return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: 'no media relay running' };
     }
     // A leg whose media exists only on demand (a PRI B-channel) opens it now, so its offer is
@@ -112,9 +113,12 @@ export class CallDispatcher {
         a.anchorMedia();
       } catch (e) {
         adm?.release();
+        decision.release?.();
         return { ok: false, cause: Cause.RESOURCE_UNAVAILABLE, reason: `media: ${(e as Error).message}` };
       }
     }
+    // Loop-guard arrivals (this call's, and its transfers') last as long as the call.
+    const releases = decision.release ? [decision.release] : [];
     const call = new Call({
       id: o.newId?.() ?? randomUUID(),
       a,
@@ -122,6 +126,7 @@ export class CallDispatcher {
       createLeg: (t) => this.#createLeg(t),
       transferRoute: (req) => {
         const d = o.router.decide(req);
+        if (d.release) releases.push(d.release);
         return { ...d, targets: d.targets.filter((t) => this.providerFor(t.trunk) !== undefined) };
       },
       media: relay ? { relay, optionsFor: (trunk) => this.#mediaOptions(trunk) } : undefined,
@@ -131,7 +136,11 @@ export class CallDispatcher {
       log: o.log,
     });
     o.registry.add(call);
-    call.done.then(() => adm?.release(), () => adm?.release());
+    const ended = (): void => {
+      adm?.release();
+      for (const r of releases) r();
+    };
+    call.done.then(ended, ended);
     call.start();
     return { ok: true, call };
   }

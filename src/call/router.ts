@@ -31,6 +31,8 @@ export interface RouteDecision {
   cause?: number;
   /** Human-readable, one line per step of the decision (for `spangate route test`). */
   explanation: string[];
+  /** Call when the call this decision routed has ended (frees its loop-guard arrival). */
+  release?: () => void;
 }
 
 export interface Router {

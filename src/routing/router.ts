@@ -201,8 +201,23 @@ export function decide(c: CompiledRouting, req: RouteRequest, opts: DecideOption
   }
   if (opts.loopGuard) {
     const seen = opts.loopGuard.check(req.fromTrunk, calling, called);
-    if (seen) return refuse(Cause.EXCHANGE_ROUTING_ERROR, `loop guard: ${seen}`);
+    if (seen.loop !== undefined) return refuse(Cause.EXCHANGE_ROUTING_ERROR, `loop guard: ${seen.loop}`);
+    const d = route(c, req, { called, calling, role: from.role }, lines, refuse, opts);
+    // A refused call is not up: its arrival is forgotten at once.
+    if (d.targets.length === 0) seen.release();
+    else d.release = seen.release;
+    return d;
   }
+  return route(c, req, { called, calling, role: from.role }, lines, refuse, opts);
+}
+
+/** The routing steps after the loop checks, on normalised numbers. */
+function route(
+  c: CompiledRouting, req: RouteRequest, n: { called: string; calling: string; role: TrunkRole }, lines: string[],
+  refuse: (cause: number, why: string) => RouteDecision, opts: DecideOptions,
+): RouteDecision {
+  const { cfg } = c;
+  const { called, calling } = n;
 
   let trunks: string[] | undefined;
   let tCalled: CompiledStep[] = [];
@@ -223,7 +238,7 @@ export function decide(c: CompiledRouting, req: RouteRequest, opts: DecideOption
   }
   if (!trunks) {
     lines.push('no explicit route matches; deriving from number ownership');
-    const derived = derive(c, req.fromTrunk, from.role, called, lines);
+    const derived = derive(c, req.fromTrunk, n.role, called, lines);
     if ('cause' in derived) return refuse(derived.cause, derived.why);
     trunks = derived.trunks;
     why = derived.why;

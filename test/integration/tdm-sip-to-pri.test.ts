@@ -99,7 +99,6 @@ t.test('UC → gateway → PSTN: audio both ways, BYE either way, causes mapped 
     return r;
   };
   sim.setPolicy({ action: 'reject', cause: 17 });
-  // (a different number each time: the loop guard refuses a burst of calls to one number)
   t.equal((await fail('+49301234561')).status, 486, 'PSTN busy (17) → SIP 486');
   sim.setPolicy({ action: 'reject', cause: 1 });
   t.equal((await fail('+49301234562')).status, 404, 'PSTN unallocated (1) → SIP 404');

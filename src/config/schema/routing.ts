@@ -43,11 +43,11 @@ export const routingSchema = {
   }),
   loopGuard: {
     windowMs: key<number>({
-      doc: 'Loop guard: how long an arrival of a calling/called pair is remembered.',
-      format: 'duration-ms', default: 10_000, env: 'SPANGATE_ROUTING_LOOP_WINDOW_MS', reloadable: true,
+      doc: 'Loop guard: the longest an arrival of a calling/called pair is remembered; it counts only while its call is up (a loop holds every hop at once; a caller redialling one after the other never adds up).',
+      format: 'duration-ms', default: 60_000, env: 'SPANGATE_ROUTING_LOOP_WINDOW_MS', reloadable: true,
     }),
     maxArrivals: key<number>({
-      doc: 'Loop guard: arrivals of one pair within the window before it is refused with cause 25.',
+      doc: 'Loop guard: calls of one calling/called pair up at once (within the window) before the next is refused with cause 25.',
       format: 'non-negative-int', default: 3, env: 'SPANGATE_ROUTING_LOOP_MAX', reloadable: true,
     }),
   },

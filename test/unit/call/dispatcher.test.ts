@@ -133,6 +133,27 @@ t.test('refusals: draining 41, no relay 47, inbound trunk limit 34, no route', a
   t.match(a.log, [/^reject 3$/], 'no route to destination');
 });
 
+t.test('the routing decision is released when its call ends, or at once when no call starts', async (t) => {
+  let released = 0;
+  const counting = (trunk: string): Router => ({
+    decide: () => ({ ...routeTo(trunk).decide({ fromTrunk: 'pstn', called: '100', calling: '200' }), release: () => { released++; } }),
+  });
+  const { d, sip } = rig({ router: counting('uc') });
+  const a = new FakeLeg('a', 'tdm', 'inbound', 'pstn');
+  a.remoteMedia = { sdp: 'offer' };
+  const r = d.inbound(a);
+  t.ok(r.ok);
+  await settle();
+  t.equal(released, 0, 'held while the call is up');
+  sip.legs[0]!.farAnswer('ans');
+  await settle();
+  a.farHangup(16);
+  if (r.ok) await r.call.done;
+  t.equal(released, 1, 'released when it ended');
+  t.match(rig({ router: counting('uc'), relay: undefined }).d.inbound(new FakeLeg('b', 'tdm', 'inbound', 'pstn')), { ok: false, cause: 47 });
+  t.equal(released, 2, 'a call refused for want of a relay releases its decision');
+});
+
 t.test('an outbound trunk at its limit fails over to the next target', async (t) => {
   const { d, sip } = rig({ router: routeTo('uc', 'uc2'), limits: { uc: { maxCalls: 1, maxCps: 0 } } });
   // The first call holds uc's only slot.

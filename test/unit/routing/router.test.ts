@@ -94,21 +94,42 @@ t.test('down trunks are tried last', async (t) => {
   t.match(d.explanation.join('\n'), /down, tried last: teams/);
 });
 
-t.test('loop guard refuses a ping-pong', async (t) => {
+t.test('loop guard refuses a ping-pong: arrivals of one pair that are up at once', async (t) => {
   let now = 0;
   const guard = new LoopGuard({ windowMs: 5000, maxArrivals: 3, now: () => now });
   const r = new NumberRouter(compileRouting(config()), { loopGuard: guard });
   const req = { fromTrunk: 'pbx', called: '030555250', calling: '030555150' };
+  const first = r.decide(req);
+  t.equal(first.targets.length, 1);
+  t.equal(r.decide({ ...req, fromTrunk: 'teams', called: '+4930555250', calling: '+4930555150' }).cause, 25, 'teams owns it; refused by routing, not the guard');
   t.equal(r.decide(req).targets.length, 1);
-  t.equal(r.decide({ ...req, fromTrunk: 'teams', called: '+4930555250', calling: '+4930555150' }).cause, 25, 'teams owns it; normalisation differs');
   t.equal(r.decide(req).targets.length, 1);
   const d = r.decide(req);
   t.equal(d.cause, 25);
-  t.match(d.explanation.join('\n'), /loop guard: .* arrived 4 times/);
+  t.match(d.explanation.join('\n'), /loop guard: .*4 calls at once within 5 s \(via pbx, pbx, pbx, pbx\)/);
+  first.release!();
+  first.release!();
+  t.equal(r.decide(req).targets.length, 1, 'one call ended: room for one more');
+  t.equal(r.decide(req).cause, 25, 'a second release of the same call frees nothing');
   now = 6000;
-  t.equal(r.decide(req).targets.length, 1, 'window passed');
+  t.equal(r.decide(req).targets.length, 1, 'arrivals whose release never came are forgotten after the window');
   t.equal(guard.size, 1);
-  t.equal(guard.check('x', '', '1'), undefined, 'anonymous calls are not tracked');
+  t.same(Object.keys(guard.check('x', '', '1')), ['release'], 'anonymous calls are not tracked');
+  t.equal(guard.size, 1);
+});
+
+t.test('loop guard: a caller redialling one number, attempt after attempt, is never refused', async (t) => {
+  const guard = new LoopGuard({ maxArrivals: 3 });
+  const r = new NumberRouter(compileRouting(config()), { loopGuard: guard });
+  const req = { fromTrunk: 'pbx', called: '030555250', calling: '030555150' };
+  for (let i = 0; i < 20; i++) {
+    const d = r.decide(req);
+    t.equal(d.targets.length, 1, `attempt ${i + 1}`);
+    d.release!();
+  }
+  t.equal(guard.size, 0, 'nothing left once the calls ended');
+  for (let i = 0; i < 5; i++) t.equal(r.decide({ ...req, fromTrunk: 'teams', called: '+4930555250', calling: '+4930555150' }).cause, 25);
+  t.equal(guard.size, 0, 'calls routing refuses are not up: not remembered');
 });
 
 t.test('config validation names the key', async (t) => {
