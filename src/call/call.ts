@@ -8,6 +8,7 @@ import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, PassedRe
 import type { MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
 import { type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
+import { lateAnswer } from './late-offer.js';
 import { Cause, causeText } from './causes.js';
 import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
 
@@ -270,60 +271,28 @@ export class Call extends EventEmitter {
     await this.a.answer(sdp);
   }
 
-  /**
-   * Late offer: B's 200 carries the offer. It goes through the relay to A in our 200; A's
-   * answer (in its ACK) goes back through the relay to B in B's ACK. Any failure on the way
-   * ends both sides (BYE) with the reason in the record.
-   */
+  /** Late offer: B's 200 carries the offer (src/call/late-offer.ts). */
   async #onLateAnswer(b: Leg, m: MediaDescription | undefined): Promise<void> {
-    const a = this.a;
-    const fail = async (cause: number, detail: string): Promise<void> => {
-      if (this.#closing) return;
-      this.#log.warn({ call: this.id, cause, detail }, 'late offer failed');
-      this.#detail = detail;
-      this.#endedBy = 'local';
-      await this.#teardown(cause);
-    };
-    if (m?.sdp === undefined) return fail(Cause.INTERWORKING, 'late offer: the called side answered without an SDP offer');
-    if (!a.answerWithOffer) return fail(Cause.INTERWORKING, `late offer: a ${a.kind} leg cannot answer with an offer`);
-    // B is committed from here: its hangup ends the call (no failover).
-    this.#setState('answered');
-    let toA = m.sdp;
-    if (this.#opts.media) {
-      try {
-        this.#session ??= this.#openSession();
-        toA = await this.#session.offer({
-          sdp: m.sdp, from: 'b', fromLeg: this.#mediaOptions(b.trunk), toLeg: this.#mediaOptions(a.trunk),
-        });
-      } catch (e) {
-        return fail(errorCause(e), `late offer: media relay refused the called side's offer: ${(e as Error).message}`);
-      }
-    }
-    this.#log.info({ call: this.id }, 'answered (late offer): offering to the caller');
-    let fromA: MediaDescription;
-    try {
-      fromA = await a.answerWithOffer({ sdp: toA });
-    } catch (e) {
-      return fail(errorCause(e), (e as Error).message);
-    }
-    if (this.#closing || a.state === 'ended' || b.state === 'ended') return;
-    let toB = fromA.sdp!;
-    if (this.#session) {
-      try {
-        toB = await this.#session.answer({ sdp: toB, from: 'a' });
-      } catch (e) {
-        return fail(Cause.INCOMPATIBLE_DESTINATION, `late offer: media relay refused the caller's answer in the ACK: ${(e as Error).message}`);
-      }
-    }
-    if (b.confirmAnswer) {
-      try {
-        await b.confirmAnswer({ sdp: toB });
-      } catch (e) {
-        return fail(errorCause(e), `late offer: the called side's ACK could not be sent: ${(e as Error).message}`);
-      }
-    }
-    this.#times.answer = this.#now();
-    this.#log.info({ call: this.id }, 'answered');
+    await lateAnswer({
+      id: this.id,
+      a: this.a,
+      b,
+      relayed: this.#opts.media !== undefined,
+      session: () => (this.#session ??= this.#openSession()),
+      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      closing: () => this.#closing,
+      committed: () => this.#setState('answered'),
+      answered: () => { this.#times.answer = this.#now(); },
+      fail: async (cause, detail) => {
+        if (this.#closing) return;
+        this.#log.warn({ call: this.id, cause, detail }, 'late offer failed');
+        this.#detail = detail;
+        this.#endedBy = 'local';
+        await this.#teardown(cause);
+      },
+      errorCause,
+      log: this.#log,
+    }, m);
   }
 
   async #answerSdp(m: MediaDescription): Promise<MediaDescription | undefined> {

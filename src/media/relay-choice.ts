@@ -5,9 +5,11 @@
 // relay for the whole call, transfers too).
 //
 // The rule, in order:
-//   1. every trunk of the call says native and the native relay runs → native;
+//   1. every trunk of the call says native, the native relay runs and it can serve every leg
+//      (see nativeCanServe) → native;
 //   2. rtpengine is up → rtpengine (it does everything: G.729, SRTP toward any trunk, in-band
-//      and INFO DTMF interworking, …), also for calls where only one trunk says native;
+//      and INFO DTMF interworking, …), also for calls where only one trunk says native and for
+//      all-native calls with a leg the native relay cannot serve;
 //   3. rtpengine is not up (not configured for any trunk, or down) and the native relay can
 //      serve every leg (see nativeCanServe) → native;
 //   4. otherwise no relay: the call is refused with cause 47 (SIP 503).
@@ -62,15 +64,22 @@ export function nativeCanServe(o: LegMediaOptions): string | undefined {
 /** Applies the rule above to a call's legs. */
 export function chooseRelay(legs: readonly RelayLeg[], have: RelaysAvailable): RelayChoice {
   const allNative = legs.length > 0 && legs.every((l) => l.prefers === 'native');
-  if (allNative && have.native) return { relay: have.native, reason: 'every trunk of the call uses the native relay' };
-  if (have.rtpengine) {
-    return { relay: have.rtpengine, reason: allNative ? 'native relay not running: rtpengine' : 'a trunk of the call uses rtpengine' };
-  }
+  // The first leg the native relay cannot serve, with the reason (only asked when it runs).
+  let cannot: string | undefined;
   if (have.native) {
     for (const l of legs) {
       const why = nativeCanServe(l.options);
-      if (why) return { relay: undefined, reason: `rtpengine not up and the native relay cannot serve trunk ${l.trunk}: ${why}` };
+      if (why) { cannot = `the native relay cannot serve trunk ${l.trunk}: ${why}`; break; }
     }
+  }
+  if (allNative && have.native && !cannot) return { relay: have.native, reason: 'every trunk of the call uses the native relay' };
+  if (have.rtpengine) {
+    let reason = 'a trunk of the call uses rtpengine';
+    if (allNative) reason = cannot ? `${cannot}: rtpengine` : 'native relay not running: rtpengine';
+    return { relay: have.rtpengine, reason };
+  }
+  if (have.native) {
+    if (cannot) return { relay: undefined, reason: `rtpengine not up and ${cannot}` };
     return { relay: have.native, reason: 'rtpengine not up: the native relay serves every leg' };
   }
   return { relay: undefined, reason: 'no media relay running' };

@@ -19,6 +19,20 @@ t.test('every trunk native → native, whether rtpengine runs or not', async (t)
   t.equal(chooseRelay([], { rtpengine, native }).relay, rtpengine, 'no legs: not all native');
 });
 
+t.test('every trunk native but a leg the native relay cannot serve → rtpengine, else none', async (t) => {
+  const legs = [leg('pbx', 'native', ['PCMU']), leg('carrier', 'native', ['G729'])];
+  t.match(chooseRelay(legs, { rtpengine, native }),
+    { relay: rtpengine, reason: /native relay cannot serve trunk carrier: no native codec in G729: rtpengine/ });
+  t.match(chooseRelay(legs, { native }),
+    { relay: undefined, reason: /rtpengine not up and the native relay cannot serve trunk carrier/ });
+  const srtp: RelayLeg = { trunk: 'uc', prefers: 'native', options: { transport: 'RTP/SAVP', srtpSuites: ['AEAD_AES_256_GCM'] } };
+  t.match(chooseRelay([leg('pbx', 'native'), srtp], { rtpengine, native }), { relay: rtpengine, reason: /trunk uc: no native SRTP suite/ });
+  const dtmf: RelayLeg = { trunk: 'pbx', prefers: 'native', options: { transport: 'RTP/AVP', dtmf: 'inband' } };
+  t.match(chooseRelay([dtmf, leg('uc', 'native')], { rtpengine, native }), { relay: rtpengine, reason: /trunk pbx: DTMF inband/ });
+  t.equal(chooseRelay([leg('pbx', 'native', ['G722']), leg('uc', 'native', ['OPUS', 'G729'])], { rtpengine, native }).relay, native,
+    'servable legs stay native');
+});
+
 t.test('a trunk on rtpengine → rtpengine while it is up', async (t) => {
   const legs = [leg('pbx', 'native'), leg('carrier', 'rtpengine')];
   t.match(chooseRelay(legs, { rtpengine, native }), { relay: rtpengine, reason: /uses rtpengine/ });
