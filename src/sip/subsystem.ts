@@ -14,8 +14,8 @@ import { DaemonError, SipUnavailableError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { SipEdgeHost, type EdgeHostOptions } from './edge/edge-host.js';
-import type { SipEdgeAddresses, SipEdgeOptions } from './edge/server.js';
-import { embeddedEdgeOptions, externalTls, overloadOf, randomSecret } from './edge-options.js';
+import type { EdgeTlsMaterial, SipEdgeAddresses, SipEdgeOptions } from './edge/server.js';
+import { describeCert, embeddedEdgeOptions, externalTls, overloadOf, randomSecret, tlsMaterial } from './edge-options.js';
 import { registerSipMetrics } from './metrics.js';
 import { installGatewayAnswers, type OptionsHandler } from './options.js';
 import { connectSrf, type Srf, type SrfConnectOptions, type SrfConnection } from './srf.js';
@@ -31,6 +31,7 @@ export interface EdgeHostLike {
   start(opts: Omit<SipEdgeOptions, 'logger'>): Promise<SipEdgeAddresses>;
   stats(): Promise<Record<string, number>>;
   setOverload(o: NonNullable<SipEdgeOptions['overload']>): void;
+  setTls(m: EdgeTlsMaterial): void;
   stop(): Promise<void>;
 }
 
@@ -232,6 +233,23 @@ export class SipSubsystem implements Subsystem {
   reload(config: SpangateConfig): void {
     this.#cfg = config;
     this.#edge?.setOverload(overloadOf(config.sip.edge));
+    this.#reloadTls(config.sip.edge);
+  }
+
+  /**
+   * Certificate rotation: the TLS files are read again on every reload and handed to the running
+   * edge (new handshakes use them; established connections and calls stay as they are). A file
+   * that cannot be read or a key that does not match keeps the material in use, with an error.
+   */
+  #reloadTls(e: SpangateConfig['sip']['edge']): void {
+    if (e.mode !== 'embedded' || !this.#edge?.running || (e.tls.cert === '' && e.tls.ca === '')) return;
+    try {
+      const m = tlsMaterial(e);
+      this.#edge.setTls(m);
+      this.#log.info({ event: 'sip-tls-reloaded', certificate: describeCert(m) }, 'SIP TLS certificate and CAs reloaded: new handshakes use them');
+    } catch (err) {
+      this.#log.error({ event: 'sip-tls-reload-failed', reason: (err as Error).message }, 'SIP TLS files not reloaded; the ones in use stay');
+    }
   }
 
   /**

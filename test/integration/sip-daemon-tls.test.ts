@@ -3,52 +3,14 @@
 // offering only TLSv1.1 are refused in the handshake (counted in /metrics).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import t from 'tap';
 import { DaemonProcess, WAIT_MS, daemonFiles, httpGet, runCli } from '../fixtures/daemon.js';
 import { makePki } from '../fixtures/pki.js';
 import { sipPorts } from '../fixtures/sip.js';
+import { optionsOverTls } from '../fixtures/sip-tls-client.js';
 
 const GW = '127.0.21.12';
 const PEER = '127.0.21.13';
-
-interface Outcome { response?: string; error?: string }
-
-/** Opens a TLS connection, sends one OPTIONS and resolves with the response or the failure. */
-function optionsOverTls(port: number, opts: tls.ConnectionOptions): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const sock = tls.connect({ host: GW, port, localAddress: PEER, servername: 'gw.test', ...opts } as tls.ConnectionOptions);
-    let buf = '';
-    const timer = setTimeout(() => finish({ error: 'timeout' }), WAIT_MS);
-    const finish = (o: Outcome): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(o);
-    };
-    sock.on('error', (err) => finish({ error: err.message }));
-    sock.on('close', () => finish(buf ? { response: buf } : { error: 'closed' }));
-    sock.on('secureConnect', () => {
-      const local = `${sock.localAddress}:${sock.localPort}`;
-      sock.write([
-        `OPTIONS sip:${GW}:${port};transport=tls SIP/2.0`,
-        `Via: SIP/2.0/TLS ${local};branch=z9hG4bK-tls-${Date.now()};rport`,
-        'Max-Forwards: 70',
-        `From: <sip:peer@${PEER}>;tag=tls1`,
-        `To: <sip:${GW}>`,
-        `Call-ID: tls-${Date.now()}@${PEER}`,
-        'CSeq: 1 OPTIONS',
-        `Contact: <sip:peer@${local};transport=tls>`,
-        'Content-Length: 0',
-        '', '',
-      ].join('\r\n'));
-    });
-    sock.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      const end = buf.indexOf('\r\n\r\n');
-      if (end >= 0 && /^SIP\/2\.0 [2-6]\d\d /.test(buf)) finish({ response: buf.slice(0, end) });
-    });
-  });
-}
 
 t.test('mutual TLS listener answers OPTIONS; clients without a certificate or with old TLS are refused', async (t) => {
   const f = daemonFiles(t, { daemon: { drainTimeoutMs: 5_000 } });
@@ -65,13 +27,13 @@ t.test('mutual TLS listener answers OPTIONS; clients without a certificate or wi
   t.ok(port > 0, `TLS listener on ${port}`);
   const ca = readFileSync(join(f.dir, 'ca.crt'));
 
-  const good = await optionsOverTls(port, { ca, cert: readFileSync(join(f.dir, 'peer.crt')), key: readFileSync(join(f.dir, 'peer.key')) });
+  const good = await optionsOverTls(GW, port, PEER, { ca, cert: readFileSync(join(f.dir, 'peer.crt')), key: readFileSync(join(f.dir, 'peer.key')) });
   t.match(good.response, /^SIP\/2\.0 200 OK\r\n/, `OPTIONS over mutual TLS: 200 (${good.error ?? ''})`);
   t.match(good.response, /\r\nAllow: INVITE, ACK, BYE/);
 
-  const noCert = await optionsOverTls(port, { ca });
+  const noCert = await optionsOverTls(GW, port, PEER, { ca });
   t.notOk(noCert.response?.startsWith('SIP/2.0 200'), `no client certificate: refused (${noCert.error ?? noCert.response})`);
-  const oldTls = await optionsOverTls(port, { ca, cert: readFileSync(join(f.dir, 'peer.crt')), key: readFileSync(join(f.dir, 'peer.key')), minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
+  const oldTls = await optionsOverTls(GW, port, PEER, { ca, cert: readFileSync(join(f.dir, 'peer.crt')), key: readFileSync(join(f.dir, 'peer.key')), minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
   t.ok(oldTls.error, `TLSv1.1 only: handshake refused (${oldTls.error})`);
 
   const show = await runCli(['show', 'sip', '--socket', f.socket]);

@@ -11,7 +11,7 @@ import { forkTied } from '../../process/spawn-tied.js';
 import type { EdgeToHost, HostToEdge } from './edge-runner.js';
 import type { EdgeLogger } from './logger.js';
 import { nullLogger } from './logger.js';
-import type { SipEdgeAddresses, SipEdgeOptions } from './server.js';
+import type { SipEdgeAddresses, SipEdgeOptions, EdgeTlsMaterial } from './server.js';
 
 export type EdgeMode = 'worker' | 'child';
 
@@ -72,6 +72,11 @@ export class SipEdgeHost {
   /** New overload limits for the running edge (applied from its next INVITE on). */
   setOverload(o: NonNullable<SipEdgeOptions['overload']>): void {
     if (this.running) this.send({ type: 'overload', overload: o });
+  }
+
+  /** New TLS material for the running edge's handshakes from now on. */
+  setTls(m: EdgeTlsMaterial): void {
+    if (this.running) this.send({ type: 'tls', tls: m });
   }
 
   private send(m: HostToEdge): void {

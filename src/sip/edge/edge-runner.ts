@@ -3,13 +3,14 @@
 // edge-host.ts: start → ready|failed, stats → stats, stop → stopped; logs flow up as records.
 
 import { parentPort } from 'node:worker_threads';
-import { SipEdge, type SipEdgeOptions } from './server.js';
+import { SipEdge, type SipEdgeOptions, type EdgeTlsMaterial } from './server.js';
 import type { EdgeLogger } from './logger.js';
 
 export type HostToEdge =
   | { type: 'start'; opts: SipEdgeOptions }
   | { type: 'stats'; id: number }
   | { type: 'overload'; overload: NonNullable<SipEdgeOptions['overload']> }
+  | { type: 'tls'; tls: EdgeTlsMaterial }
   | { type: 'stop' };
 export type EdgeToHost =
   | { type: 'ready'; addr: Awaited<ReturnType<SipEdge['start']>> }
@@ -56,6 +57,9 @@ async function onMessage(m: HostToEdge): Promise<void> {
       return;
     case 'overload':
       edge?.setOverload(m.overload);
+      return;
+    case 'tls':
+      edge?.setTls(m.tls);
       return;
     case 'stop':
       await edge?.stop().catch(() => undefined);

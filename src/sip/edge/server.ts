@@ -9,6 +9,9 @@ import { UaContext, type OverloadLimits, type UaTimers } from './ua/context.js';
 import { SipNet, type Listener } from './ua/net-adapter.js';
 import { SipTransport, type TlsOptions } from './transport/index.js';
 import type { Clock } from './transaction/index.js';
+
+/** The TLS material a running edge can be given again (certificate rotation). */
+export type EdgeTlsMaterial = Pick<TlsOptions, 'cert' | 'key' | 'ca'>;
 import { UserAgent } from './ua/user-agent.js';
 
 export interface SipEdgeOptions {
@@ -110,6 +113,11 @@ export class SipEdge {
   /** Whether a connected app has asked for requests of `verb` (its `route|verb` has landed). */
   routed(verb: string): boolean {
     return this.control.routes.has(verb);
+  }
+
+  /** New TLS material (certificate rotation on reload), for handshakes from now on. */
+  setTls(m: EdgeTlsMaterial): void {
+    this.net.setTls(m);
   }
 
   /** New overload limits, in effect for the next INVITE (config reload). */

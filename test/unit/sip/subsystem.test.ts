@@ -31,6 +31,10 @@ class FakeEdge implements EdgeHostLike {
   setOverload(o: NonNullable<SipEdgeOptions['overload']>): void {
     this.overloads.push(o);
   }
+  tls: unknown[] = [];
+  setTls(m: unknown): void {
+    this.tls.push(m);
+  }
   async stop(): Promise<void> {
     this.stopped++;
     this.running = false;

@@ -148,6 +148,20 @@ export class SipTransport extends EventEmitter<SipTransportEvents> implements Co
     return this.boundListeners;
   }
 
+  /**
+   * New TLS material (certificate rotation): TLS listeners hand it to every handshake from now
+   * on and outbound connections opened from now on present it; established connections keep
+   * theirs.
+   */
+  setTls(m: Pick<TlsOptions, 'cert' | 'key' | 'ca'>): void {
+    this.opts.tlsClient = { ...this.opts.tlsClient, ...m };
+    this.listenersList.forEach((l, i) => {
+      if (!(l.server instanceof tls.Server)) return;
+      const spec = this.opts.listen[i]?.tls ?? {};
+      l.server.setSecureContext({ cert: m.cert ?? spec.cert, key: m.key ?? spec.key, ca: m.ca ?? spec.ca, minVersion: spec.minVersion });
+    });
+  }
+
   /** The bound listeners. */
   get boundListeners(): BoundListener[] {
     return this.listenersList.map((l) => l.bound);

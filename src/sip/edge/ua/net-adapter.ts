@@ -183,6 +183,11 @@ export class SipNet {
     return this.bound.some((l) => l.port === port && (l.host === address || l.external === address));
   }
 
+  /** New TLS material for handshakes from now on (see SipTransport.setTls). */
+  setTls(m: Pick<TlsOptions, 'cert' | 'key' | 'ca'>): void {
+    this.transport.setTls(m);
+  }
+
   /** Sends raw text (connection reuse and TLS handled by the transport). */
   send(raw: string | Buffer, to: Peer, _from?: Listener): void {
     this.stats.sent++;
