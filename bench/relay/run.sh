@@ -13,6 +13,10 @@
 #   native-kfwd  the same with in-kernel forwarding attached to lo (spangate/kfwd.h); only in a
 #                private network namespace (a tc program on the host's shared loopback would sit
 #                in everyone's packet path):  unshare -n bash -c 'ip link set lo up; TARGETS=... bash bench/relay/run.sh'
+#   native-steer the native relay with receive steering (spangate/steer.h: an sk_lookup program
+#                puts every stream of a media thread on one socket, read with recvmmsg every
+#                STEER_US microseconds, default 1000; 0 = on readiness); private namespace only,
+#                like native-kfwd
 #   rtpengine    rtpengine, userspace (table = -1)
 #   direct       no relay: generator straight to the sink, the baseline of the whole-machine
 #                CPU figures (sys_us_per_pkt: a relay's cost = its row minus direct's)
@@ -34,8 +38,12 @@ read -r SG_MIN SG_MAX <<<"$SG_PORTS"
 OUT=bench/out/relay
 mkdir -p "$OUT"
 TARGETS=${TARGETS:-"native rtpengine"}
-if [[ " $TARGETS " == *" native-kfwd "* ]] && [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
-  echo "native-kfwd attaches a tc program to lo: run in a private network namespace (see the header)" >&2
+# TX_TARGETS: the relays of the transcoding ladder, in this order (native, native-steer, rtpengine).
+TX_TARGETS=${TX_TARGETS:-"native rtpengine"}
+STEER_US=${STEER_US:-1000}
+if [[ " $TARGETS $TX_TARGETS " == *" native-kfwd "* || " $TARGETS $TX_TARGETS " == *" native-steer "* ]] &&
+   [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
+  echo "native-kfwd and native-steer attach BPF programs: run in a private network namespace (see the header)" >&2
   exit 2
 fi
 
@@ -81,16 +89,26 @@ if [ -n "${SINK_PRIO:-}" ]; then sinkp=(--sink-prio "$SINK_PRIO"); fi
 # SINK_POLL_US: the sink sleeps this long between non-blocking reads instead of waiting on
 # its sockets, so the relay's sends wake nobody (as on a NIC); 0/empty = wait (a wake-up per packet).
 if [ -n "${SINK_POLL_US:-}" ] && [ "$SINK_POLL_US" != 0 ]; then sinkp+=(--sink-poll-us "$SINK_POLL_US"); fi
+# CODEC_BOUND=1: the raw codec loop (bench/codec) before the rows and again after the ladder,
+# so the bound is from the same run; its lines go to $OUT/codec_bound.txt.
+codec_bound() {
+  if [ "${CODEC_BOUND:-0}" = 1 ]; then
+    BENCH_REPS=${BENCH_REPS:-3} bash bench/codec/run.sh | grep -E '^\| PCMU -> (G722|Opus)' | sed "s/^/$1 /" | tee -a "$OUT/codec_bound.txt"
+  fi
+}
+: >"$OUT/codec_bound.txt"
+codec_bound before
 : >"$OUT/results.txt"
 for n in $STEPS; do
   for rep in $(seq "$REPEAT"); do
     for target in $TARGETS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
-      if [ "$target" = native ] || [ "$target" = native-kfwd ]; then
-        kf=""
+      if [ "$target" = native ] || [ "$target" = native-kfwd ] || [ "$target" = native-steer ]; then
+        kf="" st=""
         if [ "$target" = native-kfwd ]; then kf=lo; fi
-        line=$(SGRELAY_KFWD=$kf "${gen[@]}" "$OUT/relaybench" --target native --label "$target" --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
+        if [ "$target" = native-steer ]; then st=$STEER_US; fi
+        line=$(SGRELAY_KFWD=$kf SGRELAY_STEER=$st "${gen[@]}" "$OUT/relaybench" --target native --label "$target" --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
           --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       elif [ "$target" = direct ]; then
         line=$("${gen[@]}" "$OUT/relaybench" --target direct --gen-addr "$NET.10" --sink-addr "$NET.20" "${sinkp[@]}" --n "$n" --seconds "$SECS")
@@ -111,12 +129,14 @@ TX_SECS=${TX_SECS:-5}
 for codec in $TX_CODECS; do
   ps=()
   if [ "$codec" = PCMU ]; then ps=(--per-stream-sinks); fi
-  for target in native rtpengine; do
+  for target in $TX_TARGETS; do
     for n in $TX_STEPS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
-      if [ "$target" = native ]; then
-        line=$("${gen[@]}" "$OUT/relaybench" --target native --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
+      if [ "$target" = native ] || [ "$target" = native-steer ]; then
+        st=""
+        if [ "$target" = native-steer ]; then st=$STEER_US; fi
+        line=$(SGRELAY_STEER=$st "${gen[@]}" "$OUT/relaybench" --target native --label "$target" --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
           --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$TX_SECS" --codec "$codec" "${ps[@]}")
       else
         line=$("${gen[@]}" "$OUT/relaybench" --target rtpengine --ng "$NET.2:$NG_PORT" --gen-addr "$NET.10" --sink-addr "$NET.20" --pid "$RTPE" "${sinkp[@]}" --n "$n" \
@@ -129,6 +149,8 @@ for codec in $TX_CODECS; do
     done
   done
 done
+
+codec_bound after
 
 table() {
   echo "| N | relay | loss % | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | relay CPU % | CPU µs/pkt | gen CPU % | machine µs/pkt | softirq µs/pkt | own µs/pkt | load 1m | CPU psi avg10 |"

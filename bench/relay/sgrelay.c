@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "spangate/engine.h"
 #include "spangate/kfwd.h"
+#include "spangate/steer.h"
 #include "spangate/relay.h"
 #include "spangate/rtp.h"
 
@@ -75,6 +76,16 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* SGRELAY_STEER=<interval us>: receive steering (spangate/steer.h), 0 = read on readiness. */
+    if (getenv("SGRELAY_STEER") != NULL && getenv("SGRELAY_STEER")[0] != '\0') {
+        sg_steer_status_t ss;
+        rc = sg_steer_attach((uint32_t)atoi(getenv("SGRELAY_STEER")));
+        if (rc != SG_OK) {
+            sg_steer_status(&ss, sizeof(ss));
+            fprintf(stderr, "sg_steer_attach(%s): %s: %s\n", getenv("SGRELAY_STEER"), sg_strerror(rc), ss.error);
+            return 1;
+        }
+    }
     printf("PORTS");
     for (i = 0; i < n; i++) {
         sg_rtp_config_t a, b;
@@ -118,6 +129,15 @@ int main(int argc, char **argv)
                     (unsigned long long)c.tx_errors, (unsigned long long)c.kfwd_packets,
                     (unsigned long long)c.kfwd_installs, (unsigned long long)c.kfwd_removals,
                     (unsigned long long)c.kfwd_punted);
+    }
+    {
+        sg_steer_status_t ss;
+        if (sg_steer_status(&ss, sizeof(ss)) == SG_OK && ss.attached)
+            fprintf(stderr, "SGSTEER interval_us=%u ports=%llu rx=%llu calls=%llu pkts_per_call=%.2f unknown=%llu "
+                    "not_steered=%llu\n", ss.interval_us, (unsigned long long)ss.ports,
+                    (unsigned long long)ss.rx_packets, (unsigned long long)ss.rx_calls,
+                    ss.rx_calls ? (double)ss.rx_packets / (double)ss.rx_calls : 0.0,
+                    (unsigned long long)ss.rx_unknown, (unsigned long long)ss.not_steered);
     }
     sg_engine_stop();
     return 0;

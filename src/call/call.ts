@@ -234,6 +234,10 @@ export class Call extends EventEmitter {
     const s = this.#opts.media!.relay.createSession(this.id);
     s.on('media-timeout', () => { this.close(Cause.RECOVERY_ON_TIMER_EXPIRY, 'media timeout').catch(() => undefined); });
     s.on('lost', (why) => { this.close(Cause.TEMPORARY_FAILURE, `media session lost: ${why}`).catch(() => undefined); });
+    // RFC 4733 digits the relay kept from an INFO leg: the other leg sends them on (SIP INFO).
+    s.on('dtmf', (from, digit, durationMs) => {
+      this.#forwardDtmf(from, from === 'a' ? this.#b : this.#a, { digit, durationMs, source: 'rfc4733' });
+    });
     return s;
   }
 

@@ -136,6 +136,7 @@ export const FORMATS: Record<string, FormatDef> = {
   ...routingFormats,
   'udp-port': { ...mediaFormats['udp-port'], coerce: toInt },
   'non-negative-int': { ...mediaFormats['non-negative-int'], coerce: toInt },
+  'port-or-zero': { ...mediaFormats['port-or-zero'], coerce: toInt },
   'optional-ip-address': mediaFormats['optional-ip-address'],
   'interface-list': mediaFormats['interface-list'],
 };

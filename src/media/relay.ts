@@ -76,6 +76,12 @@ export interface MediaSessionEvents {
   'media-timeout': [];
   /** The relay lost the session (it restarted or was deleted elsewhere). */
   lost: [reason: string];
+  /**
+   * An RFC 4733 digit the relay took out of leg `from`'s media because the other leg signals
+   * DTMF out of band (`dtmf: info`): it does not reach that leg as RTP, the call sends it on
+   * (SIP INFO). Reported once per digit, after its end, in the order the digits ended.
+   */
+  dtmf: [from: 'a' | 'b', digit: string, durationMs: number];
 }
 
 /** One call's media on a relay. All methods reject with MediaError or TimeoutError. */

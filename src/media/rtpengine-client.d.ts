@@ -17,6 +17,8 @@ declare module 'rtpengine-client' {
     statistics(to: NgTarget, opts?: NgMessage): Promise<NgMessage>;
     /** NG `play DTMF`. */
     playDTMF(to: NgTarget, opts: NgMessage): Promise<NgMessage>;
+    /** NG `block DTMF`. */
+    blockDTMF(to: NgTarget, opts: NgMessage): Promise<NgMessage>;
     close(): void;
   }
   export class RtpEngineError extends Error {}

@@ -6,8 +6,8 @@ import rtpengine from 'rtpengine-client';
 import type { NgMessage } from 'rtpengine-client';
 import { ClosedError, MediaError, TimeoutError } from '../errors.js';
 
-/** NG commands by rtpengine-client's method names ('playDTMF' is NG `play DTMF`). */
-export type NgCommand = 'ping' | 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'statistics' | 'playDTMF';
+/** NG commands by rtpengine-client's method names ('playDTMF' is NG `play DTMF`, 'blockDTMF' `block DTMF`). */
+export type NgCommand = 'ping' | 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'statistics' | 'playDTMF' | 'blockDTMF';
 
 export interface NgClientOptions {
   /** rtpengine's NG control address and port. */

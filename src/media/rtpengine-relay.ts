@@ -3,12 +3,16 @@
 // codec mask/transcode, ICE removal, origin/connection replacement, asymmetric. A watch
 // per answered session polls `query` and reports dead media; a restart of a managed
 // rtpengine loses every session, and they are told so.
+// DTMF between an RFC 4733 leg and an INFO leg: INFO digits are injected (NG `play DTMF`);
+// RFC 4733 digits from the other leg are blocked there (NG `block DTMF` on its tag) and come
+// back through rtpengine's DTMF log (rtpengine-dtmf-log.ts → handleDtmf) as `dtmf` events.
 
 import { EventEmitter } from 'node:events';
 import { MediaError } from '../errors.js';
 import { parseSdp, audioMedia, mediaDirection } from '../sip/sdp.js';
 import type { NgMessage } from 'rtpengine-client';
 import { isUnknownCall, type NgClient, type NgLogger } from './rtpengine-ng.js';
+import { telephoneEventPt, withoutTelephoneEvent, withTelephoneEvent } from './dtmf-sdp.js';
 import type {
   AnswerRequest, LegMediaOptions, MediaRelay, MediaSession, MediaSessionEvents, OfferRequest,
   RelayHealth, SessionStats, StreamStats,
@@ -21,7 +25,14 @@ export interface RtpengineHandle {
   on(event: 'down', listener: (reason: string) => void): unknown;
 }
 
+/** Where rtpengine's DTMF events arrive (rtpengine-dtmf-log.ts); without it no RFC 4733 → INFO. */
+export interface DtmfLogSource {
+  readonly dest: string;
+}
+
 export interface RtpengineRelayOptions {
+  /** rtpengine sends its DTMF log here: RFC 4733 events are reported (and blocked) toward INFO legs. */
+  dtmfLog?: DtmfLogSource;
   /** How often an answered session's packet counters are checked (default 10 s). */
   mediaCheckIntervalMs?: number;
   /** No new packets from either leg for this long ends the call (default 60 s). 0 = off. */
@@ -39,7 +50,7 @@ export const SDES_SUITES = [
 ] as const;
 
 /** The NG flags for an offer toward a leg with `to` options, from a leg with `from` options. */
-export function offerFlags(from: LegMediaOptions, to: LegMediaOptions): NgMessage {
+export function offerFlags(from: LegMediaOptions, to: LegMediaOptions, dtmfLog = false): NgMessage {
   const msg: NgMessage = {
     replace: ['origin', 'session-connection'],
     'transport-protocol': to.transport,
@@ -55,7 +66,7 @@ export function offerFlags(from: LegMediaOptions, to: LegMediaOptions): NgMessag
   }
   if (to.codecs) {
     const list = to.codecs.filter((c) => c !== 'telephone-event');
-    if ((to.dtmf ?? 'rfc4733') === 'rfc4733') list.push('telephone-event');
+    if (carriesEvents(from, to, dtmfLog)) list.push('telephone-event');
     // mask: the offerer keeps its codecs (rtpengine transcodes from them); the other leg
     // sees only `list`, in order. A codec both sides have is passed through untouched.
     msg['codec'] = { mask: ['all'], transcode: list };
@@ -65,6 +76,30 @@ export function offerFlags(from: LegMediaOptions, to: LegMediaOptions): NgMessag
   if (injectsDtmf(from, to)) flags.push('inject DTMF');
   if (flags.length > 0) msg['flags'] = flags;
   return msg;
+}
+
+/**
+ * Whether the offer toward `to` lists telephone-event: an RFC 4733 leg always; an INFO leg
+ * facing an RFC 4733 leg too when rtpengine's DTMF log is received, because rtpengine 10.5 parses (and logs, and blocks) RFC 4733
+ * events only when both legs negotiated telephone-event — otherwise it forwards them as an
+ * unknown payload type. The INFO leg never receives events: `block DTMF` stops them.
+ */
+export function carriesEvents(from: LegMediaOptions, to: LegMediaOptions, dtmfLog: boolean): boolean {
+  const toMode = to.dtmf ?? 'rfc4733';
+  return toMode === 'rfc4733' || (dtmfLog && toMode === 'info' && (from.dtmf ?? 'rfc4733') === 'rfc4733');
+}
+
+/** The leg whose RFC 4733 events are turned into INFO on the other leg, if any. */
+export function interworkedEventSource(opts: { a?: LegMediaOptions; b?: LegMediaOptions }): 'a' | 'b' | undefined {
+  const mode = (o: LegMediaOptions | undefined): string | undefined => (o ? o.dtmf ?? 'rfc4733' : undefined);
+  if (mode(opts.a) === 'rfc4733' && mode(opts.b) === 'info') return 'a';
+  if (mode(opts.b) === 'rfc4733' && mode(opts.a) === 'info') return 'b';
+  return undefined;
+}
+
+/** RFC 4733 event code → DTMF digit (0-15), undefined for other events. */
+export function eventDigit(event: number): string | undefined {
+  return Number.isInteger(event) && event >= 0 && event <= 15 ? '0123456789*#ABCD'[event] : undefined;
 }
 
 /**
@@ -129,6 +164,10 @@ class RtpengineSession extends EventEmitter implements MediaSession {
   readonly #opts: { a?: LegMediaOptions; b?: LegMediaOptions } = {};
   readonly #codec: { a?: string; b?: string } = {};
   #lastOfferFrom: 'a' | 'b' | undefined;
+  /** The leg whose RFC 4733 events rtpengine blocks and reports (set once blocked). */
+  #eventsFrom: 'a' | 'b' | undefined;
+  /** telephone-event payload type rtpengine offered the INFO leg (hidden from it). */
+  #infoTePt: number | undefined;
   #answered = false;
   #held = false;
   #closed = false;
@@ -153,11 +192,23 @@ class RtpengineSession extends EventEmitter implements MediaSession {
     const to = req.from === 'a' ? 'b' : 'a';
     this.#opts[req.from] = req.fromLeg;
     this.#opts[to] = req.toLeg;
-    const msg: NgMessage = { ...offerFlags(req.fromLeg, req.toLeg), 'call-id': this.id, 'from-tag': this.#tags[req.from], sdp: req.sdp };
+    const info = this.#infoLeg();
+    // rtpengine sees telephone-event on the INFO leg; the INFO leg never does (dtmf-sdp.ts).
+    const sdp = info === req.from ? withTelephoneEvent(req.sdp) : req.sdp;
+    const msg: NgMessage = { ...offerFlags(req.fromLeg, req.toLeg, this.#relay.dtmfLog !== undefined), 'call-id': this.id, 'from-tag': this.#tags[req.from], sdp };
     if (this.#answered) msg['to-tag'] = this.#tags[to];
     const res = await this.#relay.ng.request('offer', msg);
     this.#lastOfferFrom = req.from;
-    return this.#sdpOf(res);
+    const out = this.#sdpOf(res);
+    if (info !== to) return out;
+    this.#infoTePt = telephoneEventPt(out);
+    return withoutTelephoneEvent(out);
+  }
+
+  /** The INFO leg of an INFO ⇄ RFC 4733 pair (whose events rtpengine must block and report). */
+  #infoLeg(): 'a' | 'b' | undefined {
+    const src = interworkedEventSource(this.#opts);
+    return src === undefined || !this.#relay.dtmfLog ? undefined : src === 'a' ? 'b' : 'a';
   }
 
   async answer(req: AnswerRequest): Promise<string> {
@@ -166,8 +217,11 @@ class RtpengineSession extends EventEmitter implements MediaSession {
       throw new MediaError(`answer from leg ${req.from} without an offer from the other leg`);
     }
     const offerer = this.#lastOfferFrom;
+    const info = this.#infoLeg();
+    // An INFO leg's answer gets back the telephone-event rtpengine offered it (and we hid).
+    const sdp = info === req.from && this.#infoTePt !== undefined ? withTelephoneEvent(req.sdp, this.#infoTePt) : req.sdp;
     const msg: NgMessage = {
-      'call-id': this.id, 'from-tag': this.#tags[offerer], 'to-tag': this.#tags[req.from], sdp: req.sdp,
+      'call-id': this.id, 'from-tag': this.#tags[offerer], 'to-tag': this.#tags[req.from], sdp,
       replace: ['origin', 'session-connection'],
     };
     if (this.#opts[offerer]?.stripIce !== false) msg['ICE'] = 'remove';
@@ -176,7 +230,8 @@ class RtpengineSession extends EventEmitter implements MediaSession {
     if (injectsDtmf(this.#opts[offerer], this.#opts[req.from])) flags.push('inject DTMF');
     if (flags.length > 0) msg['flags'] = flags;
     const res = await this.#relay.ng.request('answer', msg);
-    const out = this.#sdpOf(res);
+    const answered = this.#sdpOf(res);
+    const out = info === offerer ? withoutTelephoneEvent(answered) : answered;
     const mine = firstCodec(req.sdp);
     const theirs = firstCodec(out);
     if (mine.codec) this.#codec[req.from] = mine.codec;
@@ -186,7 +241,38 @@ class RtpengineSession extends EventEmitter implements MediaSession {
       this.#answered = true;
       this.#startWatch();
     }
+    await this.#blockInterworkedEvents();
     return out;
+  }
+
+  /**
+   * RFC 4733 events from a leg facing an INFO leg: rtpengine blocks them (they must not reach
+   * the INFO leg as RTP) and its DTMF log reports them. When blocking fails the events pass as
+   * RTP and are not reported, so a digit never arrives twice.
+   */
+  async #blockInterworkedEvents(): Promise<void> {
+    const src = interworkedEventSource(this.#opts);
+    if (src === undefined || !this.#relay.dtmfLog) {
+      this.#eventsFrom = undefined;
+      return;
+    }
+    try {
+      await this.#relay.ng.request('blockDTMF', { 'call-id': this.id, 'from-tag': this.#tags[src] });
+      this.#eventsFrom = src;
+    } catch (e) {
+      this.#eventsFrom = undefined;
+      this.#relay.log.warn({ callId: this.id, leg: src, err: (e as Error).message }, 'block DTMF failed: RFC 4733 digits pass as RTP, no INFO');
+    }
+  }
+
+  /** An event from rtpengine's DTMF log for this call. */
+  dtmfLogged(sourceTag: string, event: number, durationMs: number): void {
+    if (this.#closed) return;
+    const from = sourceTag === this.#tags.a ? 'a' : sourceTag === this.#tags.b ? 'b' : undefined;
+    if (from === undefined || from !== this.#eventsFrom) return;
+    const digit = eventDigit(event);
+    if (digit === undefined) return;
+    this.emit('dtmf', from, digit, durationMs);
   }
 
   async playDtmf(from: 'a' | 'b', digit: string, durationMs: number): Promise<void> {
@@ -299,11 +385,15 @@ export class RtpengineRelay implements MediaRelay {
   readonly name = 'rtpengine';
   readonly mediaCheckIntervalMs: number;
   readonly mediaTimeoutMs: number;
+  readonly dtmfLog: DtmfLogSource | undefined;
+  readonly log: NgLogger;
   readonly #h: RtpengineHandle;
   readonly #sessions = new Map<string, RtpengineSession>();
 
   constructor(handle: RtpengineHandle, opts: RtpengineRelayOptions = {}) {
     this.#h = handle;
+    this.dtmfLog = opts.dtmfLog;
+    this.log = opts.log ?? { debug() {}, warn() {} };
     this.mediaCheckIntervalMs = opts.mediaCheckIntervalMs ?? 10_000;
     this.mediaTimeoutMs = opts.mediaTimeoutMs ?? 60_000;
     const lostOnDown = opts.sessionsLostOnDown ?? true;
@@ -331,6 +421,11 @@ export class RtpengineRelay implements MediaRelay {
     const s = new RtpengineSession(this, callId);
     this.#sessions.set(callId, s);
     return s;
+  }
+
+  /** An event from rtpengine's DTMF log: handed to the call's session (unknown calls are ignored). */
+  handleDtmf(ev: { callId: string; sourceTag: string; event: number; durationMs: number }): void {
+    this.#sessions.get(ev.callId)?.dtmfLogged(ev.sourceTag, ev.event, ev.durationMs);
   }
 
   /** Called by a session when it closes. */

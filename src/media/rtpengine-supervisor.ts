@@ -36,6 +36,8 @@ export interface RtpengineOptions {
   threads?: number;
   /** Managed: seconds without RTP after which rtpengine itself drops a call (default 60). */
   mediaTimeoutS?: number;
+  /** Managed: `ip:port` rtpengine sends its DTMF events to (--dtmf-log-dest; rtpengine-dtmf-log.ts). */
+  dtmfLogDest?: string;
   /** Managed: extra command-line options, appended as given. */
   extraArgs?: string[];
   binary?: string;
@@ -77,6 +79,7 @@ export function rtpengineArgs(o: RtpengineOptions): string[] {
   ];
   if (o.threads !== undefined) args.push(`--num-threads=${o.threads}`);
   if (o.pidFile) args.push(`--pidfile=${o.pidFile}`);
+  if (o.dtmfLogDest) args.push(`--dtmf-log-dest=${o.dtmfLogDest}`);
   return [...args, ...(o.extraArgs ?? [])];
 }
 
@@ -335,10 +338,11 @@ export interface RtpengineSection {
   pingIntervalMs: number;
   restartMaxMs: number;
   pidFile: string;
+  dtmfLogPort: number;
 }
 
 /** Supervisor options from config; rtpengine's own media timeout follows `media.timeoutMs`. */
-export function optionsFromConfig(r: RtpengineSection, mediaTimeoutMs: number): RtpengineOptions {
+export function optionsFromConfig(r: RtpengineSection, mediaTimeoutMs: number, dtmfLogDest?: string): RtpengineOptions {
   const o: RtpengineOptions = {
     mode: r.mode, binary: r.binary, ngHost: r.ngHost, ngPort: r.ngPort, interfaceAddress: r.interface,
     portMin: r.portMin, portMax: r.portMax, logLevel: r.logLevel, ngTimeoutMs: r.ngTimeoutMs,
@@ -348,5 +352,6 @@ export function optionsFromConfig(r: RtpengineSection, mediaTimeoutMs: number): 
   };
   if (r.advertisedAddress !== '') o.advertisedAddress = r.advertisedAddress;
   if (r.threads > 0) o.threads = r.threads;
+  if (dtmfLogDest !== undefined) o.dtmfLogDest = dtmfLogDest;
   return o;
 }

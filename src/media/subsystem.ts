@@ -15,6 +15,7 @@ import { NativeHost, type NativeHostLike, type NativeHostOptions } from './nativ
 import type { LegMediaOptions, MediaRelay } from './relay.js';
 import { chooseRelay, type RelayName } from './relay-choice.js';
 import { RtpengineRelay } from './rtpengine-relay.js';
+import { RtpengineDtmfLog } from './rtpengine-dtmf-log.js';
 import { optionsFromConfig, RtpengineSupervisor, type RtpengineOptions } from './rtpengine-supervisor.js';
 
 /** What the subsystem needs from a supervisor (the real one, or a fake in unit tests). */
@@ -76,6 +77,7 @@ export class MediaSubsystem implements Subsystem {
   #prefers = new Map<string, RelayName>();
   #sup: SupervisorLike | undefined;
   #relay: RtpengineRelay | undefined;
+  #dtmfLog: RtpengineDtmfLog | undefined;
   #downReason = '';
   #countedRestarts = 0;
   /** Restarts of every supervisor this subsystem ran (a reload may replace the supervisor). */
@@ -203,6 +205,8 @@ export class MediaSubsystem implements Subsystem {
       await sup.stop();
       this.#syncRestarts();
     }
+    this.#dtmfLog?.close();
+    this.#dtmfLog = undefined;
   }
 
   health(): SubsystemHealth {
@@ -236,7 +240,8 @@ export class MediaSubsystem implements Subsystem {
 
   async #startRtpengine(): Promise<void> {
     const m = this.#cfg.media;
-    const sup = this.#make(optionsFromConfig(m.rtpengine, m.timeoutMs), this.#log);
+    const dtmfLog = await this.#openDtmfLog();
+    const sup = this.#make(optionsFromConfig(m.rtpengine, m.timeoutMs, m.rtpengine.mode === 'managed' ? dtmfLog?.dest : undefined), this.#log);
     sup.on('down', (reason) => {
       this.#downReason = reason;
       this.#syncRestarts();
@@ -247,6 +252,8 @@ export class MediaSubsystem implements Subsystem {
       await sup.start();
     } catch (err) {
       await sup.stop().catch(() => undefined);
+      dtmfLog?.close();
+      this.#dtmfLog = undefined;
       throw err;
     }
     this.#sup = sup;
@@ -257,7 +264,29 @@ export class MediaSubsystem implements Subsystem {
       // A managed rtpengine that went down was restarted empty; an external one may still hold them.
       sessionsLostOnDown: m.rtpengine.mode === 'managed',
       log: this.#log,
+      ...(dtmfLog ? { dtmfLog } : {}),
     });
+  }
+
+  /**
+   * The listener for rtpengine's DTMF events (RFC 4733 → INFO). Managed: on ngHost (loopback),
+   * any free port unless dtmfLogPort says; accepts loopback senders (rtpengine's socket may
+   * leave from 127.0.0.1 whatever ngHost is). External: only with a port, from ngHost only.
+   */
+  async #openDtmfLog(): Promise<RtpengineDtmfLog | undefined> {
+    const r = this.#cfg.media.rtpengine;
+    if (r.mode === 'external' && r.dtmfLogPort === 0) return undefined;
+    const managed = r.mode === 'managed';
+    const isLoopback = (a: string): boolean => a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.');
+    this.#dtmfLog = await RtpengineDtmfLog.open({
+      address: managed ? r.ngHost : r.ngHost.includes(':') ? '::' : '0.0.0.0',
+      port: r.dtmfLogPort,
+      acceptFrom: managed ? (a) => isLoopback(a) || a === r.ngHost : (a) => a === r.ngHost || a === `::ffff:${r.ngHost}`,
+      onEvent: (ev) => this.#relay?.handleDtmf(ev),
+      log: this.#log,
+    });
+    this.#log.info({ listen: this.#dtmfLog.dest }, 'receiving rtpengine DTMF events');
+    return this.#dtmfLog;
   }
 
   #syncRestarts(): void {

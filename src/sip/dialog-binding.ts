@@ -7,7 +7,7 @@ import type { DtmfEvent, MediaDescription, MediaUpdate, PassedRefer, TransferReq
 import { Cause, formatReasonQ850, parseReasonQ850, sipToQ850 } from '../call/causes.js';
 import { SignalingError } from '../errors.js';
 import { warning } from './addressing.js';
-import { infoDtmfBody, isSameSession, parseInfoDtmf, parseReferTo, sipfrag, withDirection } from './in-dialog.js';
+import { infoDtmfMessage, isSameSession, parseInfoDtmf, parseReferTo, sipfrag, withDirection } from './in-dialog.js';
 import { audioMedia, parseSdp } from './sdp.js';
 import { isSrfSipError, type SrfDialog, type SrfMessage, type SrfRes } from './srf-api.js';
 import type { TrunkSettings } from './trunk-profiles.js';
@@ -302,10 +302,11 @@ export class SipDialogBinding {
     await this.reinvite({ sdp: withDirection(this.#localSdp, on ? 'sendonly' : 'sendrecv') });
   }
 
-  async sendInfoDtmf(digit: string, durationMs: number): Promise<void> {
+  async sendInfoDtmf(digit: string, durationMs: number, type: 'dtmf-relay' | 'dtmf' = 'dtmf-relay'): Promise<void> {
     if (this.#gone) return;
+    const m = infoDtmfMessage(type, digit, durationMs);
     await this.dialog.request({
-      method: 'INFO', headers: { 'Content-Type': 'application/dtmf-relay' }, body: infoDtmfBody(digit, durationMs),
+      method: 'INFO', headers: { 'Content-Type': m.contentType }, body: m.body,
     }).catch((e: unknown) => {
       throw new SignalingError(`INFO DTMF failed: ${(e as Error).message}`, { q850Cause: Cause.TEMPORARY_FAILURE, cause: e });
     });

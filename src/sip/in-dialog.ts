@@ -53,6 +53,12 @@ export function infoDtmfBody(digit: string, durationMs: number): string {
   return `Signal=${digit}\r\nDuration=${Math.max(1, Math.round(durationMs))}\r\n`;
 }
 
+/** Content-Type and body of an INFO carrying one digit, as `type` says. */
+export function infoDtmfMessage(type: 'dtmf-relay' | 'dtmf', digit: string, durationMs: number): { contentType: string; body: string } {
+  if (type === 'dtmf') return { contentType: 'application/dtmf', body: `${digit}\r\n` };
+  return { contentType: 'application/dtmf-relay', body: infoDtmfBody(digit, durationMs) };
+}
+
 export interface ReferTarget {
   /** The user part of the Refer-To URI (the number to transfer to). */
   user: string;

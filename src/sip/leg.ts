@@ -79,6 +79,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   #sent: SrfSentInvite | undefined;
   /** hangup() was called before answer: CANCEL whatever is in flight, drop a late 200. */
   #closing = false;
+  /** INFO DTMF sent so far: the next waits for it (digits in order). */
+  #infoQueue: Promise<void> = Promise.resolve();
   /** Outbound late offer: the far end's 200 (with its offer) waits for our ACK. */
   #unacked: SrfLateAnswer | undefined;
 
@@ -466,12 +468,15 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   async sendDtmf(digit: string, durationMs: number): Promise<void> {
     // RFC 4733 and in-band digits travel in the media relay (INFO digits toward an RFC 4733
-    // leg are injected there by the call); only INFO is signalling.
-    // TODO(next): RFC 4733 → INFO: digits the relay sees are not reported to the call yet.
-    // rtpengine 10.5 reports received events through --dtmf-log-dest, but (tried on loopback)
-    // not for a call in its 'inject DTMF' mode, which INFO → RFC 4733 needs.
+    // leg are injected there by the call); only INFO is signalling. RFC 4733 digits toward
+    // this leg arrive here when the relay took them out of the media (rtpengine's DTMF log).
+    // One INFO transaction at a time, so the digits arrive in order.
     if (this.ctx.settings.dtmf !== 'info' || !this.#binding || this.isEnded) return;
-    await this.#binding.sendInfoDtmf(digit, durationMs);
+    const binding = this.#binding;
+    const type = this.ctx.settings.dtmfInfoType;
+    const send = this.#infoQueue.then(() => (this.isEnded ? undefined : binding.sendInfoDtmf(digit, durationMs, type)));
+    this.#infoQueue = send.catch(() => undefined);
+    await send;
   }
 
   #bind(dialog: SrfDialog, localSdp: string): void {

@@ -55,6 +55,8 @@ export interface TrunkSettings {
   srtp: SrtpPolicy;
   srtpSuites: string[];
   dtmf: DtmfMode;
+  /** Body of the INFOs we send on a `dtmf: info` trunk: application/dtmf-relay (Signal=, Duration=) or application/dtmf (the digit). */
+  dtmfInfoType: 'dtmf-relay' | 'dtmf';
   numberFormat: NumberFormat;
   /** REFER from this peer: act on it locally (B2BUA transfer), pass it on, or refuse it. */
   refer: 'local' | 'pass' | 'reject';
@@ -91,6 +93,7 @@ export const GENERIC: TrunkSettings = {
   srtp: 'off',
   srtpSuites: ['AES_CM_128_HMAC_SHA1_80'],
   dtmf: 'rfc4733',
+  dtmfInfoType: 'dtmf-relay',
   numberFormat: 'e164',
   refer: 'reject',
   historyInfo: false,
@@ -168,6 +171,7 @@ export function resolveTrunk(id: string, input: TrunkInput): TrunkSettings {
   if (s.srtp !== 'off' && s.srtpSuites.length === 0) bad('srtpSuites', 'SRTP needs at least one suite');
   if (s.srtp === 'required' && s.transport !== 'tls') bad('srtp', 'SDES keys travel in SDP: SRTP needs transport tls');
   if (!['rfc4733', 'info', 'inband'].includes(s.dtmf)) bad('dtmf', 'dtmf must be rfc4733, info or inband');
+  if (!['dtmf-relay', 'dtmf'].includes(s.dtmfInfoType)) bad('dtmfInfoType', 'dtmfInfoType must be dtmf-relay or dtmf');
   if (!['e164', 'national', 'as-is'].includes(s.numberFormat)) bad('numberFormat', 'numberFormat must be e164, national or as-is');
   if (!['local', 'pass', 'reject'].includes(s.refer)) bad('refer', 'refer must be local, pass or reject');
   if (!['default', 'rtpengine', 'native'].includes(s.mediaRelay)) bad('mediaRelay', 'mediaRelay must be default, rtpengine or native');

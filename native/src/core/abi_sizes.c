@@ -10,6 +10,7 @@
 #include "spangate/relay.h"
 #include "spangate/rtp.h"
 #include "spangate/span.h"
+#include "spangate/steer.h"
 
 _Static_assert(sizeof(sg_rtp_ev_addr_t) <= SG_EVENT_PAYLOAD, "event payload");
 _Static_assert(sizeof(sg_rtp_ev_rtcp_t) <= SG_EVENT_PAYLOAD, "event payload");
@@ -28,6 +29,7 @@ static const struct {
     ENTRY(sg_engine_config_t),
     ENTRY(sg_counters_t),
     ENTRY(sg_kfwd_status_t),
+    ENTRY(sg_steer_status_t),
     ENTRY(sg_rtp_config_t),
     ENTRY(sg_rtp_stats_t),
     ENTRY(sg_rtp_ev_addr_t),

@@ -18,8 +18,9 @@
 #include "kfwd/kfwd.h"
 #include "relay/relay.h"
 #include "rtp/endpoint.h"
+#include "steer/steer.h"
 
-enum { TAG_EVFD = 1, TAG_TIMER = 2, TAG_RTP = 3, TAG_RTCP = 4, TAG_HOOK = 5 };
+enum { TAG_EVFD = 1, TAG_TIMER = 2, TAG_RTP = 3, TAG_RTCP = 4, TAG_HOOK = 5, TAG_STEER = 6, TAG_STEER_TIMER = 7 };
 
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static engine *g_engine;
@@ -133,6 +134,36 @@ void mt_rearm(media_thread *mt, const rtp_ep *ep, int rtcp)
     (void)epoll_ctl(mt->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
+void mt_steer_rearm(media_thread *mt)
+{
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+
+    ev.data.u64 = (uint64_t)TAG_STEER << 32;
+    (void)epoll_ctl(mt->epfd, EPOLL_CTL_MOD, mt->st_fd, &ev);
+}
+
+/* CMD_STEER: start reading the thread's steering socket (on readiness, or on its interval
+ * timer) and steer its endpoints' ports to it, or stop. */
+static void steer_command(media_thread *mt, const cmd *c)
+{
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+
+    if (c->u.steer.fd < 0 && mt->st_fd >= 0)
+        (void)epoll_ctl(mt->epfd, EPOLL_CTL_DEL, mt->st_tfd >= 0 ? mt->st_tfd : mt->st_fd, NULL);
+    steer_on_cmd(mt, c);
+    if (c->u.steer.fd >= 0 && mt->st_fd >= 0) {
+        if (mt->st_tfd >= 0) {
+            ev.events = EPOLLIN;
+            ev.data.u64 = (uint64_t)TAG_STEER_TIMER << 32;
+            (void)epoll_ctl(mt->epfd, EPOLL_CTL_ADD, mt->st_tfd, &ev);
+        } else {
+            ev.data.u64 = (uint64_t)TAG_STEER << 32;
+            (void)epoll_ctl(mt->epfd, EPOLL_CTL_ADD, mt->st_fd, &ev);
+        }
+    }
+    atomic_store_explicit(&mt->st_ack, 1, memory_order_release);
+}
+
 uint8_t *mt_xbuf(media_thread *mt)
 {
     if (mt->nx >= MT_BATCH)
@@ -163,6 +194,7 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
             (void)epoll_ctl(mt->epfd, EPOLL_CTL_ADD, ep->rtcp_fd, &ev);
         }
         ep_on_add(mt, ep, now);
+        steer_ep_add(mt, ep);
         mt->c.endpoints_active++;
         break;
     }
@@ -181,6 +213,7 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
         e->eps[last].owned_pos = ep->owned_pos;
         mt->nowned--;
         fast_remove(mt, ep);
+        steer_ep_del(mt, ep);     /* before ep_on_del closes the sockets (and frees the ports) */
         ep_on_del(mt, ep);
         mt->c.endpoints_active--;
         /* Freed after this epoll batch: a stale event for the slot may still be pending. */
@@ -217,6 +250,9 @@ static void run_command(media_thread *mt, cmd *c, uint64_t now)
         atomic_store_explicit(&h->live, 0, memory_order_release);
         break;
     }
+    case CMD_STEER:
+        steer_command(mt, c);
+        break;
     case CMD_STOP:
         mt->stopping = 1;
         break;
@@ -394,6 +430,12 @@ static void *media_main(void *arg)
                 mt_hook *h = &mt->hooks[idx];
                 if (atomic_load_explicit(&h->live, memory_order_acquire))
                     h->io(mt, h->ctx, evs[i].events, now);
+            } else if (tag == TAG_STEER) {
+                steer_read(mt, now);
+            } else if (tag == TAG_STEER_TIMER) {
+                uint64_t x;
+                if (read(mt->st_tfd, &x, sizeof(x)) > 0)
+                    steer_read(mt, now);
             } else if (tag == TAG_TIMER) {
                 tick = 1;
             } else if (tag == TAG_EVFD) {
@@ -427,6 +469,7 @@ static void thread_cleanup(media_thread *mt)
     free(mt->pending_free);
     free(mt->rxbuf);
     free(mt->xbuf);
+    steer_thread_free(mt);
     mt->owned = NULL;
     mt->fast = NULL;
     mt->rxbuf = NULL;
@@ -443,6 +486,8 @@ static int thread_setup(engine *e, media_thread *mt, uint32_t index)
     mt->e = e;
     mt->index = index;
     mt->epfd = mt->evfd = mt->tfd = -1;
+    if (steer_thread_init(mt) != SG_OK)
+        return SG_ENOMEM;
     mt->tick_ns = (uint64_t)e->cfg.tick_ms * 1000000ull;
     if (cmdq_init(&mt->q, e->cfg.queue_depth, sizeof(cmd)) < 0)
         return SG_ENOMEM;
@@ -613,6 +658,7 @@ int sg_engine_stop(void)
     for (i = 0; i < e->nthreads; i++)
         pthread_join(e->threads[i].thread, NULL);
     kfwd_engine_stop();           /* detaches the program: the kernel stops forwarding */
+    steer_engine_stop();
     g_engine = NULL;
     engine_free(e);
     engine_ctl_unlock();

@@ -57,6 +57,7 @@ enum cmd_type {
     CMD_EP_SINK,
     CMD_HOOK_ADD,
     CMD_HOOK_DEL,
+    CMD_STEER,
     CMD_STOP
 };
 
@@ -83,6 +84,10 @@ typedef struct cmd {
             void (*fn)(void);     /* rtp_ep_pcm_fn, stored without its prototype here */
             void *ctx;
         } sink;
+        struct {
+            int fd;               /* steering socket, -1 = stop steering */
+            int tfd;              /* interval timer, -1 = read on readiness */
+        } steer;
     } u;
 } cmd;
 
@@ -122,6 +127,14 @@ struct media_thread {
     uint32_t nx;
     uint8_t scratch[MT_BUF];      /* locally generated packets (DTMF, RTCP) */
     mt_hook hooks[MT_MAX_HOOKS];
+    /* Receive steering (steer/steer.h): this thread's steering socket and its state. */
+    int st_fd;                    /* -1 = not steering */
+    int st_tfd;                   /* interval timer, -1 = read on readiness */
+    uint32_t *st_port;            /* local port -> (endpoint index + 1) << 1 | rtcp; 0 = none */
+    struct mmsghdr st_msg[MT_BATCH];
+    uint8_t (*st_cbuf)[64];       /* IP_ORIGDSTADDR control messages */
+    atomic_int st_ack;            /* set by the thread once a CMD_STEER is done */
+    uint64_t st_rx, st_calls, st_unknown, st_ports, st_skipped;   /* racy reads at status time */
 };
 
 struct rtp_ep;
@@ -165,6 +178,8 @@ void mt_fast_add(media_thread *mt, uint32_t index);
  * this so the rest is reported again by the next epoll_wait. */
 struct rtp_ep;
 void mt_rearm(media_thread *mt, const struct rtp_ep *ep, int rtcp);
+/* Media thread: the steering socket (readiness mode) stopped before EAGAIN: report it again. */
+void mt_steer_rearm(media_thread *mt);
 /* Media thread: a buffer for a generated packet within the current batch, or NULL. */
 uint8_t *mt_xbuf(media_thread *mt);
 

@@ -719,6 +719,15 @@ static void on_rtp(media_thread *mt, rtp_ep *ep, uint8_t *buf, uint32_t len, con
     }
 }
 
+void ep_on_datagram(media_thread *mt, rtp_ep *ep, int rtcp, uint8_t *buf, uint32_t len, const sg_sockaddr *src,
+                    uint64_t now)
+{
+    if (rtcp || ((ep->cfg.flags & SG_RTP_F_RTCP_MUX) && rtp_is_rtcp(buf, len)))
+        on_rtcp(mt, ep, buf, len, src, now);
+    else
+        on_rtp(mt, ep, buf, len, src, now);
+}
+
 void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now)
 {
     int fd = rtcp ? ep->rtcp_fd : ep->rtp_fd, round;
@@ -749,10 +758,7 @@ void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now)
                 mt->c.rx_malformed++;
                 continue;
             }
-            if (rtcp || ((ep->cfg.flags & SG_RTP_F_RTCP_MUX) && rtp_is_rtcp(buf, len)))
-                on_rtcp(mt, ep, buf, len, &mt->rxaddr[i], now);
-            else
-                on_rtp(mt, ep, buf, len, &mt->rxaddr[i], now);
+            ep_on_datagram(mt, ep, rtcp, buf, len, &mt->rxaddr[i], now);
             if (ep->rtp_fd < 0)
                 break;
         }

@@ -75,6 +75,11 @@ void ep_on_del(media_thread *mt, rtp_ep *ep);
 void ep_on_dtmf(media_thread *mt, rtp_ep *ep, const cmd *c);
 /* Media thread. The socket is readable. */
 void ep_on_readable(media_thread *mt, rtp_ep *ep, int rtcp, uint64_t now);
+/* Media thread. One datagram received for the endpoint (its RTP port, or its RTCP port when
+ * rtcp) on another socket: the thread's steering socket (steer/steer.h). buf is in the
+ * thread's receive batch; the caller flushes the send batch before reusing it. */
+void ep_on_datagram(media_thread *mt, rtp_ep *ep, int rtcp, uint8_t *buf, uint32_t len, const sg_sockaddr *src,
+                    uint64_t now);
 /* Media thread. Per-tick work (DTMF sending, jitter-buffer playout) of an endpoint on the
  * thread's fast list; returns 0 when the endpoint no longer needs it. */
 int ep_tick_fast(media_thread *mt, rtp_ep *ep, uint64_t now);

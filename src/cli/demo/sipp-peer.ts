@@ -75,7 +75,9 @@ export type PeerEvent =
   /** The Max-Forwards of an INVITE this UAS received. */
   | { kind: 'hops'; callId: string; maxForwards: number }
   /** An INVITE this UAS received, with its Content-Length (0: no offer). */
-  | { kind: 'invite'; callId: string; contentLength: number };
+  | { kind: 'invite'; callId: string; contentLength: number }
+  /** An INFO the peer received: its Content-Type, the digit, and Duration= (NaN without one). */
+  | { kind: 'info'; callId: string; contentType: string; digit: string; durationMs: number };
 
 export type PeerEventOf<K extends PeerEvent['kind']> = Extract<PeerEvent, { kind: K }>;
 
@@ -88,6 +90,10 @@ export function parseEvent(line: string): PeerEvent | undefined {
   if (f[0] === 'refer' && f.length >= 3) return { kind: 'refer', callId: f[1]!, user: f[2]! };
   if (f[0] === 'hops' && f.length >= 3) return { kind: 'hops', callId: f[1]!, maxForwards: Number(f[2]) };
   if (f[0] === 'invite' && f.length >= 3) return { kind: 'invite', callId: f[1]!, contentLength: Number(f[2]) };
+  if (f[0] === 'info' && f.length >= 5 && f[3]!.startsWith('sig=') && f[4]!.startsWith('dur=')) {
+    const dur = f[4]!.slice(4);
+    return { kind: 'info', callId: f[1]!, contentType: f[2]!, digit: f[3]!.slice(4), durationMs: dur === '' ? Number.NaN : Number(dur) };
+  }
   if (f[0] === 'options' && f.length >= 2) return { kind: 'options', callId: f[1]! };
   if (f[0] === 'crypto' && f.length >= 3) return { kind: 'crypto', callId: f[1]!, line: f.slice(2).join(' ') };
   if (f[0] === 'answered' && f.length >= 3) return { kind: 'answered', callId: f[1]!, direction: f[2]! };

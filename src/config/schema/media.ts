@@ -105,12 +105,17 @@ export const mediaSchema = {
       doc: 'Managed: pid file, so an rtpengine orphaned by a crash of spangate is stopped at the next start.',
       format: 'abs-path', default: '/run/spangate/rtpengine.pid', env: 'SPANGATE_RTPENGINE_PID_FILE', reloadable: false,
     }),
+    dtmfLogPort: key<number>({
+      doc: 'UDP port spangate receives rtpengine\'s DTMF events on (its --dtmf-log-dest), for RFC 4733 → SIP INFO toward `dtmf: info` trunks. Managed: listened on at ngHost, 0 = any free port (passed to rtpengine). External: listened on at every address, only datagrams from ngHost accepted; configure rtpengine\'s dtmf-log-dest to this host and port; 0 = off (RFC 4733 digits then reach INFO trunks as RTP, no INFO).',
+      format: 'port-or-zero', default: 0, env: 'SPANGATE_RTPENGINE_DTMF_LOG_PORT', reloadable: false,
+    }),
   },
 };
 
 /** Checks for the formats above that src/config/formats.ts does not have yet. Each throws a plain Error. */
 export const mediaFormats = {
   'udp-port': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) throw new Error('must be a port number 1-65535'); } },
+  'port-or-zero': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535) throw new Error('must be a port number 0-65535'); } },
   'non-negative-int': { check: (v: unknown): void => { if (!Number.isInteger(v) || (v as number) < 0) throw new Error('must be a whole number ≥ 0'); } },
   'interface-list': {
     check: (v: unknown): void => {

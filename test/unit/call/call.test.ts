@@ -348,6 +348,21 @@ t.test('INFO digits toward an RFC 4733 leg are injected by the relay; toward an 
   r.call.close(); await r.call.done;
 });
 
+t.test('RFC 4733 digits the relay kept from an INFO leg go to that leg\'s sendDtmf, in order', async (t) => {
+  const r = rig(decision([target('uc')]));
+  r.call.start(); await tick();
+  r.bs[0]!.farAnswer('x'); await tick();
+  const s = r.relay.sessions[0]!;
+  s.emit('dtmf', 'b', '1', 120);
+  s.emit('dtmf', 'b', '#', 160);
+  s.emit('dtmf', 'a', '9', 100);
+  await tick();
+  t.same(r.a.log.filter((l) => l.startsWith('dtmf')), ['dtmf 1', 'dtmf #'], 'B\'s digits to A');
+  t.same(r.bs[0]!.log.filter((l) => l.startsWith('dtmf')), ['dtmf 9'], 'A\'s digit to B');
+  t.same(s.log.filter((l) => l.startsWith('play')), [], 'nothing injected back into the media');
+  r.call.close(); await r.call.done;
+});
+
 t.test('REFER under policy pass: sent on by the other leg, its outcome and NOTIFYs relayed; declined when it cannot be', async (t) => {
   const r = rig(decision([target('uc')]));
   r.call.start(); await tick();

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { injectsDtmf, offerFlags, statsFromQuery, SDES_SUITES } from '../../../src/media/rtpengine-relay.js';
+import { carriesEvents, eventDigit, injectsDtmf, interworkedEventSource, offerFlags, RtpengineRelay, statsFromQuery, SDES_SUITES } from '../../../src/media/rtpengine-relay.js';
+import type { NgClient } from '../../../src/media/rtpengine-ng.js';
+import type { NgMessage } from 'rtpengine-client';
 import { rtpengineArgs, parseRtpengineLog } from '../../../src/media/rtpengine-supervisor.js';
 import { MediaError } from '../../../src/errors.js';
 
@@ -77,4 +79,71 @@ t.test('INFO facing RFC 4733: offers ask rtpengine for DTMF injection, nothing e
   t.equal(offerFlags(rfc, rfc)['flags'], undefined);
   t.equal(offerFlags(info, info)['flags'], undefined);
   t.equal(injectsDtmf(undefined, rfc), false);
+});
+
+t.test('RFC 4733 toward an INFO leg: telephone-event offered only with a DTMF log', async (t) => {
+  const info = { transport: 'RTP/AVP' as const, codecs: ['PCMU'], dtmf: 'info' as const };
+  const rfc = { transport: 'RTP/AVP' as const, codecs: ['PCMU', 'telephone-event'], dtmf: 'rfc4733' as const };
+  t.same(offerFlags(rfc, info, true)['codec'], { mask: ['all'], transcode: ['PCMU', 'telephone-event'] });
+  t.same(offerFlags(rfc, info)['codec'], { mask: ['all'], transcode: ['PCMU'] }, 'no log: the INFO leg gets no telephone-event');
+  t.equal(carriesEvents(info, info, true), false);
+  t.equal(carriesEvents(rfc, { ...info, dtmf: 'inband' }, true), false);
+  t.equal(interworkedEventSource({ a: rfc, b: info }), 'a');
+  t.equal(interworkedEventSource({ a: info, b: rfc }), 'b');
+  t.equal(interworkedEventSource({ a: info, b: info }), undefined);
+  t.equal(interworkedEventSource({ a: { transport: 'RTP/AVP' }, b: info }), 'a', 'dtmf unset means RFC 4733');
+  t.equal(eventDigit(11), '#'); t.equal(eventDigit(15), 'D'); t.equal(eventDigit(16), undefined);
+});
+
+const SDP = (port: number, te?: number): string =>
+  `v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0${te !== undefined ? ` ${te}` : ''}\r\na=rtpmap:0 PCMU/8000\r\n${te !== undefined ? `a=rtpmap:${te} telephone-event/8000\r\n` : ''}`;
+
+/** A fake NG client: records requests; offer/answer return the SDP with telephone-event as 101 (if it had one). */
+function fakeRelay(): { relay: RtpengineRelay; sent: { cmd: string; msg: NgMessage }[] } {
+  const sent: { cmd: string; msg: NgMessage }[] = [];
+  const ng = {
+    async request(cmd: string, msg: NgMessage): Promise<NgMessage> {
+      sent.push({ cmd, msg });
+      if (cmd === 'offer' || cmd === 'answer') {
+        const te = /telephone-event/.test(String(msg['sdp'])) ? 101 : undefined;
+        return { result: 'ok', sdp: SDP(30000, te) };
+      }
+      return { result: 'ok' };
+    },
+  } as unknown as NgClient;
+  const relay = new RtpengineRelay({ ng, up: true, on: () => undefined }, { dtmfLog: { dest: '127.0.0.1:9' }, mediaTimeoutMs: 0 });
+  return { relay, sent };
+}
+
+t.test('a session between an INFO caller and an RFC 4733 callee', async (t) => {
+  const { relay, sent } = fakeRelay();
+  const s = relay.createSession('c1');
+  const info = { transport: 'RTP/AVP' as const, dtmf: 'info' as const };
+  const rfc = { transport: 'RTP/AVP' as const, dtmf: 'rfc4733' as const };
+  await s.offer({ sdp: SDP(4000), from: 'a', fromLeg: info, toLeg: rfc });
+  t.match(String(sent[0]!.msg['sdp']), /telephone-event/, 'rtpengine sees telephone-event on the INFO leg');
+  const toCaller = await s.answer({ sdp: SDP(5000, 101), from: 'b' });
+  t.notMatch(toCaller, /telephone-event/, 'the INFO leg is never shown telephone-event');
+  t.same(sent.at(-1), { cmd: 'blockDTMF', msg: { 'call-id': 'c1', 'from-tag': 'c1-b' } }, 'the RFC 4733 leg\'s events are blocked');
+  const got: unknown[] = [];
+  s.on('dtmf', (...a) => got.push(a));
+  relay.handleDtmf({ callId: 'c1', sourceTag: 'c1-b', event: 11, durationMs: 160 });
+  relay.handleDtmf({ callId: 'c1', sourceTag: 'c1-a', event: 5, durationMs: 100 });
+  relay.handleDtmf({ callId: 'other', sourceTag: 'c1-b', event: 1, durationMs: 100 });
+  relay.handleDtmf({ callId: 'c1', sourceTag: 'c1-b', event: 20, durationMs: 100 });
+  t.same(got, [['b', '#', 160]], 'only the blocked leg\'s digits are reported');
+});
+
+t.test('a session between an RFC 4733 caller and an INFO callee', async (t) => {
+  const { relay, sent } = fakeRelay();
+  const s = relay.createSession('c2');
+  const info = { transport: 'RTP/AVP' as const, dtmf: 'info' as const };
+  const rfc = { transport: 'RTP/AVP' as const, dtmf: 'rfc4733' as const };
+  const toCallee = await s.offer({ sdp: SDP(4000, 101), from: 'a', fromLeg: rfc, toLeg: info });
+  t.notMatch(toCallee, /telephone-event/, 'the INFO callee is offered no telephone-event');
+  await s.answer({ sdp: SDP(5000), from: 'b' });
+  const answer = sent.find((x) => x.cmd === 'answer')!;
+  t.match(String(answer.msg['sdp']), /a=rtpmap:101 telephone-event/, 'its answer gets back the offered telephone-event for rtpengine');
+  t.same(sent.at(-1), { cmd: 'blockDTMF', msg: { 'call-id': 'c2', 'from-tag': 'c2-a' } });
+  await s.close();
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { infoDtmfBody, isSameSession, parseInfoDtmf, parseReferTo, sipfrag, withDirection } from '../../../src/sip/in-dialog.js';
+import { infoDtmfBody, infoDtmfMessage, isSameSession, parseInfoDtmf, parseReferTo, sipfrag, withDirection } from '../../../src/sip/in-dialog.js';
 import { parseSdp } from '../../../src/sip/sdp.js';
 
 t.test('INFO DTMF: dtmf-relay and dtmf bodies', async (t) => {
@@ -13,6 +13,11 @@ t.test('INFO DTMF: dtmf-relay and dtmf bodies', async (t) => {
   t.equal(parseInfoDtmf('application/media_control+xml', '<x/>'), undefined);
   t.equal(parseInfoDtmf(undefined, 'Signal=1'), undefined);
   t.equal(infoDtmfBody('7', 120.4), 'Signal=7\r\nDuration=120\r\n');
+  t.same(infoDtmfMessage('dtmf-relay', '*', 90), { contentType: 'application/dtmf-relay', body: 'Signal=*\r\nDuration=90\r\n' });
+  t.same(infoDtmfMessage('dtmf', '#', 90), { contentType: 'application/dtmf', body: '#\r\n' });
+  for (const m of [infoDtmfMessage('dtmf-relay', 'D', 60), infoDtmfMessage('dtmf', 'D', 60)]) {
+    t.match(parseInfoDtmf(m.contentType, m.body), { digit: 'D' }, `${m.contentType} round trip`);
+  }
 });
 
 t.test('Refer-To: the number, Replaces, garbage', async (t) => {

@@ -152,11 +152,23 @@ t.test('dialog: INFO DTMF in and out, other INFO bodies 415; hold sends sendonly
   t.same(digits, [{ digit: '5', durationMs: 160, source: 'info' }]);
   await r.leg.sendDtmf('#', 100);
   t.same(d.requests.at(-1), { method: 'INFO', headers: { 'Content-Type': 'application/dtmf-relay' }, body: 'Signal=#\r\nDuration=100\r\n' });
+  // Digits sent together go out one INFO transaction after the other, in order.
+  const n = d.requests.length;
+  await Promise.all([r.leg.sendDtmf('1', 80), r.leg.sendDtmf('2', 80), r.leg.sendDtmf('3', 80)]);
+  t.same(d.requests.slice(n).map((q) => q.body), ['Signal=1\r\nDuration=80\r\n', 'Signal=2\r\nDuration=80\r\n', 'Signal=3\r\nDuration=80\r\n']);
   await r.leg.hold(true);
   t.match(d.requests.at(-1)?.body ?? '', /a=sendonly/);
   t.equal(r.leg.remoteMedia?.sdp, SDP2);
   d.modifyAnswer = new SipError(488, 'Not Acceptable Here');
   await t.rejects(r.leg.hold(false), { code: 'ESIGNALING', sipStatus: 488, q850Cause: 65 });
+});
+
+t.test('dialog: INFO DTMF out as application/dtmf when the trunk says so', async (t) => {
+  const r = inbound({ trunk: { dtmf: 'info', dtmfInfoType: 'dtmf' } });
+  await r.leg.answer({ sdp: SDP2 });
+  const d = r.srf.dialogs[0]!;
+  await r.leg.sendDtmf('9', 100);
+  t.same(d.requests.at(-1), { method: 'INFO', headers: { 'Content-Type': 'application/dtmf' }, body: '9\r\n' });
 });
 
 t.test('dialog: REFER by policy (reject 603, local 202 + NOTIFY + transfer event, bad Refer-To 400)', async (t) => {

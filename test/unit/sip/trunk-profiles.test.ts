@@ -43,6 +43,7 @@ t.test('bad settings name the key', async (t) => {
     ['x', { addresses: ['a b'] }, /addresses/],
     ['x', { addresses: ['host:99999'] }, /addresses/],
     ['x', { mutualTls: true }, /mutualTls/],
+    ['x', { dtmfInfoType: 'xml' }, /dtmfInfoType/],
     ['x', { contactFqdn: '10.0.0.1' }, /contactFqdn/],
     ['x', { options: { intervalS: 0 } }, /options\.intervalS/],
     ['x', { acl: ['10.0.0.0/33'] }, /acl/],

@@ -1,0 +1,107 @@
+// DTMF interworking RFC 4733 → SIP INFO through the real daemon and its managed rtpengine: the
+// PBX trunk takes DTMF only by INFO (dtmf: info, its sipp peers put no telephone-event in their
+// SDP), the UC trunk sends RFC 4733. The UC side's RTP endpoint sends "159#" as telephone-events;
+// rtpengine blocks them toward the PBX leg and reports them through its DTMF log, and the PBX
+// side's sipp receives one INFO per digit, in order, with the digit's duration — and neither
+// telephone-event packets nor DTMF tones in its RTP. Both call directions; application/dtmf-relay
+// and application/dtmf (trunk setting dtmfInfoType).
+import t, { type Test } from 'tap';
+import { AudioRtpPeer } from './support/audio-rtp.js';
+import { PORTS, type Gateway } from './support/gateway.js';
+import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import type { PeerEventOf } from '../../src/cli/demo/sipp-peer.js';
+
+const DIGITS = [
+  { digit: '1', ms: 100 },
+  { digit: '5', ms: 140 },
+  { digit: '9', ms: 180 },
+  { digit: '#', ms: 220 },
+];
+
+/** Largest absolute sample the endpoint decoded (the far side sent digital silence). */
+function peak(p: AudioRtpPeer): number {
+  let m = 0;
+  for (const s of p.samples) m = Math.max(m, Math.abs(s));
+  return m;
+}
+
+/** The RFC 4733 side streams silence and keys the digits one after another. */
+async function keyDigits(rfc: AudioRtpPeer, to: { ip: string; port: number }, tePt: number): Promise<void> {
+  rfc.stream(to, 'PCMU', 0, tePt);
+  for (const d of DIGITS) await rfc.sendDigit(d.digit, d.ms);
+}
+
+function checkInfos(t: Test, infos: PeerEventOf<'info'>[], type: 'application/dtmf-relay' | 'application/dtmf'): void {
+  t.same(infos.map((i) => i.digit).join(''), DIGITS.map((d) => d.digit).join(''), 'one INFO per digit, in order');
+  for (const [k, i] of infos.entries()) {
+    t.equal(i.contentType, type, `INFO ${k + 1} is ${type}`);
+    if (type === 'application/dtmf-relay') {
+      const want = DIGITS[k]!.ms;
+      t.ok(Math.abs(i.durationMs - want) <= 20, `INFO ${k + 1} Duration=${i.durationMs} (keyed ${want} ms)`);
+    }
+  }
+}
+
+async function gateway(t: Test, slot: number, infoType: 'dtmf-relay' | 'dtmf'): Promise<Gateway> {
+  return twoTrunkGateway(t, slot, { pbx: { extra: { dtmf: 'info', dtmfInfoType: infoType } }, uc: { extra: { dtmf: 'rfc4733' } } });
+}
+
+t.test('PBX (INFO) calls UC (RFC 4733): the UC side\'s telephone-events reach the PBX as INFO dtmf-relay', async (t) => {
+  const gw = await gateway(t, 30, 'dtmf-relay');
+  const pbxRtp = await AudioRtpPeer.open(t, gw.addr.gw);
+  const ucRtp = await AudioRtpPeer.open(t, gw.addr.gw);
+  const uc = await startSipp(t, {
+    scenario: 'uas-answer.xml', ip: gw.addr.uc, port: PORTS.uas, calls: 1,
+    keys: { rtp_ip: gw.addr.gw, rtp_port: String(ucRtp.port) }, sets: { ring_ms: '100' },
+  });
+  const pbx = await startSipp(t, {
+    scenario: 'uac-recv-info.xml', ip: gw.addr.pbx, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: UC_NUMBER, pauseMs: 500,
+    keys: { calling: PBX_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(pbxRtp.port) },
+  });
+  const toUc = await uc.waitEvent('media');
+  const toPbx = await pbx.waitEvent('media');
+  t.notMatch(toPbx.codec, /telephone-event/i, `the PBX's answer offers no telephone-event (first codec ${toPbx.codec})`);
+  pbxRtp.stream({ ip: toPbx.ip, port: toPbx.port }, 'PCMU', 0);
+  await keyDigits(ucRtp, { ip: toUc.ip, port: toUc.port }, 101); // uas-answer.xml answers telephone-event as 101
+  const infos: PeerEventOf<'info'>[] = [];
+  for (let k = 0; k < DIGITS.length; k++) infos.push(await pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
+  const [pr, ur] = await Promise.all([pbx.done, uc.done]);
+  pbxRtp.stop();
+  ucRtp.stop();
+  t.equal(pr.code, 0, `PBX caller: INFOs answered, BYE: ${sippText(pr)}`);
+  t.equal(ur.code, 0, `UC callee: ${sippText(ur)}`);
+  checkInfos(t, infos, 'application/dtmf-relay');
+  t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
+  t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
+  t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(pbxRtp)})`);
+  t.ok(ucRtp.samples.length >= 160 * 20, `the UC side received the PBX's audio (${ucRtp.samples.length} samples)`);
+});
+
+t.test('UC (RFC 4733) calls PBX (INFO): the caller\'s telephone-events reach the PBX as INFO application/dtmf', async (t) => {
+  const gw = await gateway(t, 30, 'dtmf'); // the same slot: the first test's gateway is gone
+  const pbxRtp = await AudioRtpPeer.open(t, gw.addr.gw);
+  const ucRtp = await AudioRtpPeer.open(t, gw.addr.gw);
+  const pbx = await startSipp(t, {
+    scenario: 'uas-recv-info.xml', ip: gw.addr.pbx, port: PORTS.uas, calls: 1, pauseMs: 500,
+    keys: { rtp_ip: gw.addr.gw, rtp_port: String(pbxRtp.port) },
+  });
+  const uc = await startSipp(t, {
+    scenario: 'uac-remote-bye.xml', ip: gw.addr.uc, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: PBX_NUMBER,
+    keys: { calling: UC_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(ucRtp.port) }, // offers telephone-event 101
+  });
+  const toPbx = await pbx.waitEvent('media');
+  const toUc = await uc.waitEvent('media');
+  pbxRtp.stream({ ip: toPbx.ip, port: toPbx.port }, 'PCMU', 0);
+  await keyDigits(ucRtp, { ip: toUc.ip, port: toUc.port }, 101);
+  const infos: PeerEventOf<'info'>[] = [];
+  for (let k = 0; k < DIGITS.length; k++) infos.push(await pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
+  const [pr, ur] = await Promise.all([pbx.done, uc.done]);
+  pbxRtp.stop();
+  ucRtp.stop();
+  t.equal(pr.code, 0, `PBX callee: INFOs answered, BYE: ${sippText(pr)}`);
+  t.equal(ur.code, 0, `UC caller: ${sippText(ur)}`);
+  checkInfos(t, infos, 'application/dtmf');
+  t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
+  t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
+  t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(pbxRtp)})`);
+});
