@@ -39,7 +39,8 @@ t.test('native relay through the daemon', async (t) => {
   t.test('pbx → uc, PCMU both ways, CDR, show calls says native', async (t) => {
     let shown = '';
     const r = await answeredCall(t, gw, {
-      direction: 'pbx-to-uc', packets: 50,
+      // Long enough for `show calls` (a CLI process each time) to catch the call on a loaded host.
+      direction: 'pbx-to-uc', packets: 50, talkMs: 15_000,
       during: async () => {
         await waitUntil(async () => {
           const c = await runCli(['show', 'calls', '--socket', gw.adminSocket]);
