@@ -4,8 +4,9 @@
  * RFC 4733 event, from the call's first sample with a hybrid echo path, and with holes cut
  * into the tones by lost TDM-over-IP packets (the virtual span plays the lost slots as
  * all-ones, as a broken line would read), which used to double digits.
- * Not here: far-end talk during those first digits. A fresh canceller then still doubles some
- * (test_dsp_ec_dtmf_start.c reproduces it; TODO(next) there). */
+ * And with the far end talking toward the line from the first sample (its echo on the line, the
+ * canceller fresh): the double talk that used to double digits (the canceller's DTMF guard,
+ * test_dsp_ec_dtmf_start.c). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,29 @@ SG_TEST(tdm_dtmf_at_call_start_with_fresh_canceller)
     if (run.far.b_underruns > 0) {
         /* This thread (the far end) stalled past its 50 ms cushion and its span sent idle
          * inside the digits: a gap that long is a real pause, not a dropout to bridge. */
+        printf("  far end stalled (idle sent inside the digits): not judged\n");
+    } else {
+        SG_CHECK_EQ_INT(strcmp(run.events, "1597"), 0);
+        SG_CHECK_EQ_INT(run.st.dtmf_detected, 4);
+        SG_CHECK_EQ_INT(run.st.dtmf_relayed, 4);
+    }
+    SG_CHECK_EQ_INT(sg_engine_stop(), SG_OK);
+}
+
+SG_TEST(tdm_dtmf_at_call_start_under_far_end_talk)
+{
+    dd_run run;
+
+    h_events_reset();
+    SG_CHECK_EQ_INT(th_engine_start(1), SG_OK);
+    SG_CHECK_EQ_INT(dd_call(0, 1, "1597", 100, 100, &run), 0);
+    printf("  t=0 digits, fresh EC, far-end talk: \"%s\" (detected %llu relayed %llu, line slips %llu,"
+           " underruns %llu; span slips %llu lost %llu; far span idle sent %llu)\n",
+           run.events, (unsigned long long)run.st.dtmf_detected, (unsigned long long)run.st.dtmf_relayed,
+           (unsigned long long)run.st.line_slips, (unsigned long long)run.st.line_underruns,
+           (unsigned long long)run.sp.slips, (unsigned long long)run.sp.rx_lost,
+           (unsigned long long)run.far.b_underruns);
+    if (run.far.b_underruns > 0) {
         printf("  far end stalled (idle sent inside the digits): not judged\n");
     } else {
         SG_CHECK_EQ_INT(strcmp(run.events, "1597"), 0);

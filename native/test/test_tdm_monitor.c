@@ -65,13 +65,49 @@ static int measure(int rx, int want, double *freq, double *level)
     return n;
 }
 
-static void one_way(int *sg_failed_, int tx, int rx, const char *what)
+/* Holes the line got between the two channels since *base: idle the sending span put in for
+ * the channel (its writes came late), samples the receiving span dropped (its reader came
+ * late), controlled slips of either channel. Updates *base. */
+static uint64_t line_holes(int tx, int rx, int tx_span, int rx_span, uint64_t *base)
+{
+    sg_span_stats_t a, b;
+    sg_tdm_stats_t x, y;
+    uint64_t now, d;
+
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(&x, 0, sizeof(x));
+    memset(&y, 0, sizeof(y));
+    (void)sg_span_stats(tx_span, &a, sizeof(a));
+    (void)sg_span_stats(rx_span, &b, sizeof(b));
+    (void)sg_tdm_stats((uint32_t)tx, &x, sizeof(x));
+    (void)sg_tdm_stats((uint32_t)rx, &y, sizeof(y));
+    now = a.b_underruns + b.b_overruns + x.line_slips + y.line_slips;
+    d = now - *base;
+    *base = now;
+    return d;
+}
+
+/* 1 when every character of got appears in want in order (nothing extra, none doubled). */
+static int subsequence(const char *got, const char *want)
+{
+    for (; *got != '\0'; got++) {
+        want = strchr(want, *got);
+        if (want == NULL)
+            return 0;
+        want++;
+    }
+    return 1;
+}
+
+static void one_way(int *sg_failed_, int tx, int rx, int tx_span, int rx_span, const char *what)
 {
     /* -10 dBm0: amplitude 32767 * 10^((-10 - 3.14) / 20) */
     double amp = 32767.0 * pow(10.0, (-10.0 - 3.14) / 20.0), freq = 0, level = -99;
     sg_event_t ev;
     char got[16];
     int n, k = 0;
+    uint64_t holes = 0, base = 0;
 
     for (int i = 0; i < CLIP; i++)
         clip[i] = (int16_t)lrint(amp * sin(2.0 * M_PI * 1004.0 * i / 8000.0));
@@ -90,6 +126,7 @@ static void one_way(int *sg_failed_, int tx, int rx, const char *what)
         SG_CHECK_EQ_INT((int)p.played, CLIP);
         SG_CHECK_EQ_INT(p.stopped, 0);
     }
+    (void)line_holes(tx, rx, tx_span, rx_span, &base);
     SG_CHECK_EQ_INT(sg_tdm_send_dtmf((uint32_t)tx, "159#", 0, 0), SG_OK);
     while (k < 4 && h_wait(SG_SUBSYS_DSP, SG_DSP_EV_DTMF_BEGIN, (uint32_t)rx, 0, 10000, &ev)) {
         sg_dsp_dtmf_payload_t p;
@@ -97,8 +134,19 @@ static void one_way(int *sg_failed_, int tx, int rx, const char *what)
         got[k++] = p.digit;
     }
     got[k] = '\0';
+    holes = line_holes(tx, rx, tx_span, rx_span, &base);
     printf("  %s: DTMF \"159#\" sent in-band, \"%s\" detected\n", what, got);
-    SG_CHECK(strcmp(got, "159#") == 0);
+    if (holes > 0 && strcmp(got, "159#") != 0) {
+        /* A thread of this loaded host stalled and the line carried a hole (idle sent, or
+         * samples dropped) while the 50 ms digits played: spandsp loses a 50 ms digit with a
+         * 2 ms hole in about 1 of 30 positions (its two consecutive 12.75 ms blocks are not
+         * there any more; see the README's TDM row). Nothing may be doubled or made up. */
+        printf("  %s: the line had holes during the digits (%llu events): only order judged\n", what,
+               (unsigned long long)holes);
+        SG_CHECK(subsequence(got, "159#"));
+    } else {
+        SG_CHECK(strcmp(got, "159#") == 0);
+    }
 }
 
 SG_TEST(tdm_monitor_measures_clips_and_dtmf_both_ways)
@@ -121,8 +169,8 @@ SG_TEST(tdm_monitor_measures_clips_and_dtmf_both_ways)
             silent += p.level_db100 < -6000;
         }
         SG_CHECK(silent >= 3);
-        one_way(sg_failed_, a, b, "network -> user");
-        one_way(sg_failed_, b, a, "user -> network");
+        one_way(sg_failed_, a, b, pr.net, pr.user, "network -> user");
+        one_way(sg_failed_, b, a, pr.user, pr.net, "user -> network");
         /* a clip stopped early says so; bad arguments are refused */
         SG_CHECK_EQ_INT(sg_tdm_play((uint32_t)a, clip, CLIP, 5), SG_OK);
         SG_CHECK_EQ_INT(sg_tdm_play((uint32_t)a, NULL, 0, 0), SG_OK);

@@ -40,6 +40,17 @@ void dsp_ec_reset(dsp_ec *e);
  * reversals was heard; it re-enables itself after 250 ms below -36 dBm0 both ways). */
 int dsp_ec_tone_disabled(const dsp_ec *e);
 
+/* The DTMF guard's counts since create (see ec.c). */
+typedef struct dsp_ec_guard_stats {
+    uint32_t near_blocks;       /* blocks passed through untouched: a near-end dual tone */
+    uint32_t suppressed_blocks; /* blocks of residual suppressed: a dual tone not the near end's
+                                 * (a far-end tone's echo, or the filter's own) */
+    uint32_t resets;            /* filters forgotten after a near-end tone (it had learnt it) */
+} dsp_ec_guard_stats;
+
+/* Per-frame path. Copies the DTMF guard's counts into *st. */
+void dsp_ec_dtmf_guard(const dsp_ec *e, dsp_ec_guard_stats *st);
+
 /* Per-frame path. 1 = pass sin through untouched (fax/modem calls: G.164/G.165 2100 Hz tone
  * with phase reversal asks for that; detecting it is the caller's job), 0 = cancel. */
 void dsp_ec_bypass(dsp_ec *e, int on);
