@@ -6,15 +6,16 @@ import { spawn } from 'node:child_process';
 import t from 'tap';
 import { loadSimMedia, loadTdmNative } from '../../src/tdm/native.js';
 import { PstnSim, type SimAudioWindow } from '../../src/tdm/sim.js';
-import { BIN, ROOT, childEnv } from '../fixtures/daemon.js';
+import { BIN, ROOT, childEnv, testNet } from '../fixtures/daemon.js';
 
 const WAIT = 60_000;
+const NET = testNet(26); // this checkout's addresses: the same test in another worktree does not collide
 type Line = Record<string, unknown>;
 
 t.test('sim pstn --send-tone --send-dtmf --say --report-audio', async (t) => {
   const pbx = new PstnSim({
     native: loadTdmNative, media: loadSimMedia, incoming: { action: 'answer' },
-    span: { id: 'pbx', type: 'e1', switchtype: 'euroisdn', trunk: 'sim', side: 'user', localAddress: '127.0.26.22', localPort: 26121, remoteAddress: '127.0.26.21', remotePort: 26120 },
+    span: { id: 'pbx', type: 'e1', switchtype: 'euroisdn', trunk: 'sim', side: 'user', localAddress: `${NET}.22`, localPort: 26121, remoteAddress: `${NET}.21`, remotePort: 26120 },
   });
   const windows: SimAudioWindow[] = [];
   const digits: string[] = [];
@@ -26,11 +27,9 @@ t.test('sim pstn --send-tone --send-dtmf --say --report-audio', async (t) => {
   await pbx.start();
 
   const child = spawn(process.execPath, [
-    BIN, 'sim', 'pstn', '--local', '127.0.26.21:26120', '--remote', '127.0.26.22:26121', '--side', 'network',
+    BIN, 'sim', 'pstn', '--local', `${NET}.21:26120`, '--remote', `${NET}.22:26121`, '--side', 'network',
     '--type', 'e1', '--switchtype', 'euroisdn', '--call', '4000', '--send-tone', '1004@-10:1500', '--send-dtmf', '123#',
     '--say', 'Testing one two three.', '--report-audio', '--hangup-after', '500', '--once',
-    // the user side's layer 2 can come up after the network side reports the D-channel up
-    '--call-delay', '3000',
   ], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   t.teardown(async () => {

@@ -110,7 +110,7 @@ typedef struct sg_pri_call_info_t {
 typedef struct sg_pri_status_t {
     uint32_t struct_size;
     uint32_t open;               /* 1 while the PRI runs on the span */
-    uint32_t dchan_up;
+    uint32_t dchan_up;           /* as SG_PRI_EV_DCHAN_UP/DOWN report it */
     uint32_t alarms;             /* the span's SG_SPAN_ALARM_* as last reported */
     uint32_t calls;              /* calls holding a B-channel */
     uint32_t channels;           /* B-channels on the span */
@@ -132,8 +132,10 @@ typedef struct sg_pri_status_t {
 /* Events, SG_SUBSYS_PRI. `handle` is the call handle for call events, the span handle for
  * span events (DCHAN_*, RESTART*, ALARM, SERVICE). Payload: sg_pri_ev_t. */
 typedef enum sg_pri_event_type {
-    SG_PRI_EV_DCHAN_UP = 1,
-    SG_PRI_EV_DCHAN_DOWN = 2,
+    SG_PRI_EV_DCHAN_UP = 1,      /* calls can be placed: Q.921 is established at BOTH ends (not
+                                  * only ours, which is all libpri's DCHAN_UP says) and the line
+                                  * has no LOS/AIS; a SETUP sent now is accepted */
+    SG_PRI_EV_DCHAN_DOWN = 2,    /* after a DCHAN_UP: Q.921 is down at our end */
     SG_PRI_EV_RING = 3,          /* incoming call; digits = called number */
     SG_PRI_EV_PROCEEDING = 4,    /* channel = the channel the far end chose */
     SG_PRI_EV_RINGING = 5,       /* ALERTING; flags INBAND when early media is on the channel */

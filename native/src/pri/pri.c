@@ -13,7 +13,8 @@
  * - pri_schedule_run() returns one event per call; timers are absolute gettimeofday times;
  * - the pri_event lives inside the controller until the next libpri call: copy, never keep;
  * - pri_set_message/pri_set_error are process-global;
- * - a struct pri cannot be freed: closed spans keep theirs in `retired`. */
+ * - a struct pri cannot be freed: closed spans keep theirs in `retired`;
+ * - PRI_EVENT_DCHAN_UP means Q.921 is established at OUR end only: see link_update(). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <libpri.h>
@@ -211,6 +212,93 @@ static void party_from_pri(sg_pri_party_t *p, const char *num, int plan, int pre
     p->pres = (uint8_t)(pres & 0x7f);
 }
 
+/* ---- D-channel readiness ----
+ *
+ * libpri reports PRI_EVENT_DCHAN_UP when Q.921 reaches multiple-frame established at OUR
+ * end, which says nothing about the far end. Both ends send SABME when they start (point to
+ * point); an end still waiting for the UA to its own SABME (AWAITING_ESTABLISHMENT) answers
+ * the other's SABME with UA but stays there, ignoring I-frames, until its T200 (1 s) sends
+ * the SABME again. That is the normal case when one end starts first and its first SABME
+ * is lost: the late end gets UA at once and is "up" for up to T200 while the early one is
+ * not. A SETUP sent then is ignored by the far end; when the far end's repeated SABME
+ * arrives, our Q.921 discards the unacknowledged SETUP (v_s != v_a: DL-ESTABLISH
+ * indication) and our Q.931 sends STATUS for the call; the far end, which has no such call,
+ * clears it with cause 101 (Q.931 5.8.11). This is layer 2 on every switchtype; a layer-3
+ * handshake at link up (a RESTART and its ACKNOWLEDGE, which libpri does not send by itself)
+ * would be discarded in that window just the same.
+ *
+ * So the span is reported up (SG_PRI_EV_DCHAN_UP, dchan_up) only once the frames show that
+ * the far end's Q.921 is established as well:
+ * - it sent an I- or S-frame (only sent in multiple-frame established / timer recovery), or
+ * - we sent a UA (our answer to its SABME, which establishes it when it arrives);
+ * and the line has no LOS/AIS (calls fail with 38 in alarm). When our link is up without
+ * that evidence, an RR command with P=1 (a Q.921 enquiry, as on T203 expiry) is sent every
+ * T200: an established far end answers it with an RR response, one still awaiting
+ * establishment ignores it and sends its SABME again within T200. The enquiry carries
+ * N(R) 0, which is our V(R): no I-frame has arrived since our link was established (one
+ * would have been evidence). Frames for SAPI 0 only (TEI management is not used on PRI). */
+
+#define LINK_DOWN_ALARMS (SG_SPAN_ALARM_LOS | SG_SPAN_ALARM_AIS)
+
+static int q921_sapi0(const uint8_t *f, int n)
+{
+    return n >= 3 && (f[0] & 0xfd) == 0x00 && (f[1] & 0x01) == 0x01;
+}
+
+static void link_rx(pri_span_t *ps, const uint8_t *f, int n)
+{
+    /* I-frame: control bit 0 clear; S-frame: bits 1..0 = 01. Both have a 2-byte control. */
+    if (q921_sapi0(f, n) && n >= 4 && ((f[2] & 0x01) == 0 || (f[2] & 0x03) == 0x01))
+        ps->peer_ready = 1;
+}
+
+static void link_tx(pri_span_t *ps, const uint8_t *f, int n)
+{
+    if (q921_sapi0(f, n) && (f[2] & 0xef) == 0x63) /* UA, either F bit */
+        ps->peer_ready = 1;
+}
+
+static void link_reset(pri_span_t *ps)
+{
+    ps->l2_up = 0;
+    ps->peer_ready = 0;
+    ps->probe_at_ns = 0;
+}
+
+static void link_probe(pri_span_t *ps)
+{
+    uint8_t f[4];
+
+    /* Address: SAPI 0, C/R = command (1 from the network, 0 from the user), TEI 0. */
+    f[0] = ps->cfg.side == SG_PRI_NETWORK ? 0x02 : 0x00;
+    f[1] = 0x01;
+    f[2] = 0x01;        /* RR */
+    f[3] = 0x01;        /* N(R) 0, P 1 */
+    (void)ps->span->ops->dchan_send(ps->span, f, sizeof(f));
+}
+
+/* Reports the span up once both ends are established (above); probes meanwhile. */
+static void link_update(pri_span_t *ps)
+{
+    uint64_t now;
+
+    if (ps->pri == NULL || !ps->l2_up || atomic_load(&ps->dchan_up))
+        return;
+    if (ps->peer_ready && !(ps->alarms & LINK_DOWN_ALARMS)) {
+        ps->probe_at_ns = 0;
+        atomic_store(&ps->dchan_up, 1);
+        post(SG_PRI_EV_DCHAN_UP, (uint32_t)ps->handle, ps, 0, 0, 0, 0, 0, NULL);
+        return;
+    }
+    if (ps->peer_ready)
+        return;
+    now = now_ns();
+    if (ps->probe_at_ns <= now) {
+        link_probe(ps);
+        ps->probe_at_ns = now + (uint64_t)(ps->cfg.t200_ms ? ps->cfg.t200_ms : 1000) * 1000000ull;
+    }
+}
+
 /* ---- libpri glue ---- */
 
 static int io_read(struct pri *p, void *buf, int buflen)
@@ -224,6 +312,7 @@ static int io_read(struct pri *p, void *buf, int buflen)
     if (n <= 0)
         return 0;
     ps->got_data = 1;
+    link_rx(ps, buf, n);
     /* libpri strips a 2-byte FCS from every frame it reads. */
     memset((uint8_t *)buf + n, 0, 2);
     return n + 2;
@@ -237,6 +326,7 @@ static int io_write(struct pri *p, void *buf, int buflen)
         return buflen;
     /* The last 2 bytes are room for the FCS; the HDLC transmitter makes the real one.
      * A refused frame is a lost frame: Q.921 recovers it. */
+    link_tx(ps, buf, buflen - 2);
     (void)ps->span->ops->dchan_send(ps->span, buf, buflen - 2);
     return buflen;
 }
@@ -403,8 +493,8 @@ static int next_timeout_ms(pri_span_t *const *live, int nlive)
         if (best < 0 || ms < best)
             best = ms;
     }
-    for (k = 0; k < nlive; k++) {
-        uint64_t d = live[k]->alarm_deadline_ns;
+    for (k = 0; k < nlive * 2; k++) {
+        uint64_t d = k < nlive ? live[k]->alarm_deadline_ns : live[k - nlive]->probe_at_ns;
         if (d == 0)
             continue;
         ms = d <= mono ? 0 : (int64_t)((d - mono + 999999) / 1000000);
@@ -514,6 +604,8 @@ static void *pri_thread_main(void *arg)
         check_digit_timeouts();
         n = live_spans(live);
         check_alarm_deadlines(live, n);
+        for (k = 0; k < n; k++)
+            link_update(live[k]);
     }
     return NULL;
 }
@@ -674,13 +766,14 @@ static void handle_event(pri_span_t *ps, const pri_event *e)
 
     switch (e->e) {
     case PRI_EVENT_DCHAN_UP:
-        ps->dchan_up = 1;
-        post(SG_PRI_EV_DCHAN_UP, (uint32_t)ps->handle, ps, 0, 0, 0, 0, 0, NULL);
+        /* Our end only: reported by link_update() once the far end is up too. */
+        ps->l2_up = 1;
         break;
     case PRI_EVENT_DCHAN_DOWN:
         if (ps->dchan_up)
             post(SG_PRI_EV_DCHAN_DOWN, (uint32_t)ps->handle, ps, 0, 0, 0, 0, 0, NULL);
         ps->dchan_up = 0;
+        link_reset(ps);
         sweep_calls(ps);
         break;
     case PRI_EVENT_RING:

@@ -32,7 +32,11 @@ struct pri_span_s {
     int got_data;                 /* io_read saw a frame during this pri_check_event */
     /* Written by the PRI thread, read by sg_pri_status from any thread. */
     atomic_int running;
-    atomic_int dchan_up;
+    atomic_int dchan_up;          /* reported up: calls can be placed (see link_update in pri.c) */
+    /* D-channel readiness; PRI thread only. */
+    int l2_up;                    /* libpri: Q.921 multiple-frame established at our end */
+    int peer_ready;               /* seen: the far end's Q.921 is established too */
+    uint64_t probe_at_ns;         /* next RR enquiry while waiting for that, 0 = none */
     _Atomic uint32_t alarms;
     uint64_t alarm_deadline_ns;   /* PRI thread: calls clear at this time unless the alarm goes */
     int layer1;                   /* PRI_LAYER_1_ULAW / ALAW */

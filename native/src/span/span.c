@@ -73,9 +73,11 @@ void span_alarm_changed(span_t *s, uint32_t alarms, uint32_t previous)
     ev.previous = previous;
     ev.rx_lost = st.rx_lost;
     ev.slips = st.slips;
-    (void)events_post(SG_SUBSYS_SPAN, SG_SPAN_EV_ALARM, (uint32_t)s->handle, &ev, sizeof(ev));
+    /* Listener first: the PRI thread then has the new state queued before anyone who saw
+     * the event can queue a command (a SETUP right after an alarm clears is not refused). */
     if (fn != NULL)
         fn(s->handle, alarms, previous);
+    (void)events_post(SG_SUBSYS_SPAN, SG_SPAN_EV_ALARM, (uint32_t)s->handle, &ev, sizeof(ev));
 }
 
 static void wake_thread(void)

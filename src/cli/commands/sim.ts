@@ -42,7 +42,6 @@ interface SimOpts {
   cause: number;
   once?: boolean;
   wait: number;
-  callDelay: number;
   sendTone?: ToneSpec[];
   sendDtmf?: string;
   say?: string;
@@ -81,7 +80,6 @@ export function addSimCommands(program: Command): void {
     .option('--reject <cause>', 'refuse incoming calls with this Q.850 cause', cause)
     .option('--hangup-after <ms>', 'clear each answered call after this long', ms)
     .option('--cause <cause>', 'cause for --hangup-after', cause, 16)
-    .option('--call-delay <ms>', 'wait this long after the line is up before --call (the far end\'s D-channel may come up later than ours)', ms, 1000)
     .option('--once', 'exit when the --call has ended (exit 0 if it was answered)')
     .option('--wait <ms>', 'how long to wait for the line and D-channel to come up', ms, 30_000)
     .option('--send-tone <hz@dbm0[:ms],...>', 'on each connected call, play these tones (e.g. 1004@-10:2000; default 1000 ms)', tones)
@@ -156,9 +154,8 @@ async function runSim(o: SimOpts): Promise<void> {
     await sim.waitUp(o.wait);
     out(JSON.stringify({ time: new Date().toISOString(), event: 'up', span: 'sim' }));
     if (o.call) {
-      // TODO(next): native-core: a network-side span reports DCHAN_UP before the user side's
-      // layer 2 is up (seen ~750 ms early); a SETUP sent in between is cleared with 101.
-      await new Promise((r) => setTimeout(r, o.callDelay));
+      // 'up' means both ends' layer 2 is established and the line is clean: the SETUP is
+      // accepted now (the engine reports DCHAN_UP only then).
       placed = await sim.call({ calling: o.from, called: o.call, callingName: o.callingName, restricted: o.restricted });
     }
   } catch (e) {
