@@ -15,8 +15,8 @@
 #                in everyone's packet path):  unshare -n bash -c 'ip link set lo up; TARGETS=... bash bench/relay/run.sh'
 #   native-steer the native relay with receive steering (spangate/steer.h: an sk_lookup program
 #                puts every stream of a media thread on one socket, read with recvmmsg every
-#                STEER_US microseconds, default 1000; 0 = on readiness); private namespace only,
-#                like native-kfwd
+#                STEER_US microseconds, default 1000; 0 = on readiness); native-steerN uses N
+#                microseconds (native-steer0: on readiness); private namespace only, like native-kfwd
 #   rtpengine    rtpengine, userspace (table = -1)
 #   direct       no relay: generator straight to the sink, the baseline of the whole-machine
 #                CPU figures (sys_us_per_pkt: a relay's cost = its row minus direct's)
@@ -41,7 +41,7 @@ TARGETS=${TARGETS:-"native rtpengine"}
 # TX_TARGETS: the relays of the transcoding ladder, in this order (native, native-steer, rtpengine).
 TX_TARGETS=${TX_TARGETS:-"native rtpengine"}
 STEER_US=${STEER_US:-1000}
-if [[ " $TARGETS $TX_TARGETS " == *" native-kfwd "* || " $TARGETS $TX_TARGETS " == *" native-steer "* ]] &&
+if [[ " $TARGETS $TX_TARGETS " == *" native-kfwd "* || " $TARGETS $TX_TARGETS " == *" native-steer"* ]] &&
    [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
   echo "native-kfwd and native-steer attach BPF programs: run in a private network namespace (see the header)" >&2
   exit 2
@@ -104,10 +104,10 @@ for n in $STEPS; do
     for target in $TARGETS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
-      if [ "$target" = native ] || [ "$target" = native-kfwd ] || [ "$target" = native-steer ]; then
+      if [ "$target" = native ] || [ "$target" = native-kfwd ] || [[ "$target" == native-steer* ]]; then
         kf="" st=""
         if [ "$target" = native-kfwd ]; then kf=lo; fi
-        if [ "$target" = native-steer ]; then st=$STEER_US; fi
+        if [[ "$target" == native-steer* ]]; then st=${target#native-steer}; st=${st:-$STEER_US}; fi
         line=$(SGRELAY_KFWD=$kf SGRELAY_STEER=$st "${gen[@]}" "$OUT/relaybench" --target native --label "$target" --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
           --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$SECS")
       elif [ "$target" = direct ]; then
@@ -133,9 +133,9 @@ for codec in $TX_CODECS; do
     for n in $TX_STEPS; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       psi=$(awk '/^some/ { sub("avg10=", "", $2); print $2 }' /proc/pressure/cpu 2>/dev/null || echo -)
-      if [ "$target" = native ] || [ "$target" = native-steer ]; then
+      if [ "$target" = native ] || [[ "$target" == native-steer* ]]; then
         st=""
-        if [ "$target" = native-steer ]; then st=$STEER_US; fi
+        if [[ "$target" == native-steer* ]]; then st=${target#native-steer}; st=${st:-$STEER_US}; fi
         line=$(SGRELAY_STEER=$st "${gen[@]}" "$OUT/relaybench" --target native --label "$target" --sgrelay "$OUT/sgrelay" --relay-addr "$NET.3" \
           --gen-addr "$NET.10" --sink-addr "$NET.20" --port-min "$SG_MIN" --port-max "$SG_MAX" --relay-prio "$relay_prio" "${sinkp[@]}" --n "$n" --seconds "$TX_SECS" --codec "$codec" "${ps[@]}")
       else

@@ -4,7 +4,7 @@
 import koffi from 'koffi';
 import { NativeError } from '../errors.js';
 import type { NativeLibrary } from './native.js';
-import { COUNTER_NAMES, Counters, EngineConfig, KfwdStatus, RtpConfig, RtpStats, type CounterName } from './types.js';
+import { COUNTER_NAMES, Counters, EngineConfig, KfwdStatus, RtpConfig, RtpStats, SteerStatus, type CounterName } from './types.js';
 
 export interface EngineOptions {
   /** Media threads (default 1: on a 2-core box Node and the signalling thread share the other). */
@@ -89,6 +89,24 @@ export interface KernelForwardingStatus {
   /** Why the last attach failed ('' when it did not). */
   error: string;
 }
+/** Receive steering, one socket per media thread (native/include/spangate/steer.h). */
+export interface ReceiveSteeringStatus {
+  attached: boolean;
+  /** 0 = read on readiness; else the steering sockets are read every intervalUs. */
+  intervalUs: number;
+  /** RTP/RTCP ports steered now. */
+  ports: number;
+  /** Datagrams read from the steering sockets, and the recvmmsg calls that returned them. */
+  packets: number;
+  calls: number;
+  /** Datagrams for a port whose endpoint had just left (dropped). */
+  unknown: number;
+  /** Endpoint ports left on their own socket (IPv6, a port clash, map full). */
+  notSteered: number;
+  /** Why the last attach failed ('' when it did not). */
+  error: string;
+}
+
 export type RelayMode = 'passthrough' | 'transcode';
 
 const F_SYMMETRIC = 0x01;
@@ -168,6 +186,9 @@ export class NativeEngine {
       kfwdAttach: lib.func('int sg_kfwd_attach(const char *ifnames)'),
       kfwdDetach: lib.func('int sg_kfwd_detach(void)'),
       kfwdStatus: lib.func('int sg_kfwd_status(_Out_ sg_kfwd_status_t *out, uint32_t size)'),
+      steerAttach: lib.func('int sg_steer_attach(uint32_t interval_us)'),
+      steerDetach: lib.func('int sg_steer_detach(void)'),
+      steerStatus: lib.func('int sg_steer_status(_Out_ sg_steer_status_t *out, uint32_t size)'),
     };
   }
 
@@ -244,6 +265,43 @@ export class NativeEngine {
   /** Detaches the tc program; the relays take their directions back. No-op when not attached. */
   detachKernelForwarding(): void {
     this.fns.kfwdDetach();
+  }
+
+  /**
+   * Attaches receive steering: every IPv4 endpoint port of a media thread is delivered to one
+   * socket per thread, read every intervalUs microseconds (0 = on readiness, up to 20 000).
+   * Needs CAP_BPF and CAP_NET_ADMIN; throws NativeError whose message says why when it cannot
+   * (the engine then reads each endpoint's socket, as before).
+   */
+  attachReceiveSteering(intervalUs: number): void {
+    if (!Number.isInteger(intervalUs) || intervalUs < 0 || intervalUs > 20000) {
+      throw new NativeError(`receive steering: interval ${intervalUs} us is not 0..20000`);
+    }
+    const rc = this.fns.steerAttach(intervalUs) as number;
+    if (rc < 0) {
+      const why = this.receiveSteeringStatus().error;
+      throw new NativeError(`receive steering: ${this.native.strerror(rc)}${why ? `: ${why}` : ''}`, { errno: rc });
+    }
+  }
+
+  /** Stops receive steering. No-op when not attached. */
+  detachReceiveSteering(): void {
+    this.fns.steerDetach();
+  }
+
+  receiveSteeringStatus(): ReceiveSteeringStatus {
+    const out: Record<string, unknown> = {};
+    this.native.check(this.fns.steerStatus(out, koffi.sizeof(SteerStatus)) as number, 'sg_steer_status');
+    return {
+      attached: num(out.attached) === 1,
+      intervalUs: num(out.interval_us),
+      ports: num(out.ports),
+      packets: num(out.rx_packets),
+      calls: num(out.rx_calls),
+      unknown: num(out.rx_unknown),
+      notSteered: num(out.not_steered),
+      error: String(out.error ?? ''),
+    };
   }
 
   kernelForwardingStatus(): KernelForwardingStatus {

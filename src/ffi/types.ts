@@ -53,6 +53,22 @@ export const KfwdStatus = koffi.struct('sg_kfwd_status_t', {
   error: koffi.array('char', SG_KFWD_ERROR_MAX, 'String'),
 });
 
+export const SG_STEER_ERROR_MAX = 160;
+
+/** sg_steer_status_t (spangate/steer.h): receive steering, one socket per media thread. */
+export const SteerStatus = koffi.struct('sg_steer_status_t', {
+  struct_size: 'uint32_t',
+  attached: 'uint32_t',
+  interval_us: 'uint32_t',
+  reserved: 'uint32_t',
+  ports: 'uint64_t',
+  rx_packets: 'uint64_t',
+  rx_calls: 'uint64_t',
+  rx_unknown: 'uint64_t',
+  not_steered: 'uint64_t',
+  error: koffi.array('char', SG_STEER_ERROR_MAX, 'String'),
+});
+
 export const RtpConfig = koffi.struct('sg_rtp_config_t', {
   struct_size: 'uint32_t',
   flags: 'uint32_t',
@@ -167,6 +183,7 @@ export const MIRRORED_STRUCTS: ReadonlyArray<readonly [string, koffi.IKoffiCType
   ['sg_engine_config_t', EngineConfig],
   ['sg_counters_t', Counters],
   ['sg_kfwd_status_t', KfwdStatus],
+  ['sg_steer_status_t', SteerStatus],
   ['sg_rtp_config_t', RtpConfig],
   ['sg_rtp_stats_t', RtpStats],
   ['sg_rtp_ev_addr_t', EvAddr],

@@ -26,6 +26,9 @@ export interface NativeHostOptions {
   kernelForwarding: 'auto' | 'off';
   /** Comma-separated interface names; '' = derived from address. */
   kernelInterfaces: string;
+  receiveSteering: 'auto' | 'off';
+  /** 0 = read on readiness; else every N µs (≤ 20 000). */
+  receiveIntervalUs: number;
   mediaTimeoutMs: number;
 }
 
@@ -35,6 +38,8 @@ export interface NativeHostLike {
   readonly running: boolean;
   /** 'on (lo)', 'off (configured)', 'off: <why>'. */
   readonly kernelForwarding: string;
+  /** 'on (on readiness)', 'on (every 1000 us)', 'off (configured)', 'off: <why>'. */
+  readonly receiveSteering: string;
   start(): void;
   stop(): Promise<void>;
   /** Engine counters (read at scrape time); undefined while not running. */
@@ -71,6 +76,7 @@ export class NativeHost implements NativeHostLike {
   /** False when another part of the process started the engine (TDM media): never stopped here. */
   #owned = false;
   #kfwd = 'off (not started)';
+  #steer = 'off (not started)';
 
   constructor(private readonly o: NativeHostOptions, private readonly log: Logger) {}
 
@@ -84,6 +90,10 @@ export class NativeHost implements NativeHostLike {
 
   get kernelForwarding(): string {
     return this.#kfwd;
+  }
+
+  get receiveSteering(): string {
+    return this.#steer;
   }
 
   /** Starts (or joins) the engine and the relay. Throws NativeError. */
@@ -105,6 +115,34 @@ export class NativeHost implements NativeHostLike {
     this.#relay = new NativeMediaRelay(this.#engine, NativeEventReader.open(native), relayOpts);
     this.log.info({ address: o.address, portMin: o.portMin, portMax: o.portMax, owned: this.#owned }, 'native media relay started');
     this.#attachKernel();
+    this.#attachSteering();
+  }
+
+  #attachSteering(): void {
+    if (this.o.receiveSteering === 'off') {
+      this.#steer = 'off (media.native.receiveSteering)';
+      return;
+    }
+    if (!this.#owned) {
+      // The engine TDM media started keeps its own settings.
+      this.#steer = 'off (the engine was started by TDM media)';
+      return;
+    }
+    const interval = this.o.receiveIntervalUs;
+    try {
+      this.#engine!.attachReceiveSteering(interval);
+      this.#steer = interval === 0 ? 'on (on readiness)' : `on (every ${interval} us)`;
+      this.log.info({ intervalUs: interval }, 'receive steering attached: one socket per media thread');
+    } catch (e) {
+      const errno = e instanceof NativeError ? e.errno : undefined;
+      this.#steer = `off: ${(e as Error).message}`;
+      if (errno === SG_EPERM || errno === SG_ENOSYS) {
+        this.log.info({ reason: (e as Error).message },
+          'receive steering not permitted here: one socket per RTP port (grant CAP_BPF and CAP_NET_ADMIN to enable it, see README)');
+      } else {
+        this.log.warn({ reason: (e as Error).message }, 'receive steering could not attach: one socket per RTP port');
+      }
+    }
   }
 
   #attachKernel(): void {
@@ -154,6 +192,8 @@ export class NativeHost implements NativeHostLike {
     if (!engine) return;
     if (this.#kfwd.startsWith('on')) engine.detachKernelForwarding();
     this.#kfwd = 'off (stopped)';
+    if (this.#steer.startsWith('on')) engine.detachReceiveSteering();
+    this.#steer = 'off (stopped)';
     if (this.#owned) {
       relay?.engineLost('media engine stopped');
       engine.stop();

@@ -214,7 +214,7 @@ export class MediaSubsystem implements Subsystem {
     let down = false;
     const n = this.#native;
     if (n) {
-      if (n.running) parts.push(`native relay up (${this.#cfg.media.native.address}), ${this.#nativeSessions()} sessions, kernel forwarding ${n.kernelForwarding}`);
+      if (n.running) parts.push(`native relay up (${this.#cfg.media.native.address}), ${this.#nativeSessions()} sessions, kernel forwarding ${n.kernelForwarding}, receive steering ${n.receiveSteering}`);
       else {
         down = true;
         parts.push('native relay down: engine stopped');

@@ -43,6 +43,14 @@ export const mediaSchema = {
       doc: 'Forward pass-through streams in the kernel (a tc program on kernelInterfaces). auto: attach when permitted (CAP_BPF + CAP_NET_ADMIN, a kernel with BPF; the packaged unit grants neither by default, see the README), otherwise log why once and relay in user space. off: always user space.',
       format: ['auto', 'off'], default: 'auto', env: 'SPANGATE_NATIVE_KERNEL_FORWARDING', reloadable: false,
     }),
+    receiveSteering: key<'auto' | 'off'>({
+      doc: 'Receive every RTP/RTCP port of a media thread on one socket (a BPF sk_lookup program in the network namespace), read in batches and told apart by destination port: fewer system calls and wake-ups than one socket per port (bench/RESULTS.md). Sending is unchanged. auto: attach when permitted (CAP_BPF + CAP_NET_ADMIN), otherwise log why once and read each port\'s socket. off: one socket per port.',
+      format: ['auto', 'off'], default: 'auto', env: 'SPANGATE_NATIVE_RECEIVE_STEERING', reloadable: false,
+    }),
+    receiveIntervalUs: key<number>({
+      doc: 'With receive steering: 0 = read the steering socket whenever it is readable (no added latency); N (up to 20000) = read it every N microseconds, which batches more datagrams per wake-up (less CPU at high load) and delays each by up to N µs.',
+      format: 'non-negative-int', default: 0, env: 'SPANGATE_NATIVE_RECEIVE_INTERVAL_US', reloadable: false,
+    }),
     kernelInterfaces: key<string>({
       doc: 'Interfaces the peers\' RTP arrives on, comma-separated (e.g. "eth0,eth1"; "lo" for peers on this host). Empty = the interface that holds native.address (every interface for 0.0.0.0).',
       format: 'interface-list', default: '', env: 'SPANGATE_NATIVE_KERNEL_INTERFACES', reloadable: false,

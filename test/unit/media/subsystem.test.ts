@@ -38,6 +38,7 @@ class FakeNative implements NativeHostLike {
   running = false;
   stopped = 0;
   kernelForwarding = 'off: kernel forwarding on lo: missing CAP_BPF';
+  receiveSteering = 'off: receive steering: missing CAP_BPF';
   readonly relay = { name: 'native', sessionCount: 0 } as unknown as NativeMediaRelay;
   constructor(readonly opts: NativeHostOptions, private readonly fail = false) {}
   start(): void {
@@ -117,7 +118,7 @@ t.test('per-trunk mediaRelay: both relays run; native for native-only calls, rtp
   t.equal(natives.length, 1);
   t.same(natives[0]!.opts, {
     address: '127.0.28.1', advertisedAddress: '', portMin: 28100, portMax: 28199, mediaThreads: 0,
-    kernelForwarding: 'off', kernelInterfaces: '', mediaTimeoutMs: 60000,
+    kernelForwarding: 'off', kernelInterfaces: '', receiveSteering: 'auto', receiveIntervalUs: 0, mediaTimeoutMs: 60000,
   });
   t.equal(s.relayFor([{ trunk: 'pbx', options: PLAIN }, { trunk: 'uc', options: PLAIN }])?.name, 'native');
   t.equal(s.relayFor([{ trunk: 'pbx', options: PLAIN }, { trunk: 'carrier', options: PLAIN }])?.name, 'rtpengine');
