@@ -20,7 +20,7 @@ import type {
 /** What the relay uses of the engine (NativeEngine in production, a fake in unit tests). */
 export type NativeEngineApi = Pick<
   NativeEngine,
-  'isRunning' | 'createEndpoint' | 'updateEndpoint' | 'destroyEndpoint' | 'localPort' | 'endpointStats' | 'createRelay' | 'destroyRelay'
+  'isRunning' | 'createEndpoint' | 'updateEndpoint' | 'destroyEndpoint' | 'localPort' | 'endpointStats' | 'createRelay' | 'destroyRelay' | 'sendDtmf'
 >;
 
 /** Where engine events come from (NativeEventReader in production). */
@@ -269,6 +269,25 @@ class NativeSession extends EventEmitter implements MediaSession {
     }
     this.#relay.forget(this);
     return final;
+  }
+
+  /**
+   * A digit signalled out of band by leg `from` (INFO), played as RFC 4733 events toward the
+   * other leg by its endpoint's generator (the relayed audio keeps flowing around them).
+   */
+  async playDtmf(from: Side, digit: string, durationMs: number): Promise<void> {
+    this.#check();
+    const event = digit.length === 1 ? '0123456789*#ABCD'.indexOf(digit) : -1;
+    if (event < 0) throw new MediaError(`not a DTMF digit: ${digit}`);
+    const to = this.#legs[other(from)];
+    if (!to?.remote?.codecs.some((c) => c.name.toLowerCase() === 'telephone-event')) {
+      throw new MediaError(`leg ${other(from)} has no telephone-event to play DTMF with`);
+    }
+    try {
+      this.#relay.engine.sendDtmf(to.handle, event, Math.max(40, Math.min(5000, Math.round(durationMs))), 10);
+    } catch (err) {
+      throw asMediaError(err, 'play DTMF');
+    }
   }
 
   /** Routed from the engine's event reader. */

@@ -44,6 +44,10 @@ class FakeEngine implements NativeEngineApi {
   destroyRelay(h: number): void {
     this.destroyedRelays.push(h);
   }
+  played: Array<[number, number, number]> = [];
+  sendDtmf(h: number, event: number, durationMs = 100): void {
+    this.played.push([h, event, durationMs]);
+  }
 }
 
 const events = new EventEmitter<{ event: [NativeEvent] }>();
@@ -181,5 +185,9 @@ t.test('RFC 4733 caller facing an INFO callee: telephone-event kept for the call
   events.emit('event', dtmf(ha, '7', true));
   events.emit('event', dtmf(hb, '3', true));
   t.same(got, [['a', '7', 120]], 'one digit, at its end, from the RFC 4733 leg only');
+  await s.playDtmf!('b', '#', 160);
+  t.same(eng.played, [[ha, 11, 160]], 'an INFO digit from B is played by A\'s endpoint');
+  await t.rejects(s.playDtmf!('a', '5', 100), MediaError, 'the INFO leg has no telephone-event');
+  await t.rejects(s.playDtmf!('b', 'x', 100), MediaError);
   await s.close();
 });
