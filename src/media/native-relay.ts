@@ -20,7 +20,7 @@ import type {
 /** What the relay uses of the engine (NativeEngine in production, a fake in unit tests). */
 export type NativeEngineApi = Pick<
   NativeEngine,
-  'isRunning' | 'createEndpoint' | 'updateEndpoint' | 'destroyEndpoint' | 'localPort' | 'endpointStats' | 'createRelay' | 'destroyRelay'
+  'isRunning' | 'createEndpoint' | 'updateEndpoint' | 'destroyEndpoint' | 'localPort' | 'endpointStats' | 'createRelay' | 'destroyRelay' | 'sendDtmf'
 >;
 
 /** Where engine events come from (NativeEventReader in production). */
@@ -192,7 +192,9 @@ class NativeSession extends EventEmitter implements MediaSession {
     } else {
       list = [...voice];
     }
-    // TODO(next): dtmf 'inband'/'info' legs get no telephone-event; digits arriving as RFC 4733
+    // dtmf 'inband'/'info' legs get no telephone-event. Toward an INFO leg, RFC 4733 digits
+    // are reported by the receiving endpoint (onEvent → 'dtmf', sent on as INFO by the call).
+    // TODO(next): toward an 'inband' leg digits arriving as RFC 4733
     // from the other leg are then dropped by the engine (no in-band generation yet, relay.c).
     if ((req.toLeg.dtmf ?? 'rfc4733') === 'rfc4733') {
       const te = remote.codecs.find((c) => !isVoice(c) && c.name.toLowerCase() === 'telephone-event');
@@ -235,7 +237,10 @@ class NativeSession extends EventEmitter implements MediaSession {
     const offM = audioMedia(offSdp)!;
     const back: SdpCodec[] = [off.codec];
     const te = off.remote!.codecs.find((c) => c.name.toLowerCase() === 'telephone-event');
-    if (te && ans.remote.codecs.some((c) => c.name.toLowerCase() === 'telephone-event')) back.push(te);
+    // An RFC 4733 offerer facing an INFO leg keeps telephone-event: its endpoint takes the
+    // events and they go on as INFO. An INFO offerer facing RFC 4733 never gets it.
+    const infoFacing = (side: Side): boolean => this.#infoFacingRfc(side);
+    if (te && !infoFacing(offerer) && (infoFacing(req.from) || ans.remote.codecs.some((c) => c.name.toLowerCase() === 'telephone-event'))) back.push(te);
     const opts = off.opts ?? { transport: offM.proto.includes('SAVP') ? 'RTP/SAVP' : 'RTP/AVP' };
     return this.#sdpFor(offSdp, offM, off, back, opts, off.txKey);
   }
@@ -266,11 +271,35 @@ class NativeSession extends EventEmitter implements MediaSession {
     return final;
   }
 
+  /**
+   * A digit signalled out of band by leg `from` (INFO), played as RFC 4733 events toward the
+   * other leg by its endpoint's generator (the relayed audio keeps flowing around them).
+   */
+  async playDtmf(from: Side, digit: string, durationMs: number): Promise<void> {
+    this.#check();
+    const event = digit.length === 1 ? '0123456789*#ABCD'.indexOf(digit) : -1;
+    if (event < 0) throw new MediaError(`not a DTMF digit: ${digit}`);
+    const to = this.#legs[other(from)];
+    if (!to?.remote?.codecs.some((c) => c.name.toLowerCase() === 'telephone-event')) {
+      throw new MediaError(`leg ${other(from)} has no telephone-event to play DTMF with`);
+    }
+    try {
+      this.#relay.engine.sendDtmf(to.handle, event, Math.max(40, Math.min(5000, Math.round(durationMs))), 10);
+    } catch (err) {
+      throw asMediaError(err, 'play DTMF');
+    }
+  }
+
   /** Routed from the engine's event reader. */
   onEvent(ev: NativeEvent): void {
     const side: Side | undefined = ev.handle === this.#legs.a?.handle ? 'a' : ev.handle === this.#legs.b?.handle ? 'b' : undefined;
     if (!side) return;
     const leg = this.#legs[side]!;
+    if (ev.kind === 'rtp.dtmf') {
+      // An RFC 4733 digit ended on a leg facing an INFO leg: the call sends it on as INFO.
+      if (ev.end && this.#infoFacingRfc(other(side)) && /^[0-9*#A-D]$/.test(ev.digit)) this.emit('dtmf', side, ev.digit, ev.durationMs);
+      return;
+    }
     if (ev.kind === 'rtp.timeout') leg.timedOut = true;
     else if (ev.kind === 'rtp.resumed') {
       leg.timedOut = false;
@@ -291,6 +320,13 @@ class NativeSession extends EventEmitter implements MediaSession {
 
   #check(): void {
     if (this.#closed) throw new MediaError(`media session ${this.id} is closed`);
+  }
+
+  /** Leg `side` signals DTMF by INFO and the other leg by RFC 4733. */
+  #infoFacingRfc(side: Side): boolean {
+    const mine = this.#legs[side]?.opts?.dtmf;
+    const theirs = this.#legs[other(side)]?.opts?.dtmf ?? 'rfc4733';
+    return mine === 'info' && theirs === 'rfc4733' && this.#legs[other(side)] !== undefined;
   }
 
   #leg(side: Side, opts: LegMediaOptions): Leg {
@@ -325,7 +361,9 @@ class NativeSession extends EventEmitter implements MediaSession {
     if (r.rtcpPort !== undefined) cfg.remoteRtcpPort = r.rtcpPort;
     else if (r.rtcpMux) cfg.remoteRtcpPort = r.port;
     if (r.ptime !== undefined && r.ptime % 10 === 0) cfg.ptimeMs = r.ptime;
-    if (te) cfg.dtmfPt = te.pt;
+    // An INFO leg facing RFC 4733 neither sends nor receives events (the engine drops them
+    // toward it); its digits travel as INFO.
+    if (te && !(leg === this.#legs.a ? this.#infoFacingRfc('a') : leg === this.#legs.b ? this.#infoFacingRfc('b') : false)) cfg.dtmfPt = te.pt;
     if (cn) cfg.cnPt = cn.pt;
     if (r.crypto) cfg.srtp = { suite: r.crypto.suite, txKey: leg.txKey, rxKey: r.crypto.key };
     return cfg;

@@ -2,9 +2,11 @@
 // INFO (dtmf: info), the UC trunk takes RFC 4733. The caller's INFOs (application/dtmf-relay
 // "5", application/dtmf "9") become telephone-event packets in the RTP the UC side receives,
 // injected by rtpengine (NG `play DTMF`), with the caller's audio still flowing around them.
+// Then the same through the native relay (both trunks mediaRelay: native): the RFC 4733 leg's
+// endpoint generates the events.
 import t from 'tap';
 import { RtpPeer, CODECS } from './support/rtp.js';
-import { PORTS } from './support/gateway.js';
+import { PORTS, slot } from './support/gateway.js';
 import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 
 /** RFC 4733 events (event code, end bit) in the packets an endpoint received with payload type `pt`. */
@@ -12,8 +14,13 @@ function events(peer: RtpPeer, pt: number): number[] {
   return [...new Set(peer.payloads(pt).map((p) => p[0]!))];
 }
 
-t.test('INFO from the info trunk → RFC 4733 events toward the RFC 4733 trunk', async (t) => {
-  const gw = await twoTrunkGateway(t, 28, { pbx: { extra: { dtmf: 'info' } }, uc: { extra: { dtmf: 'rfc4733' } } });
+for (const relay of ['rtpengine', 'native'] as const) t.test(`INFO from the info trunk → RFC 4733 events toward the RFC 4733 trunk (${relay})`, async (t) => {
+  const gw = await twoTrunkGateway(t, 28, {
+    pbx: { extra: { dtmf: 'info', mediaRelay: relay } },
+    uc: { extra: { dtmf: 'rfc4733', mediaRelay: relay } },
+    // The same slot for both: the first test's gateway is gone when the second starts.
+    ...(relay === 'native' ? { extra: { media: { native: { address: slot(28).gw, portMin: 25600, portMax: 25799, kernelForwarding: 'off' } } } } : {}),
+  });
   const callerRtp = await RtpPeer.open(t, gw.addr.gw);
   const calleeRtp = await RtpPeer.open(t, gw.addr.gw);
   calleeRtp.keepPayloads = true;

@@ -4,10 +4,11 @@
 // rtpengine blocks them toward the PBX leg and reports them through its DTMF log, and the PBX
 // side's sipp receives one INFO per digit, in order, with the digit's duration — and neither
 // telephone-event packets nor DTMF tones in its RTP. Both call directions; application/dtmf-relay
-// and application/dtmf (trunk setting dtmfInfoType).
+// and application/dtmf (trunk setting dtmfInfoType). Then the same through the native relay
+// (both trunks mediaRelay: native), whose RFC 4733 endpoint reports the digits itself.
 import t, { type Test } from 'tap';
 import { AudioRtpPeer } from './support/audio-rtp.js';
-import { PORTS, type Gateway } from './support/gateway.js';
+import { PORTS, slot, type Gateway } from './support/gateway.js';
 import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 import type { PeerEventOf } from '../../src/cli/demo/sipp-peer.js';
 
@@ -42,12 +43,18 @@ function checkInfos(t: Test, infos: PeerEventOf<'info'>[], type: 'application/dt
   }
 }
 
-async function gateway(t: Test, slot: number, infoType: 'dtmf-relay' | 'dtmf'): Promise<Gateway> {
-  return twoTrunkGateway(t, slot, { pbx: { extra: { dtmf: 'info', dtmfInfoType: infoType } }, uc: { extra: { dtmf: 'rfc4733' } } });
+const SLOT = 30;
+
+async function gateway(t: Test, infoType: 'dtmf-relay' | 'dtmf', relay: 'rtpengine' | 'native' = 'rtpengine'): Promise<Gateway> {
+  return twoTrunkGateway(t, SLOT, {
+    pbx: { extra: { dtmf: 'info', dtmfInfoType: infoType, mediaRelay: relay } },
+    uc: { extra: { dtmf: 'rfc4733', mediaRelay: relay } },
+    ...(relay === 'native' ? { extra: { media: { native: { address: slot(SLOT).gw, portMin: 25400, portMax: 25599, kernelForwarding: 'off' } } } } : {}),
+  });
 }
 
 t.test('PBX (INFO) calls UC (RFC 4733): the UC side\'s telephone-events reach the PBX as INFO dtmf-relay', async (t) => {
-  const gw = await gateway(t, 30, 'dtmf-relay');
+  const gw = await gateway(t, 'dtmf-relay');
   const pbxRtp = await AudioRtpPeer.open(t, gw.addr.gw);
   const ucRtp = await AudioRtpPeer.open(t, gw.addr.gw);
   const uc = await startSipp(t, {
@@ -78,7 +85,7 @@ t.test('PBX (INFO) calls UC (RFC 4733): the UC side\'s telephone-events reach th
 });
 
 t.test('UC (RFC 4733) calls PBX (INFO): the caller\'s telephone-events reach the PBX as INFO application/dtmf', async (t) => {
-  const gw = await gateway(t, 30, 'dtmf'); // the same slot: the first test's gateway is gone
+  const gw = await gateway(t, 'dtmf'); // the same slot: the first test's gateway is gone
   const pbxRtp = await AudioRtpPeer.open(t, gw.addr.gw);
   const ucRtp = await AudioRtpPeer.open(t, gw.addr.gw);
   const pbx = await startSipp(t, {
@@ -104,4 +111,35 @@ t.test('UC (RFC 4733) calls PBX (INFO): the caller\'s telephone-events reach the
   t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
   t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
   t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(pbxRtp)})`);
+});
+
+t.test('native relay: UC (RFC 4733) calls PBX (INFO), digits reach the PBX as INFO dtmf-relay', async (t) => {
+  const gw = await gateway(t, 'dtmf-relay', 'native');
+  const pbxRtp = await AudioRtpPeer.open(t, gw.addr.gw);
+  const ucRtp = await AudioRtpPeer.open(t, gw.addr.gw);
+  const pbx = await startSipp(t, {
+    scenario: 'uas-recv-info.xml', ip: gw.addr.pbx, port: PORTS.uas, calls: 1, pauseMs: 500,
+    keys: { rtp_ip: gw.addr.gw, rtp_port: String(pbxRtp.port) },
+  });
+  const uc = await startSipp(t, {
+    scenario: 'uac-remote-bye.xml', ip: gw.addr.uc, port: PORTS.uac, target: gw.sipTarget, calls: 1, called: PBX_NUMBER,
+    keys: { calling: UC_NUMBER, rtp_ip: gw.addr.gw, rtp_port: String(ucRtp.port) },
+  });
+  const toPbx = await pbx.waitEvent('media');
+  const toUc = await uc.waitEvent('media');
+  pbxRtp.stream({ ip: toPbx.ip, port: toPbx.port }, 'PCMU', 0);
+  await keyDigits(ucRtp, { ip: toUc.ip, port: toUc.port }, 101);
+  const infos: PeerEventOf<'info'>[] = [];
+  for (let k = 0; k < DIGITS.length; k++) infos.push(await pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
+  const [pr, ur] = await Promise.all([pbx.done, uc.done]);
+  pbxRtp.stop();
+  ucRtp.stop();
+  t.equal(pr.code, 0, `PBX callee: ${sippText(pr)}`);
+  t.equal(ur.code, 0, `UC caller: ${sippText(ur)}`);
+  checkInfos(t, infos, 'application/dtmf-relay');
+  t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
+  t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
+  t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio (peak ${peak(pbxRtp)})`);
+  const h = await gw.health();
+  t.match(h.subsystems.media!.detail, /rtpengine not used/, 'the native relay carried it');
 });

@@ -77,7 +77,9 @@ export type PeerEvent =
   /** An INVITE this UAS received, with its Content-Length (0: no offer). */
   | { kind: 'invite'; callId: string; contentLength: number }
   /** An INFO the peer received: its Content-Type, the digit, and Duration= (NaN without one). */
-  | { kind: 'info'; callId: string; contentType: string; digit: string; durationMs: number };
+  | { kind: 'info'; callId: string; contentType: string; digit: string; durationMs: number }
+  /** An OPTIONS the peer received: its From and Contact header values. */
+  | { kind: 'options-headers'; callId: string; from: string; contact: string };
 
 export type PeerEventOf<K extends PeerEvent['kind']> = Extract<PeerEvent, { kind: K }>;
 
@@ -90,6 +92,11 @@ export function parseEvent(line: string): PeerEvent | undefined {
   if (f[0] === 'refer' && f.length >= 3) return { kind: 'refer', callId: f[1]!, user: f[2]! };
   if (f[0] === 'hops' && f.length >= 3) return { kind: 'hops', callId: f[1]!, maxForwards: Number(f[2]) };
   if (f[0] === 'invite' && f.length >= 3) return { kind: 'invite', callId: f[1]!, contentLength: Number(f[2]) };
+  if (f[0] === 'optionshdr' && f.length >= 3) {
+    // sipp's header ereg may keep the space after the colon.
+    const m = /^from=\s*(\S+)\s+contact=\s*(\S+)$/.exec(f.slice(2).join(' '));
+    if (m) return { kind: 'options-headers', callId: f[1]!, from: m[1]!, contact: m[2]! };
+  }
   if (f[0] === 'info' && f.length >= 5 && f[3]!.startsWith('sig=') && f[4]!.startsWith('dur=')) {
     const dur = f[4]!.slice(4);
     return { kind: 'info', callId: f[1]!, contentType: f[2]!, digit: f[3]!.slice(4), durationMs: dur === '' ? Number.NaN : Number(dur) };

@@ -46,8 +46,16 @@ export function contactFor(t: ProbeTarget, contactFqdn: string, localPort: numbe
   return `<sip:${contactFqdn}${localPort ? `:${localPort}` : ''};transport=${t.transport}>`;
 }
 
+/**
+ * Our From: on a trunk with a contact FQDN that name, as in calls (Direct Routing matches the
+ * SBC by it); else `localhost`, which the edge replaces with its own address.
+ */
+export function fromFor(contactFqdn: string): string {
+  return `<sip:spangate@${contactFqdn === '' ? 'localhost' : contactFqdn}>`;
+}
+
 export function probe(
-  srf: Srf, t: ProbeTarget, o: { contact: string; timeoutMs: number; clock: TrunkClock },
+  srf: Srf, t: ProbeTarget, o: { contact: string; from?: string; timeoutMs: number; clock: TrunkClock },
 ): Promise<ProbeResult> {
   const app = srf as unknown as OptionsSrf;
   const started = o.clock.now();
@@ -68,7 +76,7 @@ export function probe(
     try {
       pending = app.request(uri, {
         method: 'OPTIONS',
-        headers: { To: `<${uri}>`, From: '<sip:spangate@localhost>', Contact: o.contact, 'Max-Forwards': '70' },
+        headers: { To: `<${uri}>`, From: o.from ?? fromFor(''), Contact: o.contact, 'Max-Forwards': '70' },
       });
     } catch (err) {
       finish({ kind: 'local', detail: `cannot send OPTIONS: ${(err as Error).message}` });

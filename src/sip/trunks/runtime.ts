@@ -10,7 +10,7 @@ import type { SipTarget } from '../trunk-directory.js';
 import type { Transport, TrunkSettings } from '../trunk-profiles.js';
 import type { TrunkClock } from './clock.js';
 import { TargetHealth, summarize } from './health.js';
-import { contactFor, probe, type ProbeResult } from './options.js';
+import { contactFor, fromFor, probe, type ProbeResult } from './options.js';
 import { hopKey, resolveTrunkAddresses, uriHost, type ResolvedHop, type TrunkResolver } from './resolve.js';
 
 export interface Hop {
@@ -262,7 +262,10 @@ export class TrunkRuntime {
       const host = h.group === h.key ? uriHost(h.r.ip) : (h.r.name as string);
       const t = { host, port: h.r.port, transport: h.r.transport };
       try {
-        result = await probe(srf, t, { contact: contactFor(t, s.contactFqdn, this.#deps.localPort?.(t.transport)), timeoutMs: s.options.timeoutMs, clock: this.#deps.clock });
+        result = await probe(srf, t, {
+          contact: contactFor(t, s.contactFqdn, this.#deps.localPort?.(t.transport)), from: fromFor(s.contactFqdn),
+          timeoutMs: s.options.timeoutMs, clock: this.#deps.clock,
+        });
       } finally {
         h.probing = false;
       }

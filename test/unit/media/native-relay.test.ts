@@ -44,6 +44,10 @@ class FakeEngine implements NativeEngineApi {
   destroyRelay(h: number): void {
     this.destroyedRelays.push(h);
   }
+  played: Array<[number, number, number]> = [];
+  sendDtmf(h: number, event: number, durationMs = 100): void {
+    this.played.push([h, event, durationMs]);
+  }
 }
 
 const events = new EventEmitter<{ event: [NativeEvent] }>();
@@ -158,4 +162,32 @@ t.test('errors are MediaError; media-timeout needs both legs silent', async (t) 
   t.same(await relay.health(), { up: false, sessions: 4 });
   relay.engineLost('stopped');
   t.equal((await relay.health()).sessions, 0);
+});
+
+t.test('RFC 4733 caller facing an INFO callee: telephone-event kept for the caller, digits reported', async (t) => {
+  const eng = new FakeEngine();
+  const relay = new NativeMediaRelay(eng, events, { localAddress: '127.0.3.1' });
+  const s = relay.createSession('d1');
+  const rfc = { transport: 'RTP/AVP' as const, dtmf: 'rfc4733' as const };
+  const info = { transport: 'RTP/AVP' as const, dtmf: 'info' as const };
+  const toB = await s.offer({ sdp: sdp(5000, '0 101', ['a=rtpmap:101 telephone-event/8000']), from: 'a', fromLeg: rfc, toLeg: info });
+  t.notMatch(toB, /telephone-event/, 'the INFO callee is offered none');
+  const toA = await s.answer({ sdp: sdp(6000, '0'), from: 'b' });
+  t.match(toA, /a=rtpmap:101 telephone-event/, 'the RFC 4733 caller keeps it: its endpoint takes the events');
+  const [ha, hb] = [...eng.configs.keys()].slice(-2) as [number, number];
+  t.equal(eng.configs.get(ha)!.dtmfPt, 101);
+  t.equal(eng.configs.get(hb)!.dtmfPt, undefined, 'nothing goes to the INFO leg as RFC 4733');
+  const got: unknown[] = [];
+  s.on('dtmf', (...a) => got.push(a));
+  const dtmf = (handle: number, digit: string, end: boolean): NativeEvent =>
+    ({ kind: 'rtp.dtmf', handle, timeNs: 0n, event: '0123456789*#'.indexOf(digit), digit, end, volume: 10, durationMs: 120, rtpTs: 0 });
+  events.emit('event', dtmf(ha, '7', false));
+  events.emit('event', dtmf(ha, '7', true));
+  events.emit('event', dtmf(hb, '3', true));
+  t.same(got, [['a', '7', 120]], 'one digit, at its end, from the RFC 4733 leg only');
+  await s.playDtmf!('b', '#', 160);
+  t.same(eng.played, [[ha, 11, 160]], 'an INFO digit from B is played by A\'s endpoint');
+  await t.rejects(s.playDtmf!('a', '5', 100), MediaError, 'the INFO leg has no telephone-event');
+  await t.rejects(s.playDtmf!('b', 'x', 100), MediaError);
+  await s.close();
 });

@@ -108,7 +108,7 @@ t.test('OPTIONS disabled: no probes; a down target is forgotten after the hold-d
   t.same((await dir.targets('a')).map((x) => [x.host, x.healthy]), [['192.0.2.1', true], ['192.0.2.2', true]]);
 });
 
-t.test('no srf yet: nothing sent, health says why; contactFqdn in Contact; jittered schedule; stop clears timers', async (t) => {
+t.test('no srf yet: nothing sent, health says why; contactFqdn in From and Contact; jittered schedule; stop clears timers', async (t) => {
   let srfNow: FakeSrf | undefined;
   const clock = new FakeClock();
   const fake = new FakeSrf(clock);
@@ -122,7 +122,7 @@ t.test('no srf yet: nothing sent, health says why; contactFqdn in Contact; jitte
   t.equal(fake.sent.length, 1);
   t.match(fake.sent[0], {
     uri: 'sip:192.0.2.5:5061;transport=tls',
-    headers: { To: '<sip:192.0.2.5:5061;transport=tls>', From: '<sip:spangate@localhost>', Contact: '<sip:sbc.branch.example:5061;transport=tls>', 'Max-Forwards': '70' },
+    headers: { To: '<sip:192.0.2.5:5061;transport=tls>', From: '<sip:spangate@sbc.branch.example>', Contact: '<sip:sbc.branch.example:5061;transport=tls>', 'Max-Forwards': '70' },
   });
   await clock.advance(fake.sent[0]!.at + 54_000 - 1 - clock.t);
   t.equal(fake.sent.length, 1, 'next probe no earlier than interval −10%');
@@ -155,4 +155,10 @@ t.test('TLS by name: one probe per name and port (certificate checked against th
   t.same((await dir.targets('uc')).map((x) => [x.host, x.healthy, x.name]), [
     ['192.0.2.21', true, 'uc.example'], ['192.0.2.30', true, undefined],
   ], 'the name is usable again, first in configured order');
+});
+
+t.test('OPTIONS From: the contact FQDN when the trunk has one, else localhost for the edge to fill in', async (t) => {
+  const { fromFor } = await import('../../../../src/sip/trunks/options.js');
+  t.equal(fromFor('sbc.branch.example'), '<sip:spangate@sbc.branch.example>');
+  t.equal(fromFor(''), '<sip:spangate@localhost>');
 });
