@@ -4,11 +4,13 @@
 // No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
 
 import { EventEmitter } from 'node:events';
-import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, PassedRefer, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
+import type { Leg, LegEvents, LegState, HangupInfo, MediaDescription, MediaUpdate, PassedRefer, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
 import type { MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
 import { type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
 import { lateAnswer } from './late-offer.js';
+import { attendedJoin, type LendingCall, type LentLeg } from './attended-transfer.js';
+import { resumed } from './sdp-direction.js';
 import { Cause, causeText } from './causes.js';
 import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
 
@@ -36,11 +38,17 @@ function errorCause(e: unknown): number {
   return Cause.TEMPORARY_FAILURE;
 }
 
-export class Call extends EventEmitter {
+export class Call extends EventEmitter implements LendingCall {
   readonly id: string;
   #a: Leg;
   #b: Leg | undefined;
   #transfer: BlindTransfer | undefined;
+  /** An attended transfer of ours is joining another call's party. */
+  #joining = false;
+  /** Our party lent to another call's attended transfer (never hung up by us meanwhile). */
+  #lent: Leg | undefined;
+  /** Listeners this call put on each leg, to take them off when the leg leaves the call. */
+  readonly #listeners = new Map<Leg, [string, (...args: never[]) => void][]>();
   readonly #transfers: TransferSummary[] = [];
   /** Transferors out of the call, waiting out their grace period. */
   readonly #leaving = new Set<Leg>();
@@ -86,21 +94,34 @@ export class Call extends EventEmitter {
     return this.#a;
   }
 
+  #listen<E extends keyof LegEvents>(leg: Leg, event: E, fn: (...args: LegEvents[E]) => void): void {
+    leg.on(event, fn);
+    const list = this.#listeners.get(leg) ?? [];
+    list.push([event, fn as unknown as (...args: never[]) => void]);
+    this.#listeners.set(leg, list);
+  }
+
+  /** Takes this call's listeners off a leg that now belongs to another call. */
+  #unbind(leg: Leg): void {
+    for (const [event, fn] of this.#listeners.get(leg) ?? []) leg.off(event as keyof LegEvents, fn as never);
+    this.#listeners.delete(leg);
+  }
+
   #bindA(a: Leg): void {
-    a.on('hangup', (info) => this.#run(() => this.#onAHangup(a, info)));
-    a.on('dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf('a', this.#b, ev); });
-    a.on('update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
-    a.on('transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
+    this.#listen(a, 'hangup', (info) => this.#run(() => this.#onAHangup(a, info)));
+    this.#listen(a, 'dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf('a', this.#b, ev); });
+    this.#listen(a, 'update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
+    this.#listen(a, 'transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
     // Queued behind the answer (a REFER may follow the ACK at once), then left to run on its own.
-    a.on('refer-pass', (r) => this.#run(async () => { if (a === this.#a) void this.#passRefer(this.#b, r); else r.respond(603, 'Declined'); }));
+    this.#listen(a, 'refer-pass', (r) => this.#run(async () => { if (a === this.#a && a !== this.#lent) void this.#passRefer(this.#b, r); else r.respond(603, 'Declined'); }));
   }
 
   #bindB(b: Leg): void {
-    b.on('hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
-    b.on('dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf('b', this.#a, ev); });
-    b.on('update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
-    b.on('transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
-    b.on('refer-pass', (r) => this.#run(async () => { if (b === this.#b) void this.#passRefer(this.#a, r); else r.respond(603, 'Declined'); }));
+    this.#listen(b, 'hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
+    this.#listen(b, 'dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf('b', this.#a, ev); });
+    this.#listen(b, 'update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
+    this.#listen(b, 'transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
+    this.#listen(b, 'refer-pass', (r) => this.#run(async () => { if (b === this.#b && b !== this.#lent) void this.#passRefer(this.#a, r); else r.respond(603, 'Declined'); }));
   }
 
   get state(): CallState {
@@ -338,7 +359,9 @@ export class Call extends EventEmitter {
 
   async #onUpdate(from: 'a' | 'b', u: MediaUpdate): Promise<void> {
     const other = from === 'a' ? this.#b : this.a;
-    if (this.#state !== 'answered' || !other || other.state === 'ended') {
+    const self = from === 'a' ? this.a : this.#b;
+    // While a party is lent to another call's transfer, its media is that transfer's to change.
+    if (this.#state !== 'answered' || !other || other.state === 'ended' || (this.#lent !== undefined && (other === this.#lent || self === this.#lent))) {
       u.reject(Cause.TEMPORARY_FAILURE);
       return;
     }
@@ -369,8 +392,12 @@ export class Call extends EventEmitter {
     const y = from === 'a' ? this.#b : this.#a;
     const current = from === 'a' ? this.#a : this.#b;
     const route = this.#opts.transferRoute;
-    if (x !== current || this.#state !== 'answered' || this.#closing || this.#transfer || !route || !y || y.state === 'ended') {
+    if (x !== current || this.#state !== 'answered' || this.#closing || this.#transfer || this.#joining || this.#lent || !route || !y || y.state === 'ended') {
       req.notify(603, 'Declined');
+      return;
+    }
+    if (req.replaces?.kind === 'local') {
+      await this.#joinLocal(from, x, y, req.replaces.leg, req);
       return;
     }
     const t = new BlindTransfer({
@@ -395,13 +422,7 @@ export class Call extends EventEmitter {
         await this.#teardown(cause);
       },
       done: () => { this.#transfer = undefined; },
-      releaseTransferor: (leg) => {
-        this.#leaving.add(leg);
-        this.#timers.setTimeout(() => {
-          this.#leaving.delete(leg);
-          if (leg.state !== 'ended') leg.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
-        }, TRANSFEROR_GRACE_MS);
-      },
+      releaseTransferor: (leg) => this.#releaseTransferor(leg),
       log: this.#log,
     }, from, x, y, req);
     this.#transfer = t;
@@ -412,6 +433,108 @@ export class Call extends EventEmitter {
       this.#log.warn({ call: this.id, err: (e as Error).message }, 'blind transfer could not start');
       await t.fail(errorCause(e), (e as Error).message);
     }
+  }
+
+  /** Attended transfer to a dialog of ours (src/call/attended-transfer.ts). */
+  async #joinLocal(from: Side, x: Leg, y: Leg, replaced: Leg, req: TransferRequest): Promise<void> {
+    const summary: TransferSummary = { from, to: req.target, kind: 'attended' };
+    this.#transfers.push(summary);
+    const findCall = this.#opts.findCall;
+    this.#joining = true;
+    try {
+      await attendedJoin({
+        id: this.id,
+        session: () => this.#session,
+        mediaOptions: (trunk) => this.#mediaOptions(trunk),
+        findCall: (leg) => findCall?.(leg),
+        replace: (side, c, target) => {
+          if (side === 'a') {
+            this.#a = c;
+            this.#bindA(c);
+          } else {
+            this.#b = c;
+            this.#target = target;
+            this.#bindB(c);
+          }
+        },
+        releaseTransferor: (leg) => this.#releaseTransferor(leg),
+        errorCause,
+        log: this.#log,
+      }, { from, x, y, replaced, req, summary });
+    } finally {
+      this.#joining = false;
+    }
+  }
+
+  /**
+   * Another call's attended transfer names `replaced`, one of our legs: lends it the other
+   * party. Runs in our queue; rejects (SignalingError with the status for the transferor's
+   * NOTIFY) when the call is not in a state to give it.
+   */
+  lend(replaced: Leg, intoCall: string): Promise<LentLeg> {
+    const refuse = (status: number, why: string): SignalingError => new SignalingError(why, { sipStatus: status, q850Cause: Cause.TEMPORARY_FAILURE });
+    // Checked now as well as in the queue: two calls transferring into each other at once
+    // must not each wait for the other's queue.
+    if (this.#joining || this.#transfer || this.#lent) return Promise.reject(refuse(603, `call ${this.id} is busy with another transfer`));
+    return new Promise((resolve, reject) => this.#run(async () => {
+      const side = replaced === this.#a ? 'a' : replaced === this.#b ? 'b' : undefined;
+      const c = side === 'a' ? this.#b : side === 'b' ? this.#a : undefined;
+      if (!side || this.#closing || this.#state === 'ended' || replaced.state === 'ended') {
+        reject(refuse(481, `call ${this.id} no longer holds the dialog to replace`));
+        return;
+      }
+      if (this.#state !== 'answered' || !c || c.state !== 'answered') {
+        // RFC 3891 §3: a dialog we did not initiate can be replaced only once confirmed.
+        reject(refuse(481, `call ${this.id} is not answered`));
+        return;
+      }
+      if (this.#joining || this.#transfer || this.#lent) {
+        reject(refuse(603, `call ${this.id} is busy with another transfer`));
+        return;
+      }
+      this.#lent = c;
+      this.#log.info({ call: this.id, into: intoCall, leg: c.id }, 'lending a party to an attended transfer');
+      resolve({
+        callId: this.id,
+        leg: c,
+        commit: (into) => {
+          this.#unbind(c);
+          this.#transfers.push({ from: side, to: replaced.called, kind: 'replaced', joinedCall: into, trunk: c.trunk });
+          // RFC 3891 §3: the replaced dialog ends (BYE); the lent party stays with the other call.
+          this.close(Cause.NORMAL_CLEARING, `replaced: its party joined call ${into} by attended transfer`).catch(() => undefined);
+        },
+        giveBack: (moved) => {
+          this.#run(async () => {
+            if (this.#lent === c) this.#lent = undefined;
+            if (moved) await this.#reanchor(replaced, c);
+          });
+        },
+      });
+    }));
+  }
+
+  /** c's media went to another call's relay and came back: offer it ours again (from r's side). */
+  async #reanchor(r: Leg, c: Leg): Promise<void> {
+    const rSdp = r.remoteMedia?.sdp;
+    if (this.#state !== 'answered' || this.#closing || c.state === 'ended' || rSdp === undefined) return;
+    const rSide: Side = r === this.#a ? 'a' : 'b';
+    try {
+      const toC = this.#session
+        ? await this.#session.offer({ sdp: resumed(rSdp), from: rSide, fromLeg: this.#mediaOptions(r.trunk), toLeg: this.#mediaOptions(c.trunk) })
+        : resumed(rSdp);
+      const ans = await c.updateMedia({ sdp: toC });
+      if (this.#session && !this.#session.closed && ans.sdp !== undefined) await this.#session.answer({ sdp: ans.sdp, from: rSide === 'a' ? 'b' : 'a' });
+    } catch (e) {
+      this.#log.warn({ call: this.id, err: (e as Error).message }, 'party back from a failed transfer could not be re-anchored');
+    }
+  }
+
+  #releaseTransferor(leg: Leg): void {
+    this.#leaving.add(leg);
+    this.#timers.setTimeout(() => {
+      this.#leaving.delete(leg);
+      if (leg.state !== 'ended') leg.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
+    }, TRANSFEROR_GRACE_MS);
   }
 
   /** A REFER under trunk policy `pass`: sent on by the other leg, its outcome and NOTIFYs relayed back. */
@@ -431,7 +554,7 @@ export class Call extends EventEmitter {
   }
 
   #forwardDtmf(from: 'a' | 'b', to: Leg | undefined, ev: DtmfEvent): void {
-    if (!to || this.#state !== 'answered' || to.state === 'ended') return;
+    if (!to || this.#state !== 'answered' || to.state === 'ended' || this.#lent !== undefined) return;
     // A digit signalled out of band (INFO) toward a leg that takes RFC 4733: the relay injects
     // it into the media the sender's side plays toward `to`.
     const session = this.#session;
@@ -470,8 +593,8 @@ export class Call extends EventEmitter {
     if (this.#transfer) jobs.push(this.#transfer.abandon(cause));
     for (const x of this.#leaving) if (x.state !== 'ended') jobs.push(x.hangup(cause));
     const b = this.#b;
-    if (b && b.state !== 'ended') jobs.push(b.hangup(cause));
-    if (this.a.state !== 'ended') {
+    if (b && b.state !== 'ended' && b !== this.#lent) jobs.push(b.hangup(cause));
+    if (this.a.state !== 'ended' && this.a !== this.#lent) {
       jobs.push(this.#state === 'answered' ? this.a.hangup(cause) : this.a.reject(cause));
     }
     await Promise.allSettled(jobs);

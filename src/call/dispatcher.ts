@@ -124,6 +124,7 @@ export class CallDispatcher {
         const d = o.router.decide(req);
         return { ...d, targets: d.targets.filter((t) => this.providerFor(t.trunk) !== undefined) };
       },
+      findCall: (leg) => o.registry.findByLeg(leg),
       media: relay ? { relay, optionsFor: (trunk) => this.#mediaOptions(trunk) } : undefined,
       ringTimeoutMs: o.ringTimeoutMs(),
       now: o.now,
