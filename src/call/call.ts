@@ -9,12 +9,14 @@ import type { MediaSession, LegMediaOptions, SessionStats } from '../media/relay
 import { type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
 import { lateAnswer } from './late-offer.js';
-import { attendedJoin, type LendingCall, type LentLeg } from './attended-transfer.js';
-import { resumed } from './sdp-direction.js';
-import { Cause, causeText } from './causes.js';
+import { attendedJoin, type AttendedHost, type LendingCall, type LentLeg } from './attended-transfer.js';
+import { lendParty } from './lending.js';
+import { callRecord } from './record.js';
+import { forwardDtmf, passRefer, relayUpdate, type MidCallHost } from './mid-call.js';
+import { Cause } from './causes.js';
 import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
 
-import type { CallEvents, CallLogger, CallOptions, CallRecord, CallState, Disposition, LegSummary, Timers } from './call-types.js';
+import type { CallEvents, CallLogger, CallOptions, CallRecord, CallState, Timers } from './call-types.js';
 export type { CallEvents, CallLogger, CallMedia, CallOptions, CallRecord, CallState, Disposition, LegSummary, Timers } from './call-types.js';
 
 const ORDER: Record<CallState, number> = { routing: 0, proceeding: 1, early: 2, answered: 3, ended: 4 };
@@ -22,15 +24,6 @@ const ORDER: Record<CallState, number> = { routing: 0, proceeding: 1, early: 2, 
 const noopLog: CallLogger = { debug() {}, info() {}, warn() {} };
 /** How long a transferor that left the call gets to send its own BYE before we send ours. */
 const TRANSFEROR_GRACE_MS = 4000;
-
-function summary(l: Leg): LegSummary {
-  const s: LegSummary = { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
-  if (l.circuit && l.circuit.channel > 0) {
-    s.span = l.circuit.span;
-    s.channel = l.circuit.channel;
-  }
-  return s;
-}
 
 function errorCause(e: unknown): number {
   if (e instanceof SignalingError && e.q850Cause !== undefined) return e.q850Cause;
@@ -365,27 +358,9 @@ export class Call extends EventEmitter implements LendingCall {
       u.reject(Cause.TEMPORARY_FAILURE);
       return;
     }
-    try {
-      let offer = u.media;
-      if (this.#session && u.media.sdp !== undefined) {
-        const fromTrunk = from === 'a' ? this.a.trunk : this.#target!.trunk;
-        const toTrunk = from === 'a' ? this.#target!.trunk : this.a.trunk;
-        offer = {
-          sdp: await this.#session.offer({
-            sdp: u.media.sdp, from, fromLeg: this.#mediaOptions(fromTrunk), toLeg: this.#mediaOptions(toTrunk),
-          }),
-        };
-      }
-      const answer = await other.updateMedia(offer);
-      if (this.#session && answer.sdp !== undefined) {
-        u.accept({ sdp: await this.#session.answer({ sdp: answer.sdp, from: from === 'a' ? 'b' : 'a' }) });
-      } else {
-        u.accept(answer);
-      }
-    } catch (e) {
-      this.#log.warn({ call: this.id, from, err: (e as Error).message }, 'mid-call media update failed');
-      u.reject(errorCause(e));
-    }
+    const fromTrunk = from === 'a' ? this.a.trunk : this.#target!.trunk;
+    const toTrunk = from === 'a' ? this.#target!.trunk : this.a.trunk;
+    await relayUpdate(this.#midCall, from, fromTrunk, toTrunk, other, u);
   }
 
   async #onTransfer(from: Side, x: Leg, req: TransferRequest): Promise<void> {
@@ -401,29 +376,15 @@ export class Call extends EventEmitter implements LendingCall {
       return;
     }
     const t = new BlindTransfer({
-      id: this.id,
-      session: () => this.#session,
-      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      ...this.#transferHost,
       createLeg: (target) => this.#opts.createLeg(target),
       route,
       run: (fn) => this.#run(fn),
-      replace: (side, z, target) => {
-        if (side === 'a') {
-          this.#a = z;
-          this.#bindA(z);
-        } else {
-          this.#b = z;
-          this.#target = target;
-          this.#bindB(z);
-        }
-      },
       end: async (cause, by) => {
         this.#endedBy = by;
         await this.#teardown(cause);
       },
       done: () => { this.#transfer = undefined; },
-      releaseTransferor: (leg) => this.#releaseTransferor(leg),
-      log: this.#log,
     }, from, x, y, req);
     this.#transfer = t;
     this.#transfers.push(t.summary);
@@ -435,6 +396,28 @@ export class Call extends EventEmitter implements LendingCall {
     }
   }
 
+  /** What blind and attended transfers both need of the call. */
+  get #transferHost(): Pick<AttendedHost, 'id' | 'session' | 'mediaOptions' | 'replace' | 'releaseTransferor' | 'log'> {
+    return {
+      id: this.id,
+      session: () => this.#session,
+      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      // The new party takes side `side` (listeners and all).
+      replace: (side, z, target) => {
+        if (side === 'a') {
+          this.#a = z;
+          this.#bindA(z);
+        } else {
+          this.#b = z;
+          this.#target = target;
+          this.#bindB(z);
+        }
+      },
+      releaseTransferor: (leg) => this.#releaseTransferor(leg),
+      log: this.#log,
+    };
+  }
+
   /** Attended transfer to a dialog of ours (src/call/attended-transfer.ts). */
   async #joinLocal(from: Side, x: Leg, y: Leg, replaced: Leg, req: TransferRequest): Promise<void> {
     const summary: TransferSummary = { from, to: req.target, kind: 'attended' };
@@ -443,90 +426,34 @@ export class Call extends EventEmitter implements LendingCall {
     this.#joining = true;
     try {
       await attendedJoin({
-        id: this.id,
-        session: () => this.#session,
-        mediaOptions: (trunk) => this.#mediaOptions(trunk),
+        ...this.#transferHost,
         findCall: (leg) => findCall?.(leg),
-        replace: (side, c, target) => {
-          if (side === 'a') {
-            this.#a = c;
-            this.#bindA(c);
-          } else {
-            this.#b = c;
-            this.#target = target;
-            this.#bindB(c);
-          }
-        },
-        releaseTransferor: (leg) => this.#releaseTransferor(leg),
         errorCause,
-        log: this.#log,
       }, { from, x, y, replaced, req, summary });
     } finally {
       this.#joining = false;
     }
   }
 
-  /**
-   * Another call's attended transfer names `replaced`, one of our legs: lends it the other
-   * party. Runs in our queue; rejects (SignalingError with the status for the transferor's
-   * NOTIFY) when the call is not in a state to give it.
-   */
+  /** Another call's attended transfer names `replaced`, one of our legs: lends it the other party (src/call/lending.ts). */
   lend(replaced: Leg, intoCall: string): Promise<LentLeg> {
-    const refuse = (status: number, why: string): SignalingError => new SignalingError(why, { sipStatus: status, q850Cause: Cause.TEMPORARY_FAILURE });
-    // Checked now as well as in the queue: two calls transferring into each other at once
-    // must not each wait for the other's queue.
-    if (this.#joining || this.#transfer || this.#lent) return Promise.reject(refuse(603, `call ${this.id} is busy with another transfer`));
-    return new Promise((resolve, reject) => this.#run(async () => {
-      const side = replaced === this.#a ? 'a' : replaced === this.#b ? 'b' : undefined;
-      const c = side === 'a' ? this.#b : side === 'b' ? this.#a : undefined;
-      if (!side || this.#closing || this.#state === 'ended' || replaced.state === 'ended') {
-        reject(refuse(481, `call ${this.id} no longer holds the dialog to replace`));
-        return;
-      }
-      if (this.#state !== 'answered' || !c || c.state !== 'answered') {
-        // RFC 3891 §3: a dialog we did not initiate can be replaced only once confirmed.
-        reject(refuse(481, `call ${this.id} is not answered`));
-        return;
-      }
-      if (this.#joining || this.#transfer || this.#lent) {
-        reject(refuse(603, `call ${this.id} is busy with another transfer`));
-        return;
-      }
-      this.#lent = c;
-      this.#log.info({ call: this.id, into: intoCall, leg: c.id }, 'lending a party to an attended transfer');
-      resolve({
-        callId: this.id,
-        leg: c,
-        commit: (into) => {
-          this.#unbind(c);
-          this.#transfers.push({ from: side, to: replaced.called, kind: 'replaced', joinedCall: into, trunk: c.trunk });
-          // RFC 3891 §3: the replaced dialog ends (BYE); the lent party stays with the other call.
-          this.close(Cause.NORMAL_CLEARING, `replaced: its party joined call ${into} by attended transfer`).catch(() => undefined);
-        },
-        giveBack: (moved) => {
-          this.#run(async () => {
-            if (this.#lent === c) this.#lent = undefined;
-            if (moved) await this.#reanchor(replaced, c);
-          });
-        },
-      });
-    }));
-  }
-
-  /** c's media went to another call's relay and came back: offer it ours again (from r's side). */
-  async #reanchor(r: Leg, c: Leg): Promise<void> {
-    const rSdp = r.remoteMedia?.sdp;
-    if (this.#state !== 'answered' || this.#closing || c.state === 'ended' || rSdp === undefined) return;
-    const rSide: Side = r === this.#a ? 'a' : 'b';
-    try {
-      const toC = this.#session
-        ? await this.#session.offer({ sdp: resumed(rSdp), from: rSide, fromLeg: this.#mediaOptions(r.trunk), toLeg: this.#mediaOptions(c.trunk) })
-        : resumed(rSdp);
-      const ans = await c.updateMedia({ sdp: toC });
-      if (this.#session && !this.#session.closed && ans.sdp !== undefined) await this.#session.answer({ sdp: ans.sdp, from: rSide === 'a' ? 'b' : 'a' });
-    } catch (e) {
-      this.#log.warn({ call: this.id, err: (e as Error).message }, 'party back from a failed transfer could not be re-anchored');
-    }
+    return lendParty({
+      id: this.id,
+      a: () => this.#a,
+      b: () => this.#b,
+      state: () => this.#state,
+      closing: () => this.#closing,
+      busy: () => this.#joining || this.#transfer !== undefined || this.#lent !== undefined,
+      lent: () => this.#lent,
+      setLent: (leg) => { this.#lent = leg; },
+      run: (fn) => this.#run(fn),
+      unbind: (leg) => this.#unbind(leg),
+      recordTransfer: (x) => { this.#transfers.push(x); },
+      close: (cause, detail) => { this.close(cause, detail).catch(() => undefined); },
+      session: () => this.#session,
+      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      log: this.#log,
+    }, replaced, intoCall);
   }
 
   #releaseTransferor(leg: Leg): void {
@@ -543,30 +470,17 @@ export class Call extends EventEmitter implements LendingCall {
       r.respond(603, 'Declined');
       return;
     }
-    try {
-      const res = await to.refer({ referTo: r.referTo, ...(r.referredBy ? { referredBy: r.referredBy } : {}) }, (frag, state) => r.notify(frag, state));
-      this.#log.info({ call: this.id, status: res.status }, 'REFER passed on');
-      r.respond(res.status, res.reason);
-    } catch (e) {
-      this.#log.warn({ call: this.id, err: (e as Error).message }, 'REFER could not be passed on');
-      r.respond(e instanceof SignalingError && e.sipStatus !== undefined ? e.sipStatus : 503, 'REFER not passed on');
-    }
+    await passRefer(this.#midCall, to as Leg & Required<Pick<Leg, 'refer'>>, r);
   }
 
   #forwardDtmf(from: 'a' | 'b', to: Leg | undefined, ev: DtmfEvent): void {
     if (!to || this.#state !== 'answered' || to.state === 'ended' || this.#lent !== undefined) return;
-    // A digit signalled out of band (INFO) toward a leg that takes RFC 4733: the relay injects
-    // it into the media the sender's side plays toward `to`.
-    const session = this.#session;
-    if (ev.source === 'info' && session?.playDtmf && !session.closed && (this.#mediaOptions(to.trunk).dtmf ?? 'rfc4733') === 'rfc4733') {
-      session.playDtmf(from, ev.digit, ev.durationMs).catch((e: unknown) => {
-        this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF injection failed');
-      });
-      return;
-    }
-    to.sendDtmf(ev.digit, ev.durationMs).catch((e: unknown) => {
-      this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF forward failed');
-    });
+    forwardDtmf(this.#midCall, from, to, ev);
+  }
+
+  /** The call's side of the mid-call helpers (src/call/mid-call.ts). */
+  get #midCall(): MidCallHost {
+    return { id: this.id, session: () => this.#session, mediaOptions: (trunk) => this.#mediaOptions(trunk), errorCause, log: this.#log };
   }
 
   #clearRing(): void {
@@ -618,43 +532,12 @@ export class Call extends EventEmitter implements LendingCall {
     this.#resolveDone(record);
   }
 
-  #disposition(): Disposition {
-    if (this.#times.answer !== undefined) return 'answered';
-    if (this.#opts.decision.targets.length === 0) return 'no-route';
-    if (this.#endedBy === 'a') return 'cancelled';
-    switch (this.#cause) {
-      case Cause.USER_BUSY: return 'busy';
-      case Cause.NO_USER_RESPONSE:
-      case Cause.NO_ANSWER: return 'no-answer';
-      case Cause.CALL_REJECTED: return 'rejected';
-      default: return 'failed';
-    }
-  }
-
   #record(media: SessionStats | undefined): CallRecord {
-    const r: CallRecord = {
-      id: this.id,
-      disposition: this.#disposition(),
-      cause: this.#cause,
-      causeText: this.#detail === undefined ? causeText(this.#cause) : `${causeText(this.#cause)}: ${this.#detail}`,
-      endedBy: this.#endedBy,
-      startedAt: this.#times.start,
-      endedAt: this.#times.end ?? this.#now(),
-      a: summary(this.a),
-      attempts: this.#attempts.map((x) => {
-        const o: CallRecord['attempts'][number] = { trunk: x.target.trunk, called: x.target.called, cause: x.cause };
-        if (x.detail !== undefined) o.detail = x.detail;
-        return o;
-      }),
-      bInAttempts: this.#bFailed,
-      route: this.#opts.decision.explanation,
-    };
-    if (this.#times.progress !== undefined) r.progressAt = this.#times.progress;
-    if (this.#times.answer !== undefined) r.answeredAt = this.#times.answer;
-    if (this.#b) r.b = summary(this.#b);
-    if (media) r.media = media;
-    if (this.#transfers.length > 0) r.transfers = this.#transfers.map((x) => ({ ...x }));
-    return r;
+    return callRecord({
+      id: this.id, a: this.a, b: this.#b, decision: this.#opts.decision, cause: this.#cause, detail: this.#detail,
+      endedBy: this.#endedBy, times: { ...this.#times, end: this.#times.end ?? this.#now() }, attempts: this.#attempts,
+      bFailed: this.#bFailed, transfers: this.#transfers, media,
+    });
   }
 
   override on<E extends keyof CallEvents>(event: E, listener: (...args: CallEvents[E]) => void): this {

@@ -18,6 +18,8 @@ class L extends LegBase implements Leg {
   calling = '200';
   called = '100';
   refuseUpdate: Error | undefined;
+  /** When set, re-INVITEs wait for it (a far end slow to answer). */
+  gate: Promise<void> | undefined;
   constructor(readonly id: string, readonly direction: LegDirection, readonly trunk: string) { super(); }
   async originate(_req: OriginateRequest): Promise<void> { this.setState('calling'); }
   async progress(): Promise<void> {}
@@ -27,6 +29,7 @@ class L extends LegBase implements Leg {
   async hold(): Promise<void> {}
   async updateMedia(o: MediaDescription): Promise<MediaDescription> {
     this.log.push(`reinvite ${o.sdp}`);
+    if (this.gate) await this.gate;
     if (this.refuseUpdate) throw this.refuseUpdate;
     this.remoteMedia = { sdp: `${this.id}-again` };
     return this.remoteMedia;
@@ -173,4 +176,24 @@ t.test('Replaces naming a leg no call holds, or the same call: 481 / 603', async
   t.same(n2, ['603 Declined']);
   t.equal(r.call1.state, 'answered');
   t.equal(r.call2.state, 'answered');
+});
+
+t.test('A leaves while C answers its re-INVITE: C goes back to call 2\'s media, call 1 ends, call 2 goes on', async (t) => {
+  const r = await rig();
+  let open!: () => void;
+  r.C.gate = new Promise((res) => { open = res; });
+  const notes = r.B1.farAttended('300', r.B2); await tick();
+  t.same(r.C.log.slice(-1), ['reinvite s1(A-offer)']);
+  r.A.farHangup(16); await tick();
+  r.C.gate = undefined;
+  open(); await tick();
+  t.same(notes, ['487 Transfer Failed']);
+  t.same(r.C.log.slice(-1), ['reinvite s2(B2-answer)'], 'C is re-INVITEd back into call 2\'s relay, offered B2\'s media');
+  t.same(r.s2.log.slice(-2), ['offer b B2-answer', 'answer a C-again']);
+  const rec1 = await r.call1.done;
+  t.equal(rec1.endedBy, 'a');
+  t.same(r.B1.log, ['hangup 16'], 'the transferor\'s dialog ends with call 1');
+  t.equal(r.call2.state, 'answered');
+  t.equal(r.call2.a, r.C);
+  t.same(r.B2.log, []);
 });
