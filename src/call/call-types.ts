@@ -5,6 +5,7 @@ import type { Leg } from './leg.js';
 import type { MediaRelay, LegMediaOptions, SessionStats } from '../media/relay.js';
 import type { RouteDecision, RouteRequest, RouteTarget } from './router.js';
 import type { TransferSummary } from './transfer.js';
+import type { LendingCall } from './attended-transfer.js';
 
 export type CallState = 'routing' | 'proceeding' | 'early' | 'answered' | 'ended';
 export type Disposition = 'answered' | 'busy' | 'no-answer' | 'rejected' | 'cancelled' | 'no-route' | 'failed';
@@ -36,6 +37,8 @@ export interface CallOptions {
   createLeg(target: RouteTarget): Leg;
   /** Routes a blind-transfer target (REFER handled locally); omitted: transfers are declined. */
   transferRoute?: (req: RouteRequest) => RouteDecision;
+  /** The live call holding a leg (attended transfer to a dialog of ours); omitted: such transfers get 481. */
+  findCall?: (leg: Leg) => LendingCall | undefined;
   /** Media anchoring; omitted when legs exchange media directly (TDM⇄TDM, media bypass). */
   media?: CallMedia;
   /** No answer within this many ms after the outbound leg was placed: cause 19. 0 = none. */
@@ -76,7 +79,7 @@ export interface CallRecord {
   bInAttempts: boolean;
   media?: SessionStats;
   route: string[];
-  /** Blind transfers asked for during the call, in order (a and b are the legs at the end). */
+  /** Transfers asked for during the call (blind, attended, or this call replaced), in order (a and b are the legs at the end). */
   transfers?: TransferSummary[];
 }
 

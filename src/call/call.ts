@@ -4,15 +4,19 @@
 // No I/O here: legs and the relay arrive through the constructor, the clock and timers too.
 
 import { EventEmitter } from 'node:events';
-import type { Leg, LegState, HangupInfo, MediaDescription, MediaUpdate, PassedRefer, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
+import type { Leg, LegEvents, LegState, HangupInfo, MediaDescription, MediaUpdate, PassedRefer, ProgressInfo, DtmfEvent, TransferRequest } from './leg.js';
 import type { MediaSession, LegMediaOptions, SessionStats } from '../media/relay.js';
 import { type RouteTarget, type Attempt, nextTarget, finalCause } from './router.js';
 import { BlindTransfer, type Side, type TransferSummary } from './transfer.js';
 import { lateAnswer } from './late-offer.js';
-import { Cause, causeText } from './causes.js';
+import { attendedJoin, type AttendedHost, type LendingCall, type LentLeg } from './attended-transfer.js';
+import { lendParty } from './lending.js';
+import { callRecord } from './record.js';
+import { forwardDtmf, passRefer, relayUpdate, type MidCallHost } from './mid-call.js';
+import { Cause } from './causes.js';
 import { MediaError, SignalingError, SpangateError, TimeoutError } from '../errors.js';
 
-import type { CallEvents, CallLogger, CallOptions, CallRecord, CallState, Disposition, LegSummary, Timers } from './call-types.js';
+import type { CallEvents, CallLogger, CallOptions, CallRecord, CallState, Timers } from './call-types.js';
 export type { CallEvents, CallLogger, CallMedia, CallOptions, CallRecord, CallState, Disposition, LegSummary, Timers } from './call-types.js';
 
 const ORDER: Record<CallState, number> = { routing: 0, proceeding: 1, early: 2, answered: 3, ended: 4 };
@@ -21,26 +25,23 @@ const noopLog: CallLogger = { debug() {}, info() {}, warn() {} };
 /** How long a transferor that left the call gets to send its own BYE before we send ours. */
 const TRANSFEROR_GRACE_MS = 4000;
 
-function summary(l: Leg): LegSummary {
-  const s: LegSummary = { id: l.id, kind: l.kind, trunk: l.trunk, calling: l.calling, called: l.called };
-  if (l.circuit && l.circuit.channel > 0) {
-    s.span = l.circuit.span;
-    s.channel = l.circuit.channel;
-  }
-  return s;
-}
-
 function errorCause(e: unknown): number {
   if (e instanceof SignalingError && e.q850Cause !== undefined) return e.q850Cause;
   if (e instanceof MediaError || e instanceof TimeoutError) return Cause.RESOURCE_UNAVAILABLE;
   return Cause.TEMPORARY_FAILURE;
 }
 
-export class Call extends EventEmitter {
+export class Call extends EventEmitter implements LendingCall {
   readonly id: string;
   #a: Leg;
   #b: Leg | undefined;
   #transfer: BlindTransfer | undefined;
+  /** An attended transfer of ours is joining another call's party. */
+  #joining = false;
+  /** Our party lent to another call's attended transfer (never hung up by us meanwhile). */
+  #lent: Leg | undefined;
+  /** Listeners this call put on each leg, to take them off when the leg leaves the call. */
+  readonly #listeners = new Map<Leg, [string, (...args: never[]) => void][]>();
   readonly #transfers: TransferSummary[] = [];
   /** Transferors out of the call, waiting out their grace period. */
   readonly #leaving = new Set<Leg>();
@@ -86,21 +87,34 @@ export class Call extends EventEmitter {
     return this.#a;
   }
 
+  #listen<E extends keyof LegEvents>(leg: Leg, event: E, fn: (...args: LegEvents[E]) => void): void {
+    leg.on(event, fn);
+    const list = this.#listeners.get(leg) ?? [];
+    list.push([event, fn as unknown as (...args: never[]) => void]);
+    this.#listeners.set(leg, list);
+  }
+
+  /** Takes this call's listeners off a leg that now belongs to another call. */
+  #unbind(leg: Leg): void {
+    for (const [event, fn] of this.#listeners.get(leg) ?? []) leg.off(event as keyof LegEvents, fn as never);
+    this.#listeners.delete(leg);
+  }
+
   #bindA(a: Leg): void {
-    a.on('hangup', (info) => this.#run(() => this.#onAHangup(a, info)));
-    a.on('dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf('a', this.#b, ev); });
-    a.on('update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
-    a.on('transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
+    this.#listen(a, 'hangup', (info) => this.#run(() => this.#onAHangup(a, info)));
+    this.#listen(a, 'dtmf', (ev) => { if (a === this.#a) this.#forwardDtmf('a', this.#b, ev); });
+    this.#listen(a, 'update', (u) => this.#run(() => (a === this.#a ? this.#onUpdate('a', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
+    this.#listen(a, 'transfer', (req) => this.#run(() => this.#onTransfer('a', a, req)));
     // Queued behind the answer (a REFER may follow the ACK at once), then left to run on its own.
-    a.on('refer-pass', (r) => this.#run(async () => { if (a === this.#a) void this.#passRefer(this.#b, r); else r.respond(603, 'Declined'); }));
+    this.#listen(a, 'refer-pass', (r) => this.#run(async () => { if (a === this.#a && a !== this.#lent) void this.#passRefer(this.#b, r); else r.respond(603, 'Declined'); }));
   }
 
   #bindB(b: Leg): void {
-    b.on('hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
-    b.on('dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf('b', this.#a, ev); });
-    b.on('update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
-    b.on('transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
-    b.on('refer-pass', (r) => this.#run(async () => { if (b === this.#b) void this.#passRefer(this.#a, r); else r.respond(603, 'Declined'); }));
+    this.#listen(b, 'hangup', (info) => this.#run(() => this.#onBHangup(b, info)));
+    this.#listen(b, 'dtmf', (ev) => { if (b === this.#b) this.#forwardDtmf('b', this.#a, ev); });
+    this.#listen(b, 'update', (u) => this.#run(() => (b === this.#b ? this.#onUpdate('b', u) : Promise.resolve(u.reject(Cause.TEMPORARY_FAILURE)))));
+    this.#listen(b, 'transfer', (req) => this.#run(() => this.#onTransfer('b', b, req)));
+    this.#listen(b, 'refer-pass', (r) => this.#run(async () => { if (b === this.#b && b !== this.#lent) void this.#passRefer(this.#a, r); else r.respond(603, 'Declined'); }));
   }
 
   get state(): CallState {
@@ -342,71 +356,39 @@ export class Call extends EventEmitter {
 
   async #onUpdate(from: 'a' | 'b', u: MediaUpdate): Promise<void> {
     const other = from === 'a' ? this.#b : this.a;
-    if (this.#state !== 'answered' || !other || other.state === 'ended') {
+    const self = from === 'a' ? this.a : this.#b;
+    // While a party is lent to another call's transfer, its media is that transfer's to change.
+    if (this.#state !== 'answered' || !other || other.state === 'ended' || (this.#lent !== undefined && (other === this.#lent || self === this.#lent))) {
       u.reject(Cause.TEMPORARY_FAILURE);
       return;
     }
-    try {
-      let offer = u.media;
-      if (this.#session && u.media.sdp !== undefined) {
-        const fromTrunk = from === 'a' ? this.a.trunk : this.#target!.trunk;
-        const toTrunk = from === 'a' ? this.#target!.trunk : this.a.trunk;
-        offer = {
-          sdp: await this.#session.offer({
-            sdp: u.media.sdp, from, fromLeg: this.#mediaOptions(fromTrunk), toLeg: this.#mediaOptions(toTrunk),
-          }),
-        };
-      }
-      const answer = await other.updateMedia(offer);
-      if (this.#session && answer.sdp !== undefined) {
-        u.accept({ sdp: await this.#session.answer({ sdp: answer.sdp, from: from === 'a' ? 'b' : 'a' }) });
-      } else {
-        u.accept(answer);
-      }
-    } catch (e) {
-      this.#log.warn({ call: this.id, from, err: (e as Error).message }, 'mid-call media update failed');
-      u.reject(errorCause(e));
-    }
+    const fromTrunk = from === 'a' ? this.a.trunk : this.#target!.trunk;
+    const toTrunk = from === 'a' ? this.#target!.trunk : this.a.trunk;
+    await relayUpdate(this.#midCall, from, fromTrunk, toTrunk, other, u);
   }
 
   async #onTransfer(from: Side, x: Leg, req: TransferRequest): Promise<void> {
     const y = from === 'a' ? this.#b : this.#a;
     const current = from === 'a' ? this.#a : this.#b;
     const route = this.#opts.transferRoute;
-    if (x !== current || this.#state !== 'answered' || this.#closing || this.#transfer || !route || !y || y.state === 'ended') {
+    if (x !== current || this.#state !== 'answered' || this.#closing || this.#transfer || this.#joining || this.#lent || !route || !y || y.state === 'ended') {
       req.notify(603, 'Declined');
       return;
     }
+    if (req.replaces?.kind === 'local') {
+      await this.#joinLocal(from, x, y, req.replaces.leg, req);
+      return;
+    }
     const t = new BlindTransfer({
-      id: this.id,
-      session: () => this.#session,
-      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      ...this.#transferHost,
       createLeg: (target) => this.#opts.createLeg(target),
       route,
       run: (fn) => this.#run(fn),
-      replace: (side, z, target) => {
-        if (side === 'a') {
-          this.#a = z;
-          this.#bindA(z);
-        } else {
-          this.#b = z;
-          this.#target = target;
-          this.#bindB(z);
-        }
-      },
       end: async (cause, by) => {
         this.#endedBy = by;
         await this.#teardown(cause);
       },
       done: () => { this.#transfer = undefined; },
-      releaseTransferor: (leg) => {
-        this.#leaving.add(leg);
-        this.#timers.setTimeout(() => {
-          this.#leaving.delete(leg);
-          if (leg.state !== 'ended') leg.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
-        }, TRANSFEROR_GRACE_MS);
-      },
-      log: this.#log,
     }, from, x, y, req);
     this.#transfer = t;
     this.#transfers.push(t.summary);
@@ -418,36 +400,91 @@ export class Call extends EventEmitter {
     }
   }
 
+  /** What blind and attended transfers both need of the call. */
+  get #transferHost(): Pick<AttendedHost, 'id' | 'session' | 'mediaOptions' | 'replace' | 'releaseTransferor' | 'log'> {
+    return {
+      id: this.id,
+      session: () => this.#session,
+      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      // The new party takes side `side` (listeners and all).
+      replace: (side, z, target) => {
+        if (side === 'a') {
+          this.#a = z;
+          this.#bindA(z);
+        } else {
+          this.#b = z;
+          this.#target = target;
+          this.#bindB(z);
+        }
+      },
+      releaseTransferor: (leg) => this.#releaseTransferor(leg),
+      log: this.#log,
+    };
+  }
+
+  /** Attended transfer to a dialog of ours (src/call/attended-transfer.ts). */
+  async #joinLocal(from: Side, x: Leg, y: Leg, replaced: Leg, req: TransferRequest): Promise<void> {
+    const summary: TransferSummary = { from, to: req.target, kind: 'attended' };
+    this.#transfers.push(summary);
+    const findCall = this.#opts.findCall;
+    this.#joining = true;
+    try {
+      await attendedJoin({
+        ...this.#transferHost,
+        findCall: (leg) => findCall?.(leg),
+        errorCause,
+      }, { from, x, y, replaced, req, summary });
+    } finally {
+      this.#joining = false;
+    }
+  }
+
+  /** Another call's attended transfer names `replaced`, one of our legs: lends it the other party (src/call/lending.ts). */
+  lend(replaced: Leg, intoCall: string): Promise<LentLeg> {
+    return lendParty({
+      id: this.id,
+      a: () => this.#a,
+      b: () => this.#b,
+      state: () => this.#state,
+      closing: () => this.#closing,
+      busy: () => this.#joining || this.#transfer !== undefined || this.#lent !== undefined,
+      lent: () => this.#lent,
+      setLent: (leg) => { this.#lent = leg; },
+      run: (fn) => this.#run(fn),
+      unbind: (leg) => this.#unbind(leg),
+      recordTransfer: (x) => { this.#transfers.push(x); },
+      close: (cause, detail) => { this.close(cause, detail).catch(() => undefined); },
+      session: () => this.#session,
+      mediaOptions: (trunk) => this.#mediaOptions(trunk),
+      log: this.#log,
+    }, replaced, intoCall);
+  }
+
+  #releaseTransferor(leg: Leg): void {
+    this.#leaving.add(leg);
+    this.#timers.setTimeout(() => {
+      this.#leaving.delete(leg);
+      if (leg.state !== 'ended') leg.hangup(Cause.NORMAL_CLEARING).catch(() => undefined);
+    }, TRANSFEROR_GRACE_MS);
+  }
+
   /** A REFER under trunk policy `pass`: sent on by the other leg, its outcome and NOTIFYs relayed back. */
   async #passRefer(to: Leg | undefined, r: PassedRefer): Promise<void> {
     if (!to || !to.refer || this.#state !== 'answered' || this.#closing || to.state === 'ended') {
       r.respond(603, 'Declined');
       return;
     }
-    try {
-      const res = await to.refer({ referTo: r.referTo, ...(r.referredBy ? { referredBy: r.referredBy } : {}) }, (frag, state) => r.notify(frag, state));
-      this.#log.info({ call: this.id, status: res.status }, 'REFER passed on');
-      r.respond(res.status, res.reason);
-    } catch (e) {
-      this.#log.warn({ call: this.id, err: (e as Error).message }, 'REFER could not be passed on');
-      r.respond(e instanceof SignalingError && e.sipStatus !== undefined ? e.sipStatus : 503, 'REFER not passed on');
-    }
+    await passRefer(this.#midCall, to as Leg & Required<Pick<Leg, 'refer'>>, r);
   }
 
   #forwardDtmf(from: 'a' | 'b', to: Leg | undefined, ev: DtmfEvent): void {
-    if (!to || this.#state !== 'answered' || to.state === 'ended') return;
-    // A digit signalled out of band (INFO) toward a leg that takes RFC 4733: the relay injects
-    // it into the media the sender's side plays toward `to`.
-    const session = this.#session;
-    if (ev.source === 'info' && session?.playDtmf && !session.closed && (this.#mediaOptions(to.trunk).dtmf ?? 'rfc4733') === 'rfc4733') {
-      session.playDtmf(from, ev.digit, ev.durationMs).catch((e: unknown) => {
-        this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF injection failed');
-      });
-      return;
-    }
-    to.sendDtmf(ev.digit, ev.durationMs).catch((e: unknown) => {
-      this.#log.warn({ call: this.id, digit: ev.digit, err: (e as Error).message }, 'DTMF forward failed');
-    });
+    if (!to || this.#state !== 'answered' || to.state === 'ended' || this.#lent !== undefined) return;
+    forwardDtmf(this.#midCall, from, to, ev);
+  }
+
+  /** The call's side of the mid-call helpers (src/call/mid-call.ts). */
+  get #midCall(): MidCallHost {
+    return { id: this.id, session: () => this.#session, mediaOptions: (trunk) => this.#mediaOptions(trunk), errorCause, log: this.#log };
   }
 
   #clearRing(): void {
@@ -474,8 +511,8 @@ export class Call extends EventEmitter {
     if (this.#transfer) jobs.push(this.#transfer.abandon(cause));
     for (const x of this.#leaving) if (x.state !== 'ended') jobs.push(x.hangup(cause));
     const b = this.#b;
-    if (b && b.state !== 'ended') jobs.push(b.hangup(cause));
-    if (this.a.state !== 'ended') {
+    if (b && b.state !== 'ended' && b !== this.#lent) jobs.push(b.hangup(cause));
+    if (this.a.state !== 'ended' && this.a !== this.#lent) {
       jobs.push(this.#state === 'answered' ? this.a.hangup(cause) : this.a.reject(cause));
     }
     await Promise.allSettled(jobs);
@@ -499,43 +536,12 @@ export class Call extends EventEmitter {
     this.#resolveDone(record);
   }
 
-  #disposition(): Disposition {
-    if (this.#times.answer !== undefined) return 'answered';
-    if (this.#opts.decision.targets.length === 0) return 'no-route';
-    if (this.#endedBy === 'a') return 'cancelled';
-    switch (this.#cause) {
-      case Cause.USER_BUSY: return 'busy';
-      case Cause.NO_USER_RESPONSE:
-      case Cause.NO_ANSWER: return 'no-answer';
-      case Cause.CALL_REJECTED: return 'rejected';
-      default: return 'failed';
-    }
-  }
-
   #record(media: SessionStats | undefined): CallRecord {
-    const r: CallRecord = {
-      id: this.id,
-      disposition: this.#disposition(),
-      cause: this.#cause,
-      causeText: this.#detail === undefined ? causeText(this.#cause) : `${causeText(this.#cause)}: ${this.#detail}`,
-      endedBy: this.#endedBy,
-      startedAt: this.#times.start,
-      endedAt: this.#times.end ?? this.#now(),
-      a: summary(this.a),
-      attempts: this.#attempts.map((x) => {
-        const o: CallRecord['attempts'][number] = { trunk: x.target.trunk, called: x.target.called, cause: x.cause };
-        if (x.detail !== undefined) o.detail = x.detail;
-        return o;
-      }),
-      bInAttempts: this.#bFailed,
-      route: this.#opts.decision.explanation,
-    };
-    if (this.#times.progress !== undefined) r.progressAt = this.#times.progress;
-    if (this.#times.answer !== undefined) r.answeredAt = this.#times.answer;
-    if (this.#b) r.b = summary(this.#b);
-    if (media) r.media = media;
-    if (this.#transfers.length > 0) r.transfers = this.#transfers.map((x) => ({ ...x }));
-    return r;
+    return callRecord({
+      id: this.id, a: this.a, b: this.#b, decision: this.#opts.decision, cause: this.#cause, detail: this.#detail,
+      endedBy: this.#endedBy, times: { ...this.#times, end: this.#times.end ?? this.#now() }, attempts: this.#attempts,
+      bFailed: this.#bFailed, transfers: this.#transfers, media,
+    });
   }
 
   override on<E extends keyof CallEvents>(event: E, listener: (...args: CallEvents[E]) => void): this {

@@ -129,6 +129,7 @@ export class CallDispatcher {
         if (d.release) releases.push(d.release);
         return { ...d, targets: d.targets.filter((t) => this.providerFor(t.trunk) !== undefined) };
       },
+      findCall: (leg) => o.registry.findByLeg(leg),
       media: relay ? { relay, optionsFor: (trunk) => this.#mediaOptions(trunk) } : undefined,
       ringTimeoutMs: o.ringTimeoutMs(),
       now: o.now,

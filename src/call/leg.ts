@@ -52,13 +52,25 @@ export interface MediaUpdate {
 }
 
 /**
- * The far end asks for a blind transfer (SIP REFER handled locally): the call places a new
- * leg to `target` and, once it answers, puts it in this leg's place. `notify` reports the
- * outcome back to the transferor (100 trying, then the new leg's final status).
+ * The dialog an attended transfer replaces (SIP Refer-To with Replaces, RFC 5589 §7):
+ * `local` when the gateway itself holds it (this leg carries it: the call joins the two
+ * remaining parties), `remote` when someone else does (the new leg's INVITE carries the
+ * Replaces header to the target, on the transferor's trunk).
+ */
+export type TransferReplaces = { kind: 'local'; leg: Leg } | { kind: 'remote'; header: string };
+
+/**
+ * The far end asks for a transfer (SIP REFER handled locally): blind, the call places a new
+ * leg to `target` and, once it answers, puts it in this leg's place; attended (`replaces`),
+ * see TransferReplaces. `notify` reports the outcome back to the transferor (100 trying,
+ * then the final status).
  */
 export interface TransferRequest {
   /** The number to transfer to, as the far end gave it. */
   target: string;
+  replaces?: TransferReplaces;
+  /** Who asked (SIP Referred-By), passed on to the target. */
+  referredBy?: string;
   notify(status: number, reason: string): void;
 }
 
@@ -107,6 +119,10 @@ export interface OriginateRequest {
   media?: MediaDescription;
   /** Hops the request may still take (SIP Max-Forwards): the inbound leg's count less one. */
   maxForwards?: number;
+  /** Attended transfer to a dialog someone else holds: the Replaces header value (RFC 3891). */
+  replaces?: string;
+  /** Who asked for the transfer (SIP Referred-By), when this leg places one. */
+  referredBy?: string;
 }
 
 /** What every leg type implements. Methods reject with SignalingError/ClosedError on failure. */

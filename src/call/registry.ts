@@ -2,6 +2,7 @@
 // count (attempts, answers, failures by trunk and cause, ASR). Pure bookkeeping.
 
 import type { Call, CallRecord, CallState } from './call.js';
+import type { Leg } from './leg.js';
 
 export interface CallSummary {
   id: string;
@@ -56,6 +57,12 @@ export class CallRegistry {
 
   get(id: string): Call | undefined {
     return this.#calls.get(id);
+  }
+
+  /** The live call one of whose legs is `leg` (attended transfer: the call holding a replaced dialog). */
+  findByLeg(leg: Leg): Call | undefined {
+    for (const c of this.#calls.values()) if (c.a === leg || c.b === leg) return c;
+    return undefined;
   }
 
   list(): CallSummary[] {

@@ -2,8 +2,11 @@
 // asks for the other leg (y, who stays) to be connected to a new number. The call routes that
 // number, places a new leg z with y's media re-offered through the relay, and when z answers
 // re-INVITEs y with the new media and puts z in x's place; x is released. The transferor hears
-// the outcome through TransferRequest.notify (100, then z's final status). Pure: legs, relay and
-// router come from the Call.
+// the outcome through TransferRequest.notify (100, then z's final status). An attended transfer
+// whose Replaces names a dialog someone else holds goes the same way, except that z is placed
+// on the transferor's trunk (where that dialog lives) and its INVITE carries the Replaces
+// header (RFC 3891) for the target to replace its dialog with the transferor by this one.
+// Pure: legs, relay and router come from the Call.
 
 import type { HangupInfo, Leg, MediaDescription, TransferRequest } from './leg.js';
 import type { LegMediaOptions, MediaSession } from '../media/relay.js';
@@ -35,6 +38,14 @@ export interface TransferHost {
 export interface TransferSummary {
   from: Side;
   to: string;
+  /**
+   * blind; attended (Replaces: the new party joined from another call of ours, or reached by
+   * an INVITE with Replaces); replaced (this call's dialog was replaced: its party joined
+   * another call, `joinedCall`).
+   */
+  kind?: 'blind' | 'attended' | 'replaced';
+  /** The other call of an attended transfer the gateway joined locally. */
+  joinedCall?: string;
   trunk?: string;
   /** Q.850 cause of a failed transfer; undefined when it succeeded. */
   cause?: number;
@@ -55,7 +66,7 @@ export class BlindTransfer {
     readonly y: Leg,
     private readonly req: TransferRequest,
   ) {
-    this.summary = { from, to: req.target };
+    this.summary = { from, to: req.target, kind: req.replaces ? 'attended' : 'blind' };
   }
 
   get z(): Leg | undefined {
@@ -65,11 +76,18 @@ export class BlindTransfer {
   /** Routes the target and places the new leg. Failures end the transfer (and notify). */
   async start(): Promise<void> {
     const h = this.host;
-    const decision = h.route({ fromTrunk: this.x.trunk, called: this.req.target, calling: this.y.calling });
-    const target = decision.targets[0];
-    if (!target) {
-      await this.fail(decision.cause ?? Cause.NO_ROUTE_DESTINATION, 'no route for the transfer target');
-      return;
+    const replaces = this.req.replaces?.kind === 'remote' ? this.req.replaces.header : undefined;
+    let target: RouteTarget | undefined;
+    if (replaces !== undefined) {
+      // The dialog to replace is the transferor's with the target, reached where the transferor is.
+      target = { trunk: this.x.trunk, called: this.req.target, calling: this.y.calling, reason: 'attended transfer: INVITE with Replaces on the transferor\'s trunk' };
+    } else {
+      const decision = h.route({ fromTrunk: this.x.trunk, called: this.req.target, calling: this.y.calling });
+      target = decision.targets[0];
+      if (!target) {
+        await this.fail(decision.cause ?? Cause.NO_ROUTE_DESTINATION, 'no route for the transfer target');
+        return;
+      }
     }
     this.#target = target;
     this.summary.trunk = target.trunk;
@@ -85,10 +103,13 @@ export class BlindTransfer {
     }
     const z = h.createLeg(target);
     this.#z = z;
-    h.log.info({ call: h.id, to: target.called, trunk: target.trunk }, 'blind transfer: placing the new leg');
+    h.log.info({ call: h.id, to: target.called, trunk: target.trunk, replaces }, replaces ? 'attended transfer: INVITE with Replaces' : 'blind transfer: placing the new leg');
     z.on('answer', (m) => h.run(() => this.#onAnswer(z, m)));
     z.on('hangup', (info) => h.run(() => this.#onZHangup(z, info)));
-    await z.originate({ calling: target.calling, called: target.called, ...(media ? { media } : {}) });
+    await z.originate({
+      calling: target.calling, called: target.called, ...(media ? { media } : {}),
+      ...(replaces !== undefined ? { replaces } : {}), ...(this.req.referredBy !== undefined ? { referredBy: this.req.referredBy } : {}),
+    });
   }
 
   async #onAnswer(z: Leg, m: MediaDescription | undefined): Promise<void> {

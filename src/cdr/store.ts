@@ -10,9 +10,11 @@ import type { CallRecord, Disposition } from '../call/call.js';
 import type { StreamStats } from '../media/relay.js';
 import { ConfigError } from '../errors.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** Columns added by schema 2 (TDM legs: span id and B-channel), appended to version-1 tables. */
 const V2_COLUMNS = ['a_span TEXT', 'a_channel INTEGER', 'b_span TEXT', 'b_channel INTEGER'];
+/** Added by schema 3: the call's transfers (JSON list, NULL when none), appended last. */
+const V3_COLUMNS = ['transfers TEXT'];
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS calls (
@@ -43,7 +45,8 @@ CREATE TABLE IF NOT EXISTS calls (
   attempts      TEXT NOT NULL,
   route         TEXT NOT NULL,
   a_span        TEXT, a_channel INTEGER,
-  b_span        TEXT, b_channel INTEGER
+  b_span        TEXT, b_channel INTEGER,
+  transfers     TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
 CREATE INDEX IF NOT EXISTS calls_a_called ON calls(a_called);
@@ -66,6 +69,8 @@ export interface CdrRow {
   b: { leg: string; kind: string; trunk: string; calling: string; called: string; codec: string | null; rtp: RtpRow | null; span: string | null; channel: number | null } | null;
   attempts: CallRecord['attempts'];
   route: string[];
+  /** Transfers during the call (blind, attended, replaced), in order; [] when none. */
+  transfers: NonNullable<CallRecord['transfers']>;
 }
 
 export interface RtpRow {
@@ -130,9 +135,11 @@ export class CdrStore {
       this.#db.close();
       throw new ConfigError(`CDR database ${path} has schema ${v}, newer than this spangate (${SCHEMA_VERSION})`, { path: 'cdr.path' });
     }
-    if (v === 1) {
-      // Schema 1 → 2: TDM span/channel columns, appended (INSERT below lists them last).
-      this.#db.transaction(() => { for (const c of V2_COLUMNS) this.#db.exec(`ALTER TABLE calls ADD COLUMN ${c}`); })();
+    if (v >= 1 && v < SCHEMA_VERSION) {
+      // Older schemas: their missing columns, appended (INSERT below lists them last).
+      // Schema 1 → 2: TDM span/channel; 2 → 3: transfers.
+      const add = [...(v < 2 ? V2_COLUMNS : []), ...V3_COLUMNS];
+      this.#db.transaction(() => { for (const c of add) this.#db.exec(`ALTER TABLE calls ADD COLUMN ${c}`); })();
     }
     this.#db.exec(DDL);
     this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -142,7 +149,7 @@ export class CdrStore {
       @a_codec, @b_codec,
       @a_packets_in, @a_packets_out, @a_bytes_in, @a_bytes_out, @a_packets_lost,
       @b_packets_in, @b_packets_out, @b_bytes_in, @b_bytes_out, @b_packets_lost,
-      @attempts, @route, @a_span, @a_channel, @b_span, @b_channel)`);
+      @attempts, @route, @a_span, @a_channel, @b_span, @b_channel, @transfers)`);
   }
 
   get journalMode(): string {
@@ -179,6 +186,7 @@ export class CdrStore {
       route: JSON.stringify(r.route),
       a_span: r.a.span ?? null, a_channel: r.a.channel ?? null,
       b_span: r.b?.span ?? null, b_channel: r.b?.channel ?? null,
+      transfers: r.transfers && r.transfers.length > 0 ? JSON.stringify(r.transfers) : null,
     });
   }
 
@@ -286,5 +294,6 @@ function toRow(r: Record<string, unknown>): CdrRow {
     },
     attempts: JSON.parse(r['attempts'] as string) as CallRecord['attempts'],
     route: JSON.parse(r['route'] as string) as string[],
+    transfers: typeof r['transfers'] === 'string' ? JSON.parse(r['transfers']) as CdrRow['transfers'] : [],
   };
 }

@@ -1,14 +1,15 @@
 // An answered SIP leg's dialog: BYE from the far end, re-INVITE/UPDATE offers (passed to the
 // call as `update`, session refreshes answered here), INFO (DTMF in, 415 for other bodies),
-// REFER (202 + NOTIFY sipfrag and a `transfer` event, or 603, per the trunk), and what the leg
-// sends: BYE with a Reason, re-INVITE (hold/resume/new media), INFO DTMF.
+// REFER (202 + NOTIFY sipfrag and a `transfer` event, blind or attended, or 603, per the
+// trunk), and what the leg sends: BYE with a Reason, re-INVITE (hold/resume/new media), INFO DTMF.
 
-import type { DtmfEvent, MediaDescription, MediaUpdate, PassedRefer, TransferRequest } from '../call/leg.js';
+import type { DtmfEvent, MediaDescription, MediaUpdate, PassedRefer, TransferReplaces, TransferRequest } from '../call/leg.js';
 import { Cause, formatReasonQ850, parseReasonQ850, sipToQ850 } from '../call/causes.js';
 import { SignalingError } from '../errors.js';
 import { warning } from './addressing.js';
 import { infoDtmfMessage, isSameSession, parseInfoDtmf, parseReferTo, sipfrag, withDirection } from './in-dialog.js';
 import { audioMedia, parseSdp } from './sdp.js';
+import type { SipDialogIndex } from './dialog-index.js';
 import { isSrfSipError, type SrfDialog, type SrfMessage, type SrfRes } from './srf-api.js';
 import type { TrunkSettings } from './trunk-profiles.js';
 
@@ -19,6 +20,8 @@ export interface DialogHost {
   readonly ctx: {
     settings: TrunkSettings;
     agent?: string;
+    /** The gateway's dialogs, to find the one an attended transfer's Replaces names. */
+    dialogs?: Pick<SipDialogIndex, 'match'>;
     log: { debug(o: object, m?: string): void; info(o: object, m?: string): void; warn(o: object, m?: string): void };
   };
   remoteMedia: MediaDescription | undefined;
@@ -173,11 +176,6 @@ export class SipDialogBinding {
       res.send(400, { headers: { Warning: warning(399, this.#agent, target.message) } });
       return;
     }
-    if (target.replaces) {
-      // TODO(next): attended transfer (Refer-To with Replaces) is not handled locally yet.
-      res.send(603, { headers: { Warning: warning(399, this.#agent, 'attended transfer (Replaces) not supported') } });
-      return;
-    }
     if (!this.#host.isAnswered() || this.#host.listenerCount('transfer') === 0) {
       res.send(603);
       return;
@@ -197,9 +195,26 @@ export class SipDialogBinding {
         body: sipfrag(status, reason),
       }).catch((e: unknown) => log.debug({ leg: this.#host.id, err: (e as Error).message }, 'transfer NOTIFY failed'));
     };
-    log.info({ leg: this.#host.id, to: target.user }, 'REFER accepted: blind transfer');
     notify(100, 'Trying');
     const tr: TransferRequest = { target: target.user, notify };
+    const by = req.get('Referred-By');
+    if (by) tr.referredBy = by;
+    if (target.replaces) {
+      // Attended transfer (RFC 5589 §7): a dialog of ours is joined locally, anyone else's
+      // is replaced by an INVITE with Replaces to the target; ours that cannot be replaced
+      // (RFC 3891 §3: no such dialog, early, ended) fail here and the call stays as it was.
+      const m = this.#host.ctx.dialogs?.match(target.replaces) ?? { kind: 'unknown' as const };
+      if (m.kind === 'refused') {
+        log.info({ leg: this.#host.id, to: target.user, callId: target.replaces.callId, status: m.status }, 'REFER: the dialog to replace cannot be');
+        notify(m.status, m.reason);
+        return;
+      }
+      const replaces: TransferReplaces = m.kind === 'found' ? { kind: 'local', leg: m.leg } : { kind: 'remote', header: target.replaces.value };
+      tr.replaces = replaces;
+      log.info({ leg: this.#host.id, to: target.user, callId: target.replaces.callId, dialog: m.kind === 'found' ? 'ours' : 'elsewhere' }, 'REFER accepted: attended transfer');
+    } else {
+      log.info({ leg: this.#host.id, to: target.user }, 'REFER accepted: blind transfer');
+    }
     this.#host.emitLeg('transfer', tr);
   }
 

@@ -8,6 +8,7 @@ import { Cause, formatReasonQ850, q850ToSip } from '../call/causes.js';
 import type { CallDispatcher } from '../call/dispatcher.js';
 import type { NumberingPlan } from '../routing/numbers.js';
 import { VIA_HEADER, viaLists, warning } from './addressing.js';
+import { SipDialogIndex } from './dialog-index.js';
 import { SipLeg, type SipLegLogger } from './leg.js';
 import { checkOffer } from './offer-check.js';
 import { ownViaIn, parseMaxForwards } from './loop-check.js';
@@ -55,6 +56,8 @@ export interface SipGatewayOptions {
 
 export class SipGateway {
   readonly provider: SipLegProvider;
+  /** Every SIP leg's dialog, for attended transfers (Replaces) to find the one they name. */
+  readonly dialogs = new SipDialogIndex();
   readonly #o: SipGatewayOptions;
   #srf: SrfServer | undefined;
   readonly #attached = new WeakSet<object>();
@@ -63,7 +66,7 @@ export class SipGateway {
   constructor(o: SipGatewayOptions) {
     this.#o = o;
     this.provider = new SipLegProvider({
-      srf: () => this.#srf, directory: o.directory, plan: o.plan, log: o.log,
+      srf: () => this.#srf, directory: o.directory, plan: o.plan, log: o.log, dialogs: this.dialogs,
       ...(o.instanceId ? { instanceId: o.instanceId } : {}),
       ...(o.agent ? { agent: o.agent } : {}),
       ...(o.localPorts ? { localPorts: o.localPorts } : {}),
@@ -151,7 +154,7 @@ export class SipGateway {
       return;
     }
     const leg = SipLeg.inbound({
-      srf, req, res, trunk: verdict.trunk, settings: verdict.settings, log: o.log, agent,
+      srf, req, res, trunk: verdict.trunk, settings: verdict.settings, log: o.log, agent, dialogs: this.dialogs,
       ...(o.localPorts ? { localPorts: o.localPorts() } : {}),
     });
     const r = o.dispatcher.inbound(leg);

@@ -5,6 +5,7 @@
 import { isDtmfDigit } from '../call/leg.js';
 import { parseSdp, serializeSdp, type SdpDirection } from './sdp.js';
 import { uriUser } from './addressing.js';
+import { replacesInUri, type ReplacesId } from './replaces.js';
 
 export interface InfoDtmf {
   digit: string;
@@ -63,8 +64,8 @@ export interface ReferTarget {
   /** The user part of the Refer-To URI (the number to transfer to). */
   user: string;
   uri: string;
-  /** true when Refer-To carries Replaces (attended transfer), which spangate does not do yet. */
-  replaces: boolean;
+  /** The dialog an attended transfer replaces (Refer-To carrying Replaces, RFC 5589 §7). */
+  replaces?: ReplacesId;
 }
 
 /** The transfer target of a REFER's Refer-To header; an Error when it names no number. */
@@ -73,9 +74,11 @@ export function parseReferTo(value: string | undefined): ReferTarget | Error {
   const uri = (/<([^>]*)>/.exec(value)?.[1] ?? value.trim()).trim();
   if (!/^(sips?|tel):/i.test(uri)) return new Error(`Refer-To is not a SIP or TEL URI: ${uri.slice(0, 80)}`);
   const user = uriUser(uri);
-  if (!/^\+?[0-9*#]{1,32}$/.test(user)) return new Error(`Refer-To names no dialable number: ${uri.slice(0, 80)}`);
-  const headers = uri.split('?')[1] ?? '';
-  return { user, uri, replaces: /(^|&)replaces=/i.test(headers) };
+  const replaces = replacesInUri(uri);
+  if (replaces instanceof Error) return replaces;
+  // An attended transfer to a dialog we hold needs no number; any other transfer dials one.
+  if (!replaces && !/^\+?[0-9*#]{1,32}$/.test(user)) return new Error(`Refer-To names no dialable number: ${uri.slice(0, 80)}`);
+  return replaces ? { user, uri, replaces } : { user, uri };
 }
 
 /** The message/sipfrag body of a transfer progress NOTIFY (RFC 3515 §2.4.5). */

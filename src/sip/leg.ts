@@ -16,6 +16,7 @@ import type { NumberingPlan } from '../routing/numbers.js';
 import { hasOptionTag, outboundAddressing, uriUser } from './addressing.js';
 import { checkSrtpAnswer } from './offer-check.js';
 import { SipDialogBinding, type DialogHost } from './dialog-binding.js';
+import type { SipDialogIndex } from './dialog-index.js';
 import { lateAnswerFromAck, refusingAnswer } from './late-offer.js';
 import { parseMaxForwards } from './loop-check.js';
 import {
@@ -40,6 +41,8 @@ export interface SipLegContext {
   agent?: string;
   /** The port our edge listens on per transport (for a Contact built on contactFqdn). */
   localPorts?: Partial<Record<Transport, number>>;
+  /** Every SIP leg's dialog by Call-ID, for Replaces (attended transfer). */
+  dialogs?: SipDialogIndex;
 }
 
 export interface InboundSipLegOptions extends SipLegContext {
@@ -94,6 +97,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     this.#called = called;
     if (direction === 'inbound') this.#inbound = ctx as InboundSipLegOptions;
     else this.#outbound = ctx as OutboundSipLegOptions;
+    const dialogs = ctx.dialogs;
+    if (dialogs) this.once('hangup', () => dialogs.remove(this));
   }
 
   /** A leg for an INVITE the gateway received and admitted. */
@@ -106,6 +111,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
     if (calling.toLowerCase() === 'anonymous') calling = '';
     const called = uriUser(req.uri) || uriUser(req.get('To'));
     const leg = new SipLeg('inbound', o, calling, called, `sip-in-${req.get('Call-ID') ?? randomUUID()}`);
+    const callId = req.get('Call-ID');
+    if (o.dialogs && callId) o.dialogs.add(leg, callId, { uac: false, ...tagOf(req.get('From'), 'remoteTag') });
     if (req.body && req.body.trim() !== '') leg.remoteMedia = { sdp: req.body };
     const mf = parseMaxForwards(req.get('Max-Forwards'));
     if (typeof mf === 'number') leg.maxForwards = mf;
@@ -296,7 +303,14 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
       let reported = false;
       this.ctx.log.debug({ leg: this.id, uri: addr.requestUri }, 'sending INVITE');
       try {
-        const headers = req.maxForwards !== undefined ? { ...addr.headers, 'Max-Forwards': String(req.maxForwards) } : addr.headers;
+        const headers: Record<string, string> = req.maxForwards !== undefined ? { ...addr.headers, 'Max-Forwards': String(req.maxForwards) } : { ...addr.headers };
+        if (req.replaces !== undefined) {
+          // Attended transfer (RFC 3891 §4): the target must understand Replaces or refuse (420),
+          // never ring as a new call.
+          headers.Replaces = req.replaces;
+          headers.Require = 'replaces';
+        }
+        if (req.referredBy !== undefined) headers['Referred-By'] = req.referredBy;
         const dialog = await this.ctx.srf.createUAC(addr.requestUri, {
           headers, ...(req.media?.sdp !== undefined ? { localSdp: req.media.sdp } : { noAck: true }), ...(auth ? { auth } : {}),
           ...(addr.proxy ? { proxy: addr.proxy } : {}),
@@ -304,6 +318,8 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
           cbRequest: (err, sent) => {
             if (err) return;
             this.#sent = sent;
+            const callId = sent.get?.('Call-ID');
+            if (this.ctx.dialogs && callId && !this.isEnded) this.ctx.dialogs.add(this, callId, { uac: true, ...tagOf(sent.get?.('From'), 'localTag') });
             if (this.#closing) this.#cancelSent(Cause.NORMAL_CLEARING);
           },
           cbProvisional: (res) => {
@@ -481,6 +497,7 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
 
   #bind(dialog: SrfDialog, localSdp: string): void {
     this.#binding = new SipDialogBinding(this, dialog, localSdp);
+    if (this.ctx.dialogs && dialog.sip && !this.isEnded) this.ctx.dialogs.confirm(this, dialog.sip.callId, dialog.sip.localTag, dialog.sip.remoteTag);
     if (dialog.remote.sdp) this.remoteMedia = { sdp: dialog.remote.sdp };
   }
 
@@ -522,4 +539,10 @@ export class SipLeg extends LegBase implements Leg, DialogHost {
   emitLeg(event: 'update' | 'dtmf' | 'transfer' | 'refer-pass', arg: unknown): boolean {
     return this.emit(event, arg);
   }
+}
+
+/** The tag parameter of a From/To header value, under `key`; {} when there is none. */
+function tagOf<K extends 'localTag' | 'remoteTag'>(header: string | undefined, key: K): Partial<Record<K, string>> {
+  const tag = header ? /;\s*tag=([^;>\s]+)/i.exec(header.replace(/<[^>]*>/, ''))?.[1] : undefined;
+  return tag === undefined ? {} : ({ [key]: tag } as Partial<Record<K, string>>);
 }

@@ -7,6 +7,7 @@ import type { Leg } from '../call/leg.js';
 import type { RouteTarget } from '../call/router.js';
 import type { LegMediaOptions } from '../media/relay.js';
 import type { NumberingPlan } from '../routing/numbers.js';
+import type { SipDialogIndex } from './dialog-index.js';
 import { SipLeg, type SipLegLogger } from './leg.js';
 import type { SrfApi } from './srf-api.js';
 import type { TrunkDirectory } from './trunk-directory.js';
@@ -21,6 +22,8 @@ export interface SipLegProviderOptions {
   instanceId?: string;
   agent?: string;
   localPorts?: () => Partial<Record<Transport, number>>;
+  /** The gateway's dialog index (attended transfer). */
+  dialogs?: SipDialogIndex;
 }
 
 export class SipLegProvider implements LegProvider {
@@ -46,6 +49,7 @@ export class SipLegProvider implements LegProvider {
       ...(o.instanceId ? { instanceId: o.instanceId } : {}),
       ...(o.agent ? { agent: o.agent } : {}),
       ...(o.localPorts ? { localPorts: o.localPorts() } : {}),
+      ...(o.dialogs ? { dialogs: o.dialogs } : {}),
     });
   }
 

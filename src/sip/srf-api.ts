@@ -37,6 +37,8 @@ export interface SrfInviteReq extends SrfMessage {
 
 /** An INVITE we sent (UAC side), given by createUAC's cbRequest, to CANCEL it. */
 export interface SrfSentInvite {
+  /** Headers of the INVITE as sent (Call-ID, From with our tag). */
+  get?(name: string): string | undefined;
   cancel(opts?: { headers?: Record<string, string> }, cb?: (err: unknown) => void): void;
 }
 
@@ -45,6 +47,8 @@ export interface SrfDialog {
   readonly type: 'uac' | 'uas';
   readonly local: { sdp: string; uri: string };
   readonly remote: { sdp: string; uri: string };
+  /** The dialog's identifiers (drachtio-srf's Dialog.sip). */
+  readonly sip?: { callId: string; localTag: string; remoteTag: string };
   /** false once srf has seen the dialog end (BYE received or sent). */
   readonly connected?: boolean;
   destroy(opts?: { headers?: Record<string, string> }): Promise<unknown>;

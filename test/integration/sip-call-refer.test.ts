@@ -168,5 +168,5 @@ t.test('REFER from the UC side: 202, NOTIFY 100/200, caller re-INVITEd and conne
   t.equal(rec.endedBy, 'a');
   t.equal(rec.b?.trunk, 'target', 'B is the transfer target at the end');
   t.equal(rec.b?.called, '300');
-  t.same(rec.transfers, [{ from: 'b', to: '300', trunk: 'target' }]);
+  t.same(rec.transfers, [{ from: 'b', to: '300', kind: 'blind', trunk: 'target' }]);
 });

@@ -72,6 +72,8 @@ export type PeerEvent =
   | { kind: 'authz'; callId: string; header: string }
   /** A REFER this sipp received, with the user part of its Refer-To. */
   | { kind: 'refer'; callId: string; user: string }
+  /** The Replaces header of an INVITE this UAS received (attended transfer). */
+  | { kind: 'replaces'; callId: string; value: string }
   /** The Max-Forwards of an INVITE this UAS received. */
   | { kind: 'hops'; callId: string; maxForwards: number }
   /** An INVITE this UAS received, with its Content-Length (0: no offer). */
@@ -90,6 +92,7 @@ export function parseEvent(line: string): PeerEvent | undefined {
   if (f[0] === 'auth' && f.length >= 3 && (f[2] === 'ok' || f[2] === 'bad')) return { kind: 'auth', callId: f[1]!, result: f[2] };
   if (f[0] === 'authz' && f.length >= 3) return { kind: 'authz', callId: f[1]!, header: f.slice(2).join(' ') };
   if (f[0] === 'refer' && f.length >= 3) return { kind: 'refer', callId: f[1]!, user: f[2]! };
+  if (f[0] === 'replaces' && f.length >= 3) return { kind: 'replaces', callId: f[1]!, value: f.slice(2).join(' ') };
   if (f[0] === 'hops' && f.length >= 3) return { kind: 'hops', callId: f[1]!, maxForwards: Number(f[2]) };
   if (f[0] === 'invite' && f.length >= 3) return { kind: 'invite', callId: f[1]!, contentLength: Number(f[2]) };
   if (f[0] === 'optionshdr' && f.length >= 3) {

@@ -1,9 +1,9 @@
 // The real daemon (`bin/spangate run --config <tmp>`) as a SIP⇄SIP gateway for the sip-gw-*
 // integration tests: a generated config with the SIP edge, a managed rtpengine, SIP trunks that
 // point at sipp peers, routing and a CDR store, all on one test file's own loopback addresses.
-// Each test file takes a slot (0-27): addresses 127.<N>.23.<8·slot+1..8·slot+7> (N per checkout,
-// testNet in fixtures/daemon.ts), so files run in parallel without sharing an address, and the
-// same ports (23000-23999) are used in every slot.
+// Each test file takes a slot (0-30, 40-47): addresses 127.<N>.23.<8·slot+1..8·slot+7> (slots
+// 40-47: 127.<N>.26.<8·(slot-40)+1..>; N per checkout, testNet in fixtures/daemon.ts), so files
+// run in parallel without sharing an address, and the same ports (23000-23999) are used in every slot.
 // Everything started here is stopped at teardown, pass or fail.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,10 +38,12 @@ export interface SlotAddresses {
 }
 
 const NET = testNet(23);
+/** Slots 40-47 live in a second block (<testNet(26)>.*), the same eight addresses per slot. */
+const NET_40 = testNet(26);
 
 export function slot(n: number): SlotAddresses {
-  if (!Number.isInteger(n) || n < 0 || n > 30) throw new Error(`slot ${n} out of range 0-30`);
-  const a = (k: number): string => `${NET}.${8 * n + k}`;
+  if (!Number.isInteger(n) || n < 0 || (n > 30 && n < 40) || n > 47) throw new Error(`slot ${n} out of range 0-30, 40-47`);
+  const a = (k: number): string => (n >= 40 ? `${NET_40}.${8 * (n - 40) + k}` : `${NET}.${8 * n + k}`);
   return { gw: a(1), pbx: a(2), uc: a(3), uc2: a(4), stranger: a(5) };
 }
 

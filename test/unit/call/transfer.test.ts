@@ -99,7 +99,7 @@ t.test('B transfers A: new leg routed, placed with A media, answered, B released
   t.equal(rec.disposition, 'answered');
   t.equal(rec.endedBy, 'b');
   t.equal(rec.b?.id, 'l2');
-  t.same(rec.transfers, [{ from: 'b', to: '+4930555300', trunk: 'pstn' }]);
+  t.same(rec.transfers, [{ from: 'b', to: '+4930555300', kind: 'blind', trunk: 'pstn' }]);
   t.same(r.a.log.slice(-1), ['hangup 16']);
 });
 
@@ -115,7 +115,7 @@ t.test('transfer target busy while the transferor stays: NOTIFY 486, call goes o
   t.equal(r.call.b, b);
   b.farHangup(16); await tick();
   const rec = await r.call.done;
-  t.same(rec.transfers, [{ from: 'b', to: '300', trunk: 'pstn', cause: 17 }]);
+  t.same(rec.transfers, [{ from: 'b', to: '300', kind: 'blind', trunk: 'pstn', cause: 17 }]);
 });
 
 t.test('transfer target fails after the transferor left: A is released with the cause', async (t) => {

@@ -132,10 +132,37 @@ t.test('schema 2: TDM span and channel per leg; a schema-1 database is migrated 
 
   const s = new CdrStore(path);
   t.teardown(() => s.close());
-  t.match(s.get('old'), { a: { span: null, channel: null }, disposition: 'busy' }, 'old rows read with empty TDM fields');
+  t.match(s.get('old'), { a: { span: null, channel: null }, disposition: 'busy', transfers: [] }, 'old rows read with empty TDM fields and no transfers');
   s.record(rec(1, {
     a: { id: 'a1', kind: 'tdm', trunk: 'pstn1', calling: '+49301', called: '+4930555200', span: 'e1a', channel: 5 },
     b: { id: 'b1', kind: 'tdm', trunk: 'pbx', calling: '+49301', called: '+4930555200', span: 'e1b', channel: 30 },
   }));
   t.match(s.get('call-1'), { a: { span: 'e1a', channel: 5 }, b: { span: 'e1b', channel: 30 } });
+});
+
+t.test('schema 3: transfers per call (JSON); a schema-2 database gets the column', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spangate-cdr-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'v2.sqlite');
+  const v2 = new CdrStore(path);
+  v2.record(rec(1));
+  v2.close();
+  // Back to a version-2 file: the same table without the transfers column.
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(path);
+  db.exec('ALTER TABLE calls DROP COLUMN transfers');
+  db.pragma('user_version = 2');
+  db.close();
+
+  const s = new CdrStore(path);
+  t.teardown(() => s.close());
+  t.same(s.get('call-1')?.transfers, [], 'old rows have none');
+  const transfers: CallRecord['transfers'] = [
+    { from: 'b', to: '+4930555300', kind: 'attended', trunk: 'pbx', joinedCall: 'call-9' },
+    { from: 'b', to: '300', kind: 'blind', trunk: 'pstn1', cause: 17 },
+  ];
+  s.record(rec(2, { transfers }));
+  t.same(s.get('call-2')?.transfers, transfers);
+  s.record(rec(4, { transfers: [] }));
+  t.same(s.get('call-4')?.transfers, []);
 });

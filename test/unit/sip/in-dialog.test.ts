@@ -21,10 +21,11 @@ t.test('INFO DTMF: dtmf-relay and dtmf bodies', async (t) => {
 });
 
 t.test('Refer-To: the number, Replaces, garbage', async (t) => {
-  t.same(parseReferTo('<sip:+4930555300@teams.example;user=phone>'), { user: '+4930555300', uri: 'sip:+4930555300@teams.example;user=phone', replaces: false });
-  t.same(parseReferTo('tel:+4930555300'), { user: '+4930555300', uri: 'tel:+4930555300', replaces: false });
+  t.same(parseReferTo('<sip:+4930555300@teams.example;user=phone>'), { user: '+4930555300', uri: 'sip:+4930555300@teams.example;user=phone' });
+  t.same(parseReferTo('tel:+4930555300'), { user: '+4930555300', uri: 'tel:+4930555300' });
   const r = parseReferTo('<sip:300@pbx?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2>');
-  t.ok(!(r instanceof Error) && r.replaces, 'attended transfer recognised');
+  t.same(!(r instanceof Error) && r.replaces, { callId: 'abc', toTag: '1', fromTag: '2', earlyOnly: false, value: 'abc;to-tag=1;from-tag=2' }, 'attended transfer recognised');
+  t.type(parseReferTo('<sip:300@pbx?Replaces=abc%3Bto-tag%3D1>'), Error, 'Replaces without a from-tag');
   t.type(parseReferTo(undefined), Error);
   t.type(parseReferTo('<http://example.com>'), Error);
   t.type(parseReferTo('<sip:alice@example.com>'), Error, 'not a number');

@@ -7,6 +7,7 @@ import { SipLeg } from '../../../src/sip/leg.js';
 import type { SrfApi, SrfDialog, SrfInviteReq, SrfMessage, SrfRes, UacCallbacks, UacOptions } from '../../../src/sip/srf-api.js';
 import type { SipTarget } from '../../../src/sip/trunk-directory.js';
 import { resolveTrunk, type TrunkInput } from '../../../src/sip/trunk-profiles.js';
+import { SipDialogIndex } from '../../../src/sip/dialog-index.js';
 import type { HangupInfo, MediaUpdate, TransferRequest, DtmfEvent } from '../../../src/call/leg.js';
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
@@ -197,6 +198,48 @@ t.test('dialog: REFER by policy (reject 603, local 202 + NOTIFY + transfer event
   t.equal(r3.sent[0]?.status, 400);
 });
 
+t.test('dialog: REFER with Replaces (attended): ours joined locally, elsewhere passed on, unusable ones NOTIFY 481/603', async (t) => {
+  const dialogs = new SipDialogIndex();
+  /** An answered inbound leg whose dialog has Call-ID `cid`, our tag gw-<cid>, theirs 1. */
+  const answeredLeg = async (cid: string) => {
+    const srf = new FakeSrf();
+    const inner = srf.createUAS.bind(srf);
+    srf.createUAS = async (req, res, o) => Object.assign(await inner(req, res, o), { sip: { callId: cid, localTag: `gw-${cid}`, remoteTag: '1' } });
+    const req = Object.assign(new EventEmitter(), msg({ From: '<sip:+4930555100@uc>;tag=1', To: '<sip:+4930555200@gw>', 'Call-ID': cid }, SDP), { method: 'INVITE', uri: 'sip:+4930555200@gw' }) as unknown as SrfInviteReq & EventEmitter;
+    const leg = SipLeg.inbound({ srf, req, res: new Res(), trunk: 'uc', settings: resolveTrunk('uc', { refer: 'local' }), log: quiet, dialogs });
+    await leg.answer({ sdp: SDP2 });
+    return { leg, d: srf.dialogs[0]! };
+  };
+  const x = await answeredLeg('x-cid');
+  const r = await answeredLeg('r-cid');
+  t.equal(dialogs.size, 2);
+  const transfers: TransferRequest[] = [];
+  x.leg.on('transfer', (tr) => transfers.push(tr));
+  const refer = (referTo: string): Res => {
+    const res = new Res();
+    x.d.emit('refer', msg({ 'Refer-To': referTo, 'Referred-By': '<sip:uc@x>' }), res);
+    return res;
+  };
+  t.equal(refer('<sip:+4930555300@gw?Replaces=r-cid%3Bto-tag%3Dgw-r-cid%3Bfrom-tag%3D1>').sent[0]?.status, 202);
+  t.equal(transfers[0]?.replaces?.kind, 'local');
+  t.equal(transfers[0]?.replaces?.kind === 'local' && transfers[0].replaces.leg, r.leg, 'the leg holding the named dialog');
+  t.equal(transfers[0]?.referredBy, '<sip:uc@x>');
+  refer('<sip:+4930555300@gw?Replaces=else%40where%3Bto-tag%3Da%3Bfrom-tag%3Db>');
+  t.same(transfers[1]?.replaces, { kind: 'remote', header: 'else@where;to-tag=a;from-tag=b' }, 'a dialog nobody here holds: sent on');
+  const before = x.d.requests.length;
+  t.equal(refer('<sip:300@gw?Replaces=r-cid%3Bto-tag%3D1%3Bfrom-tag%3Dgw-r-cid>').sent[0]?.status, 202);
+  t.equal(transfers.length, 2, 'tags the wrong way round: no transfer');
+  t.same(x.d.requests.slice(before).map((q) => [q.headers?.['Subscription-State'], q.body]), [
+    ['active;expires=60', 'SIP/2.0 100 Trying\r\n'], ['terminated;reason=noresource', 'SIP/2.0 481 Call Does Not Exist\r\n'],
+  ]);
+  await r.leg.hangup(16);
+  refer('<sip:300@gw?Replaces=r-cid%3Bto-tag%3Dgw-r-cid%3Bfrom-tag%3D1>');
+  t.equal(x.d.requests.at(-1)?.body, 'SIP/2.0 603 Declined\r\n', 'an ended dialog: 603');
+  t.equal(refer('<sip:300@gw?Replaces=r-cid%3Bto-tag%3D1>').sent[0]?.status, 400, 'a Replaces without from-tag: 400');
+  await x.leg.hangup(16);
+  t.equal(dialogs.size, 0, 'ended legs leave the index');
+});
+
 const targets: SipTarget[] = [
   { host: '192.0.2.10', port: 5060, transport: 'udp', healthy: true },
   { host: '192.0.2.11', port: 5060, transport: 'udp', healthy: true },
@@ -296,4 +339,11 @@ t.test('outbound: hangup before answer CANCELs with Reason; a 200 that crosses i
   await tick();
   t.ok(d.destroyed, 'late 200 answered with BYE');
   t.same(o.events, ['hangup 19 - local'], 'no answer event after hangup');
+});
+
+t.test('outbound: INVITE with Replaces carries Require: replaces and Referred-By', async (t) => {
+  const o = outbound();
+  await o.leg.originate({ calling: '+4930555100', called: '+4930555200', media: { sdp: SDP }, replaces: 'abc@h;to-tag=1;from-tag=2', referredBy: '<sip:uc@x>' });
+  await new Promise((r) => setImmediate(r));
+  t.match(o.srf.uac[0]?.opts.headers, { Replaces: 'abc@h;to-tag=1;from-tag=2', Require: 'replaces', 'Referred-By': '<sip:uc@x>' });
 });
