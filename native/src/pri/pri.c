@@ -284,14 +284,15 @@ static void link_update(pri_span_t *ps)
 
     if (ps->pri == NULL || !ps->l2_up || atomic_load(&ps->dchan_up))
         return;
-    if (ps->peer_ready && !(ps->alarms & LINK_DOWN_ALARMS)) {
+    if (ps->peer_ready) {
+        /* No more enquiries (a deadline left behind would keep the poll timeout at 0). */
         ps->probe_at_ns = 0;
-        atomic_store(&ps->dchan_up, 1);
-        post(SG_PRI_EV_DCHAN_UP, (uint32_t)ps->handle, ps, 0, 0, 0, 0, 0, NULL);
+        if (!(ps->alarms & LINK_DOWN_ALARMS)) {
+            atomic_store(&ps->dchan_up, 1);
+            post(SG_PRI_EV_DCHAN_UP, (uint32_t)ps->handle, ps, 0, 0, 0, 0, 0, NULL);
+        }
         return;
     }
-    if (ps->peer_ready)
-        return;
     now = now_ns();
     if (ps->probe_at_ns <= now) {
         link_probe(ps);

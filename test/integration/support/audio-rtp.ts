@@ -72,7 +72,7 @@ export function analyse(x: Int16Array | number[]): ToneAnalysis {
  * five, the edges), analysed in 100 ms blocks; medians of the blocks, so a packet lost or
  * concealed on the way shifts one block, not the result.
  */
-export function toneStats(samples: number[]): { frames: number; freqHz: number; levelDbm0: number; tonality: number } {
+export function toneStats(samples: number[]): { frames: number; freqHz: number; levelDbm0: number; tonality: number; blocks: ToneAnalysis[] } {
   const loud: number[][] = [];
   for (let i = 0; i + 160 <= samples.length; i += 160) {
     const f = samples.slice(i, i + 160);
@@ -84,8 +84,13 @@ export function toneStats(samples: number[]): { frames: number; freqHz: number; 
   const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] ?? NaN;
   return {
     frames: loud.length, freqHz: med(blocks.map((b) => b.freqHz)), levelDbm0: med(blocks.map((b) => b.levelDbm0)),
-    tonality: med(blocks.map((b) => b.tonality)),
+    tonality: med(blocks.map((b) => b.tonality)), blocks,
   };
+}
+
+/** A block list for a failure message: tonality@Hz/dBm0 of each 100 ms block. */
+export function blockSummary(blocks: ToneAnalysis[]): string {
+  return blocks.map((b) => `${b.tonality.toFixed(2)}@${b.freqHz.toFixed(0)}/${b.levelDbm0.toFixed(1)}`).join(' ');
 }
 
 export interface TelephoneEvent { event: number; end: boolean; durationTs: number; ts: number }
@@ -99,6 +104,10 @@ export class AudioRtpPeer {
   readonly samples: number[] = [];
   /** RFC 4733 packets received, in order. */
   readonly events: TelephoneEvent[] = [];
+  /** G.711 packets whose sequence number was not the one after the last (lost, reordered or a
+   * new stream): where in `samples` they start, and the jump. */
+  readonly seqJumps: { at: number; jump: number }[] = [];
+  #lastSeq = -1;
   /** Payload types seen. */
   readonly pts = new Map<number, number>();
   source: Dest | undefined;
@@ -125,6 +134,9 @@ export class AudioRtpPeer {
       const off = 12 + 4 * cc;
       const body = m.subarray(off);
       if (pt === 0 || pt === 8) {
+        const seq = m.readUInt16BE(2);
+        if (this.#lastSeq >= 0 && seq !== ((this.#lastSeq + 1) & 0xffff)) this.seqJumps.push({ at: this.samples.length, jump: ((seq - this.#lastSeq + 0x10000) & 0xffff) - 1 });
+        this.#lastSeq = seq;
         const dec = pt === 0 ? ulawToLinear : alawToLinear;
         for (const b of body) this.samples.push(dec(b));
       } else if (body.length >= 4) {
