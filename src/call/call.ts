@@ -249,7 +249,11 @@ export class Call extends EventEmitter implements LendingCall {
     s.on('media-timeout', () => { this.close(Cause.RECOVERY_ON_TIMER_EXPIRY, 'media timeout').catch(() => undefined); });
     s.on('lost', (why) => { this.close(Cause.TEMPORARY_FAILURE, `media session lost: ${why}`).catch(() => undefined); });
     // RFC 4733 digits the relay kept from an INFO leg: the other leg sends them on (SIP INFO).
+    // A TDM leg reports its digits itself (in-band detection on the B-channel, whose endpoint
+    // also sends them as RFC 4733): those come from the leg, not twice.
     s.on('dtmf', (from, digit, durationMs) => {
+      const src = from === 'a' ? this.#a : this.#b;
+      if (src?.kind === 'tdm') return;
       this.#forwardDtmf(from, from === 'a' ? this.#b : this.#a, { digit, durationMs, source: 'rfc4733' });
     });
     return s;

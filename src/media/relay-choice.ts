@@ -47,7 +47,8 @@ const NATIVE_SUITES = new Set(['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_
 /**
  * True when the native relay can anchor a leg with these options: its codec list (when it has
  * one) holds a codec the engine can transcode to, its SRTP suites (when SRTP) one the engine
- * has, and its DTMF is RFC 4733 (the engine does not generate in-band or INFO digits yet).
+ * has, and its DTMF is RFC 4733 or INFO (interworked both ways; the engine does not generate
+ * in-band digits toward a SIP leg yet).
  * Returns the reason when it cannot.
  */
 export function nativeCanServe(o: LegMediaOptions): string | undefined {
@@ -57,7 +58,7 @@ export function nativeCanServe(o: LegMediaOptions): string | undefined {
   if (o.transport === 'RTP/SAVP' && o.srtpSuites && !o.srtpSuites.some((s) => NATIVE_SUITES.has(s))) {
     return `no native SRTP suite in ${o.srtpSuites.join(',')}`;
   }
-  if ((o.dtmf ?? 'rfc4733') !== 'rfc4733') return `DTMF ${o.dtmf} needs rtpengine`;
+  if (o.dtmf === 'inband') return 'DTMF inband needs rtpengine';
   return undefined;
 }
 

@@ -100,6 +100,13 @@ export class MediaSubsystem implements Subsystem {
       this.#syncRestarts();
       c.set(this.#restartTotal);
     });
+    o.metrics.counterFrom('spangate_rtpengine_dtmf_events_total', 'Datagrams from rtpengine\'s DTMF log (RFC 4733 → INFO) by result: received, malformed, foreign (not from rtpengine).', ['result'], (c) => {
+      const n = this.#dtmfLog?.counters;
+      if (!n) return;
+      c.set({ result: 'received' }, n.events);
+      c.set({ result: 'malformed' }, n.malformed);
+      c.set({ result: 'foreign' }, n.foreign);
+    });
     o.metrics.gauge('spangate_native_relay_up', 'The native relay\'s media engine runs (1) or not (0); 0 also while it is not in use.', [], (g) => {
       g.set(this.#native?.running ? 1 : 0);
     });

@@ -10,6 +10,7 @@ import t, { type Test } from 'tap';
 import { AudioRtpPeer } from './support/audio-rtp.js';
 import { PORTS, slot, type Gateway } from './support/gateway.js';
 import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
+import { metric } from './support/records.js';
 import type { PeerEventOf } from '../../src/cli/demo/sipp-peer.js';
 
 const DIGITS = [
@@ -82,6 +83,8 @@ t.test('PBX (INFO) calls UC (RFC 4733): the UC side\'s telephone-events reach th
   t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
   t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(pbxRtp)})`);
   t.ok(ucRtp.samples.length >= 160 * 20, `the UC side received the PBX's audio (${ucRtp.samples.length} samples)`);
+  t.equal(await metric(gw.metricsUrl, 'spangate_rtpengine_dtmf_events_total', { result: 'received' }), DIGITS.length, 'rtpengine logged one event per digit');
+  t.equal(await metric(gw.metricsUrl, 'spangate_rtpengine_dtmf_events_total', { result: 'malformed' }), 0);
 });
 
 t.test('UC (RFC 4733) calls PBX (INFO): the caller\'s telephone-events reach the PBX as INFO application/dtmf', async (t) => {

@@ -69,8 +69,8 @@ function decision(targets: RouteTarget[], failoverCauses = [...DEFAULT_FAILOVER_
 }
 
 interface Rig { call: Call; a: FakeLeg; bs: FakeLeg[]; relay: FakeRelay; clock: { t: number }; timers: { fire(): void; pending: number } }
-function rig(d: RouteDecision, opts: { media?: boolean; ringTimeoutMs?: number } = {}): Rig {
-  const a = new FakeLeg('a1', 'sip', 'inbound', 'pstn');
+function rig(d: RouteDecision, opts: { media?: boolean; ringTimeoutMs?: number; aKind?: LegKind } = {}): Rig {
+  const a = new FakeLeg('a1', opts.aKind ?? 'sip', 'inbound', 'pstn');
   a.remoteMedia = { sdp: 'offer-a' }; a.calling = '200'; a.called = '100';
   const bs: FakeLeg[] = [];
   const relay = new FakeRelay();
@@ -360,6 +360,17 @@ t.test('RFC 4733 digits the relay kept from an INFO leg go to that leg\'s sendDt
   t.same(r.a.log.filter((l) => l.startsWith('dtmf')), ['dtmf 1', 'dtmf #'], 'B\'s digits to A');
   t.same(r.bs[0]!.log.filter((l) => l.startsWith('dtmf')), ['dtmf 9'], 'A\'s digit to B');
   t.same(s.log.filter((l) => l.startsWith('play')), [], 'nothing injected back into the media');
+  r.call.close(); await r.call.done;
+});
+
+t.test('a TDM leg\'s digits come from the leg, not again from the relay', async (t) => {
+  const r = rig(decision([target('uc')]), { aKind: 'tdm' });
+  r.call.start(); await tick();
+  r.bs[0]!.farAnswer('x'); await tick();
+  r.relay.sessions[0]!.emit('dtmf', 'a', '4', 100);
+  r.a.emit('dtmf', { digit: '4', durationMs: 100, source: 'inband' });
+  await tick();
+  t.same(r.bs[0]!.log.filter((l) => l.startsWith('dtmf')), ['dtmf 4'], 'one digit');
   r.call.close(); await r.call.done;
 });
 

@@ -52,4 +52,5 @@ t.test('nativeCanServe: codecs, SRTP suites, DTMF', async (t) => {
   t.equal(nativeCanServe({ transport: 'RTP/SAVP', srtpSuites: ['AES_CM_128_HMAC_SHA1_80'] }), undefined);
   t.match(nativeCanServe({ transport: 'RTP/SAVP', srtpSuites: ['AEAD_AES_256_GCM'] }), /SRTP suite/);
   t.match(nativeCanServe({ transport: 'RTP/AVP', dtmf: 'inband' }), /DTMF inband/);
+  t.equal(nativeCanServe({ transport: 'RTP/AVP', dtmf: 'info' }), undefined, 'INFO is interworked by the native relay too');
 });
