@@ -45,6 +45,11 @@ export interface RtpengineOptions {
   pidFile?: string;
   ngTimeoutMs?: number;
   pingIntervalMs?: number;
+  /**
+   * Health ping timeout; default: the NG request timeout (a ping held to a tighter bar than the
+   * offers and answers it vouches for marked a busy but working rtpengine down on a loaded
+   * host, and killed a managed one with its calls).
+   */
   pingTimeoutMs?: number;
   /** Consecutive failed pings that make it "down" (default 2). */
   pingFailures?: number;
@@ -249,7 +254,7 @@ export class RtpengineSupervisor extends EventEmitter {
 
   async #pingOnce(): Promise<void> {
     try {
-      await this.ng.ping(this.#o.pingTimeoutMs ?? 1000);
+      await this.ng.ping(this.#o.pingTimeoutMs ?? this.#o.ngTimeoutMs ?? 3000);
       this.#failedPings = 0;
       this.#setUp();
       // Stable for 30 s: forget earlier crashes.

@@ -102,7 +102,7 @@ export const mediaSchema = {
       format: 'duration-ms', default: 3_000, env: 'SPANGATE_RTPENGINE_NG_TIMEOUT_MS', reloadable: false,
     }),
     pingIntervalMs: key<number>({
-      doc: 'Health check: NG ping interval; two missed pings mark rtpengine down (a managed one is killed and restarted).',
+      doc: 'Health check: NG ping interval; two pings unanswered within ngTimeoutMs mark rtpengine down (a managed one is killed and restarted).',
       format: 'duration-ms', default: 5_000, env: 'SPANGATE_RTPENGINE_PING_MS', reloadable: false,
     }),
     restartMaxMs: key<number>({
