@@ -22,7 +22,10 @@ t.test('native relay through the daemon', async (t) => {
     uc: native,
     extra: {
       media: {
-        native: { address: slot(SLOT).gw, portMin: 23600, portMax: 23799, kernelForwarding: 'auto', kernelInterfaces: 'sgnosuch0' },
+        native: { address: slot(SLOT).gw, portMin: 23600, portMax: 23799, kernelForwarding: 'auto', kernelInterfaces: 'sgnosuch0',
+          // Receive steering on (as root it attaches: the calls below then arrive through the
+          // media threads' steering sockets; without the privilege it logs why and stays off).
+          receiveSteering: 'auto', receiveIntervalUs: 1000 },
       },
     },
   });
@@ -32,6 +35,7 @@ t.test('native relay through the daemon', async (t) => {
   t.equal(media.status, 'ok', `media health: ${media.detail}`);
   t.match(media.detail, /native relay up \(127\.\d+\.23\.\d+\), 0 sessions, kernel forwarding off: kernel forwarding on sgnosuch0/);
   t.match(media.detail, /rtpengine not used/);
+  t.match(media.detail, /receive steering (on \(every 1000 us\)|off: .*(CAP_BPF|not available))/);
   await gw.waitLog((l) => l.msg === 'kernel forwarding could not attach: relaying every stream in user space' || String(l.msg).startsWith('kernel forwarding not permitted'), 'kfwd refusal logged');
   t.equal(await metric(gw.metricsUrl, 'spangate_native_relay_up'), 1);
   t.equal(await metric(gw.metricsUrl, 'spangate_rtpengine_up'), 0, 'rtpengine not started');

@@ -44,8 +44,8 @@ export const mediaSchema = {
       format: ['auto', 'off'], default: 'auto', env: 'SPANGATE_NATIVE_KERNEL_FORWARDING', reloadable: false,
     }),
     receiveSteering: key<'auto' | 'off'>({
-      doc: 'Receive every RTP/RTCP port of a media thread on one socket (a BPF sk_lookup program in the network namespace), read in batches and told apart by destination port: fewer system calls and wake-ups than one socket per port (bench/RESULTS.md). Sending is unchanged. auto: attach when permitted (CAP_BPF + CAP_NET_ADMIN), otherwise log why once and read each port\'s socket. off: one socket per port.',
-      format: ['auto', 'off'], default: 'auto', env: 'SPANGATE_NATIVE_RECEIVE_STEERING', reloadable: false,
+      doc: 'Receive every RTP/RTCP port of a media thread on one socket (a BPF sk_lookup program in the network namespace), read in batches and told apart by destination port: fewer system calls and wake-ups than one socket per port (bench/RESULTS.md). Sending is unchanged. auto: attach when permitted (CAP_BPF + CAP_NET_ADMIN), otherwise log why once and read each port\'s socket. off (default): one socket per port. Worth it on transcoding-heavy hosts together with receiveIntervalUs (e.g. 1000).',
+      format: ['auto', 'off'], default: 'off', env: 'SPANGATE_NATIVE_RECEIVE_STEERING', reloadable: false,
     }),
     receiveIntervalUs: key<number>({
       doc: 'With receive steering: 0 = read the steering socket whenever it is readable (no added latency); N (up to 20000) = read it every N microseconds, which batches more datagrams per wake-up (less CPU at high load) and delays each by up to N µs.',

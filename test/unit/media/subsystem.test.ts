@@ -118,7 +118,7 @@ t.test('per-trunk mediaRelay: both relays run; native for native-only calls, rtp
   t.equal(natives.length, 1);
   t.same(natives[0]!.opts, {
     address: '127.0.28.1', advertisedAddress: '', portMin: 28100, portMax: 28199, mediaThreads: 0,
-    kernelForwarding: 'off', kernelInterfaces: '', receiveSteering: 'auto', receiveIntervalUs: 0, mediaTimeoutMs: 60000,
+    kernelForwarding: 'off', kernelInterfaces: '', receiveSteering: 'off', receiveIntervalUs: 0, mediaTimeoutMs: 60000,
   });
   t.equal(s.relayFor([{ trunk: 'pbx', options: PLAIN }, { trunk: 'uc', options: PLAIN }])?.name, 'native');
   t.equal(s.relayFor([{ trunk: 'pbx', options: PLAIN }, { trunk: 'carrier', options: PLAIN }])?.name, 'rtpengine');
