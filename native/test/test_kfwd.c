@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "sg_test.h"
 #include "relay_fixture.h"
+#include "netns_fixture.h"
 #include "rtp/packet.h"
 #include "spangate/engine.h"
 #include "spangate/kfwd.h"
@@ -33,7 +34,6 @@
 #include "spangate/rtp.h"
 
 #define LOOP "127.0.25.1"
-#define SKIP_CODE 77
 
 static int start_engine(void)
 {
@@ -47,55 +47,6 @@ static int start_engine(void)
     return sg_engine_start(&cfg);
 }
 
-/* Child side of a case: a fresh network namespace with loopback up. 0, or -1 (skip). */
-static int private_netns(void)
-{
-    struct ifreq ifr;
-    int s;
-
-    if (unshare(CLONE_NEWNET) != 0) {
-        printf("  skipped: cannot create a network namespace (%s); needs CAP_SYS_ADMIN\n", strerror(errno));
-        return -1;
-    }
-    s = socket(AF_INET, SOCK_DGRAM, 0);
-    memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, "lo");
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
-        printf("  skipped: no loopback in the namespace\n");
-        return -1;
-    }
-    ifr.ifr_flags |= IFF_UP;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) {
-        printf("  skipped: cannot bring loopback up (%s)\n", strerror(errno));
-        return -1;
-    }
-    close(s);
-    return 0;
-}
-
-/* Runs body in a child; its exit status is its failure count (SKIP_CODE = skipped). */
-static void run_child(int *sg_failed_, int (*body)(void))
-{
-    pid_t pid;
-    int st = 0;
-
-    fflush(stdout);
-    fflush(stderr);
-    pid = fork();
-    if (pid == 0) {
-        int rc = body();
-        fflush(stdout);           /* _exit does not flush: the skip reasons would be lost */
-        fflush(stderr);
-        _exit(rc);
-    }
-    SG_CHECK(pid > 0);
-    if (pid <= 0)
-        return;
-    SG_CHECK_EQ_INT(waitpid(pid, &st, 0), pid);
-    SG_CHECK(WIFEXITED(st));
-    if (WIFEXITED(st) && WEXITSTATUS(st) != SKIP_CODE)
-        SG_CHECK_EQ_INT(WEXITSTATUS(st), 0);
-}
 
 static void send_rtp(int fd, uint16_t port, uint8_t pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc,
                      uint8_t fill)
@@ -183,14 +134,6 @@ static void sleep_ms(long ms)
     while (nanosleep(&t, &t) != 0 && errno == EINTR) {}
 }
 
-#define CHILD_CHECK(cond)                                                            \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            fails++;                                                                 \
-        }                                                                            \
-    } while (0)
-
 static int offload_body(void)
 {
     uint16_t pa, pb;
@@ -205,7 +148,7 @@ static int offload_body(void)
     uint32_t tx_ssrc;
     int sent = 0;
 
-    if (private_netns() != 0)
+    if (nf_private_netns() != 0)
         return SKIP_CODE;
     alice = rf_udp_socket(LOOP, &pa);
     bob = rf_udp_socket(LOOP, &pb);
@@ -370,7 +313,7 @@ static int offload_body(void)
 
 SG_TEST(kfwd_offloads_passthrough_and_hands_back)
 {
-    run_child(sg_failed_, offload_body);
+    SG_CHECK_EQ_INT(nf_run_child(offload_body), 0);
 }
 
 static int unprivileged_body(void)
@@ -382,7 +325,7 @@ static int unprivileged_body(void)
     sg_counters_t c;
     uint8_t buf[512];
 
-    if (private_netns() != 0)
+    if (nf_private_netns() != 0)
         return SKIP_CODE;
     if (geteuid() == 0 && setuid(65534) != 0) {
         printf("  skipped: cannot drop to an unprivileged user (%s)\n", strerror(errno));
@@ -417,7 +360,7 @@ static int unprivileged_body(void)
 
 SG_TEST(kfwd_without_privileges_relays_in_user_space)
 {
-    run_child(sg_failed_, unprivileged_body);
+    SG_CHECK_EQ_INT(nf_run_child(unprivileged_body), 0);
 }
 
 /* The production path: the far peer is not on this host. Two namespaces joined by a veth
@@ -441,7 +384,7 @@ static int veth_body(void)
     uint8_t buf[512];
     rtp_header h;
 
-    if (private_netns() != 0)
+    if (nf_private_netns() != 0)
         return SKIP_CODE;
     ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (ns_a < 0 || unshare(CLONE_NEWNET) != 0) {
@@ -505,7 +448,7 @@ static int veth_body(void)
 
 SG_TEST(kfwd_redirects_to_a_peer_behind_an_interface)
 {
-    run_child(sg_failed_, veth_body);
+    SG_CHECK_EQ_INT(nf_run_child(veth_body), 0);
 }
 
 /* Digits generated toward bob and a re-INVITE both take the direction back; the stream bob
@@ -537,7 +480,7 @@ static int handback_body(void)
     sg_rtp_config_t ca, cb;
     sg_counters_t c;
 
-    if (private_netns() != 0)
+    if (nf_private_netns() != 0)
         return SKIP_CODE;
     alice = rf_udp_socket(LOOP, &pa);
     bob = rf_udp_socket(LOOP, &pb);
@@ -604,5 +547,5 @@ static int handback_body(void)
 
 SG_TEST(kfwd_hands_back_for_generated_digits_and_reinvite)
 {
-    run_child(sg_failed_, handback_body);
+    SG_CHECK_EQ_INT(nf_run_child(handback_body), 0);
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "sg_test.h"
 #include "relay_fixture.h"
+#include "netns_fixture.h"
 #include "rtp/packet.h"
 #include "spangate/engine.h"
 #include "spangate/relay.h"
@@ -30,7 +31,6 @@
 #include "spangate/steer.h"
 
 #define LOOP "127.0.24.1"
-#define SKIP_CODE 77
 
 static int start_engine(void)
 {
@@ -45,63 +45,6 @@ static int start_engine(void)
     return sg_engine_start(&cfg);
 }
 
-/* Child side of a case: a fresh network namespace with loopback up. 0, or -1 (skip). */
-static int private_netns(void)
-{
-    struct ifreq ifr;
-    int s;
-
-    if (unshare(CLONE_NEWNET) != 0) {
-        printf("  skipped: cannot create a network namespace (%s); needs CAP_SYS_ADMIN\n", strerror(errno));
-        return -1;
-    }
-    s = socket(AF_INET, SOCK_DGRAM, 0);
-    memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, "lo");
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
-        printf("  skipped: no loopback in the namespace\n");
-        return -1;
-    }
-    ifr.ifr_flags |= IFF_UP;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) {
-        printf("  skipped: cannot bring loopback up (%s)\n", strerror(errno));
-        return -1;
-    }
-    close(s);
-    return 0;
-}
-
-/* Runs body in a child; its exit status is its failure count (SKIP_CODE = skipped). */
-static void run_child(int *sg_failed_, int (*body)(void))
-{
-    pid_t pid;
-    int st = 0;
-
-    fflush(stdout);
-    fflush(stderr);
-    pid = fork();
-    if (pid == 0) {
-        int rc = body();
-        fflush(stdout);
-        fflush(stderr);
-        _exit(rc);
-    }
-    SG_CHECK(pid > 0);
-    if (pid <= 0)
-        return;
-    SG_CHECK_EQ_INT(waitpid(pid, &st, 0), pid);
-    SG_CHECK(WIFEXITED(st));
-    if (WIFEXITED(st) && WEXITSTATUS(st) != SKIP_CODE)
-        SG_CHECK_EQ_INT(WEXITSTATUS(st), 0);
-}
-
-#define CHILD_CHECK(cond)                                                            \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            fails++;                                                                 \
-        }                                                                            \
-    } while (0)
 
 static void send_rtp(int fd, uint16_t port, uint16_t seq, uint32_t ssrc, uint8_t fill)
 {
@@ -159,7 +102,7 @@ static int steer_body(void)
     sg_counters_t ctr;
     uint64_t before;
 
-    if (private_netns() != 0)
+    if (nf_private_netns() != 0)
         return SKIP_CODE;
     alice = rf_udp_socket(LOOP, &pa);
     alice2 = rf_udp_socket(LOOP, &pa2);
@@ -266,7 +209,7 @@ static int steer_body(void)
 
 SG_TEST(steer_relays_through_one_socket_per_thread)
 {
-    run_child(sg_failed_, steer_body);
+    SG_CHECK_EQ_INT(nf_run_child(steer_body), 0);
 }
 
 static int unprivileged_body(void)
@@ -276,7 +219,7 @@ static int unprivileged_body(void)
     sg_rtp_config_t ca, cb;
     sg_steer_status_t ss;
 
-    if (private_netns() != 0)
+    if (nf_private_netns() != 0)
         return SKIP_CODE;
     if (geteuid() == 0 && setuid(65534) != 0) {
         printf("  skipped: cannot drop to an unprivileged user (%s)\n", strerror(errno));
@@ -307,7 +250,7 @@ static int unprivileged_body(void)
 
 SG_TEST(steer_without_privileges_reads_each_socket)
 {
-    run_child(sg_failed_, unprivileged_body);
+    SG_CHECK_EQ_INT(nf_run_child(unprivileged_body), 0);
 }
 
 SG_TEST(steer_needs_a_running_engine)
