@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s -C native build/libspangate.so >/dev/null
 PKG="spandsp speexdsp opus libsrtp2"
+# The engine's objects include the kernel forwarder and receive steering when libbpf was there.
+if pkg-config --exists libbpf; then PKG="$PKG libbpf"; fi
 OBJS=$(ls native/build/obj/*/*.o | grep -v /obj/test/)
 cc -std=gnu11 -O2 -g -Inative/include -Inative/src $(pkg-config --cflags $PKG) -o native/build/bench_tdm \
   bench/tdm/bench_tdm.c $OBJS $(pkg-config --libs $PKG) -lpri -lpthread -lm
