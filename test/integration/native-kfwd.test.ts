@@ -9,18 +9,9 @@ import t from 'tap';
 import { NativeEngine } from '../../src/ffi/engine.js';
 import { loadNative } from '../../src/ffi/native.js';
 import { NativeError } from '../../src/errors.js';
+import { pcmuPacket } from '../fixtures/rtp-packet.js';
 
 const LOOP = '127.0.25.1';
-
-function rtp(seq: number, ssrc: number): Buffer {
-  const b = Buffer.alloc(172, seq & 0xff);
-  b[0] = 0x80;
-  b[1] = 0;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE((seq * 160) >>> 0, 4);
-  b.writeUInt32BE(ssrc >>> 0, 8);
-  return b;
-}
 
 t.test('kernel forwarding: a refused attach explains itself and the relay stays in user space', async (t) => {
   const native = loadNative();
@@ -70,7 +61,7 @@ t.test('kernel forwarding: a refused attach explains itself and the relay stays 
   const portA = engine.localPort(a);
   for (let i = 0; i < 20; i++) {
     const got = once(bob, 'message');
-    alice.send(rtp(i, 0x5151), portA, LOOP);
+    alice.send(pcmuPacket(i, 0x5151), portA, LOOP);
     const [m] = (await got) as [Buffer];
     t.equal(m.length, 172);
   }

@@ -11,18 +11,9 @@ import t from 'tap';
 import { NativeEngine } from '../../src/ffi/engine.js';
 import { loadNative } from '../../src/ffi/native.js';
 import { NativeError } from '../../src/errors.js';
+import { pcmuPacket } from '../fixtures/rtp-packet.js';
 
 const LOOP = '127.0.24.1';
-
-function rtp(seq: number, ssrc: number): Buffer {
-  const b = Buffer.alloc(172, seq & 0xff);
-  b[0] = 0x80;
-  b[1] = 0;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE((seq * 160) >>> 0, 4);
-  b.writeUInt32BE(ssrc >>> 0, 8);
-  return b;
-}
 
 t.test('receive steering: attaches (or says why not) and the relay carries both directions', async (t) => {
   const native = loadNative();
@@ -72,12 +63,12 @@ t.test('receive steering: attaches (or says why not) and the relay carries both 
   const portB = engine.localPort(b);
   for (let i = 0; i < 10; i++) {
     const toBob = once(bob, 'message');
-    alice.send(rtp(i, 0x5151), portA, LOOP);
+    alice.send(pcmuPacket(i, 0x5151), portA, LOOP);
     const [m, from] = (await toBob) as [Buffer, dgram.RemoteInfo];
     t.equal(m.length, 172);
     t.equal(from.port, portB, 'sent from the endpoint\'s own port');
     const toAlice = once(alice, 'message');
-    bob.send(rtp(i, 0x6161), portB, LOOP);
+    bob.send(pcmuPacket(i, 0x6161), portB, LOOP);
     const [m2, from2] = (await toAlice) as [Buffer, dgram.RemoteInfo];
     t.equal(m2.length, 172);
     t.equal(from2.port, portA);
