@@ -441,6 +441,21 @@ static void net_frame(tdm_media *m, int16_t *pcm)
 }
 
 /* RFC 4733 events the endpoint received, played in-band toward the line. */
+/* TODO(next): not robust when RFC 4733 packets arrive bunched (starved host; SIP -> PSTN "73*0"
+ * arrived as "7"). This polls the endpoint's single dtmf_rx state once per 20 ms frame, so:
+ * (1) several events received between two frames collapse to the newest one (the others are
+ * never played); (2) dsp_dtmf_tx_start() resets the generator, cutting a digit still sounding
+ * with no pause; (3) an end seen one frame after the start calls dsp_dtmf_tx_stop() at once:
+ * a 20 ms tone no detector accepts, whatever duration the packets gave; (4) a whole event
+ * queued with dsp_dtmf_tx_queue() while a held digit sounds is queued behind the hour-long
+ * hold and then wiped by the next frame's dsp_dtmf_tx_stop() (clears the queue); (5) the
+ * lost-end timeout uses ep->last_rx_ns, which audio packets refresh too. Fix planned: the
+ * endpoint logs every distinct event (timestamp; ssrc epoch; max duration; end seen; update
+ * count) in a small ring (rtp/dtmf), and a per-channel regenerator with its own generator
+ * plays the log in timestamp order, each digit max(min_on, RTP duration) with a min pause,
+ * ending an end-less event when a newer one exists or after a timeout counted in frames;
+ * tested deterministically by feeding the log bunched/duplicated/lost sequences and decoding
+ * the generated PCM with the spandsp receiver. */
 static void regen_dtmf(tdm_media *m, rtp_ep *ep, uint64_t now)
 {
     const dtmf_rx *rx = &ep->drx;
