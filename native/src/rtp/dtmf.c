@@ -41,12 +41,24 @@ int dtmf_rx_packet(dtmf_rx *rx, uint32_t ts, const dtmf_payload *p, dtmf_rx *pre
         rx->duration = p->duration;
         rx->active = 1;
         r |= DTMF_RX_START;
+        if (rx->logged > 0)
+            rx->log[(rx->logged - 1) % DTMF_RX_LOG].ended = 1;
+        rx->log[rx->logged % DTMF_RX_LOG] = (dtmf_rx_entry){ .ts = ts, .event = p->event };
+        rx->logged++;
     }
     if (p->duration > rx->duration)
         rx->duration = p->duration;
     if (p->end && rx->active) {
         rx->active = 0;
         r |= DTMF_RX_END;
+    }
+    {
+        dtmf_rx_entry *e = &rx->log[(rx->logged - 1) % DTMF_RX_LOG];
+        if (p->duration > e->duration)
+            e->duration = p->duration;
+        e->updates++;
+        if (p->end)
+            e->ended = 1;
     }
     return r;
 }

@@ -24,6 +24,17 @@ int dtmf_parse(const uint8_t *buf, size_t len, dtmf_payload *out);
 size_t dtmf_write(uint8_t *buf, const dtmf_payload *p);
 
 /* Receive side. */
+#define DTMF_RX_LOG 16u
+
+/* One distinct event (RTP timestamp) as received so far. */
+typedef struct dtmf_rx_entry {
+    uint32_t ts;
+    uint16_t duration;        /* longest seen, RTP units */
+    uint16_t updates;         /* packets applied (wraps) */
+    uint8_t event;
+    uint8_t ended;            /* its end packet arrived, or a newer event began */
+} dtmf_rx_entry;
+
 typedef struct dtmf_rx {
     uint32_t ts;              /* timestamp of the current event */
     uint8_t active;           /* started, end not yet seen */
@@ -31,6 +42,11 @@ typedef struct dtmf_rx {
     uint8_t event;
     uint8_t volume;
     uint16_t duration;
+    /* Every distinct event in arrival order, however bunched the packets came: entry n is
+     * log[n % DTMF_RX_LOG]; `logged` counts entries ever made (a reader keeps its own next
+     * index and plays what it has not seen, in order). */
+    dtmf_rx_entry log[DTMF_RX_LOG];
+    uint32_t logged;
 } dtmf_rx;
 
 #define DTMF_RX_START 1       /* a new event began: report it */

@@ -23,6 +23,7 @@
 #include "dsp/tone.h"
 #include "rtp/endpoint.h"
 #include "span/span.h"
+#include "tdm/dtmf_regen.h"
 #include "spangate/tdm.h"
 
 #define TDM_FRAME 160u                    /* samples per 20 ms frame at 8 kHz */
@@ -126,9 +127,7 @@ typedef struct tdm_media {
     uint32_t enc_rate;                    /* rate enc[] holds (resets on a codec change) */
     struct tdm_slot *peer;                /* bridged channel */
     /* RFC 4733 -> in-band */
-    uint32_t rx_ev_ts;
-    uint8_t rx_ev_seen;
-    uint8_t regen_active;
+    dtmf_regen regen;
 
     sg_tdm_stats_t st;                    /* written by the media thread, read racily */
 } tdm_media;

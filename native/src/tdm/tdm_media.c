@@ -40,12 +40,6 @@ static int dtmf_event_code(char d)
     return -1;
 }
 
-static char dtmf_event_digit(uint8_t ev)
-{
-    static const char digits[] = "0123456789*#ABCD";
-    return ev < 16 ? digits[ev] : '\0';
-}
-
 /* ---- pass 0: requests ---- */
 
 /* Lets go of the clip playing (the control side frees it) and says so. */
@@ -77,7 +71,6 @@ static void apply_cmd(media_thread *mt, tdm_slot *s, const tdm_cmd *c)
         m->net_fill = 0;
         m->net_started = 0;
         m->enc_fill = 0;
-        m->regen_active = 0;
         m->st.rtp = m->rtp_handle;
         if (m->peer != NULL) {
             m->peer->m->peer = NULL;
@@ -87,9 +80,9 @@ static void apply_cmd(media_thread *mt, tdm_slot *s, const tdm_cmd *c)
         }
         {
             rtp_ep *ep = live_ep(mt, m);
+            static const dtmf_rx none;
             /* Digits the endpoint saw before it was ours are not replayed. */
-            m->rx_ev_seen = ep != NULL && ep->drx.have;
-            m->rx_ev_ts = ep != NULL ? ep->drx.ts : 0;
+            dtmf_regen_attach(&m->regen, ep != NULL ? &ep->drx : &none, m->dtx);
         }
         break;
     case TDM_CMD_BRIDGE:
@@ -440,54 +433,6 @@ static void net_frame(tdm_media *m, int16_t *pcm)
     }
 }
 
-/* RFC 4733 events the endpoint received, played in-band toward the line. */
-/* TODO(next): not robust when RFC 4733 packets arrive bunched (starved host; SIP -> PSTN "73*0"
- * arrived as "7"). This polls the endpoint's single dtmf_rx state once per 20 ms frame, so:
- * (1) several events received between two frames collapse to the newest one (the others are
- * never played); (2) dsp_dtmf_tx_start() resets the generator, cutting a digit still sounding
- * with no pause; (3) an end seen one frame after the start calls dsp_dtmf_tx_stop() at once:
- * a 20 ms tone no detector accepts, whatever duration the packets gave; (4) a whole event
- * queued with dsp_dtmf_tx_queue() while a held digit sounds is queued behind the hour-long
- * hold and then wiped by the next frame's dsp_dtmf_tx_stop() (clears the queue); (5) the
- * lost-end timeout uses ep->last_rx_ns, which audio packets refresh too. Fix planned: the
- * endpoint logs every distinct event (timestamp; ssrc epoch; max duration; end seen; update
- * count) in a small ring (rtp/dtmf), and a per-channel regenerator with its own generator
- * plays the log in timestamp order, each digit max(min_on, RTP duration) with a min pause,
- * ending an end-less event when a newer one exists or after a timeout counted in frames;
- * tested deterministically by feeding the log bunched/duplicated/lost sequences and decoding
- * the generated PCM with the spandsp receiver. */
-static void regen_dtmf(tdm_media *m, rtp_ep *ep, uint64_t now)
-{
-    const dtmf_rx *rx = &ep->drx;
-
-    if (rx->have && (!m->rx_ev_seen || rx->ts != m->rx_ev_ts)) {
-        char d = dtmf_event_digit(rx->event);
-        m->rx_ev_seen = 1;
-        m->rx_ev_ts = rx->ts;
-        if (d == '\0')
-            return;                           /* flash and beyond: not a tone */
-        if (rx->active) {
-            if (dsp_dtmf_tx_start(m->dtx, d) == SG_OK)
-                m->regen_active = 1;
-        } else {
-            /* Began and ended between two ticks: play it for its duration. */
-            uint32_t ms = ep->cfg.clock_rate ? rx->duration * 1000u / ep->cfg.clock_rate : 0;
-            char str[2] = { d, '\0' };
-            if (ms < 40)
-                ms = 40;
-            if (ms > 1000)
-                ms = 1000;
-            (void)dsp_dtmf_tx_queue(m->dtx, str, (int)ms, 40);
-        }
-        m->st.dtmf_regenerated++;
-    } else if (m->regen_active &&
-               (!rx->active || (ep->last_rx_ns != 0 && now - ep->last_rx_ns > 300000000ull))) {
-        /* End packet seen, or the stream stopped without one. */
-        dsp_dtmf_tx_stop(m->dtx);
-        m->regen_active = 0;
-    }
-}
-
 static void line_write(tdm_media *m, const int16_t *pcm)
 {
     span_t *sp = m->span;
@@ -553,8 +498,17 @@ static void pass_net(media_thread *mt, tdm_slot *s, uint64_t now)
         if (m->clip_pos == m->clip->n)
             clip_release(s, 0);
     }
-    if (ep != NULL && !(m->flags & SG_TDM_F_NO_DTMF_REGEN))
-        regen_dtmf(m, ep, now);
+    if (ep != NULL && !(m->flags & SG_TDM_F_NO_DTMF_REGEN)) {
+        /* RFC 4733 events the endpoint received, played in-band toward the line. */
+        int started = 0;
+        if (dtmf_regen_frame(&m->regen, &ep->drx, ep->cfg.clock_rate, m->dtx, &started))
+            memset(pcm, 0, TDM_FRAME * sizeof(*pcm));
+        if (started)
+            m->st.dtmf_regenerated++;
+    } else if (m->regen.state == DTMF_REGEN_TONE) {
+        static const dtmf_rx none;
+        dtmf_regen_attach(&m->regen, &none, m->dtx);   /* the endpoint went: stop its digit */
+    }
     if (m->tone_kind >= 0) {
         (void)dsp_tone_gen_run(&m->tone, pcm, TDM_FRAME);
         m->st.tone_frames++;
