@@ -11,7 +11,7 @@ import { AudioRtpPeer } from './support/audio-rtp.js';
 import { PORTS, slot, type Gateway } from './support/gateway.js';
 import { sippText, startSipp, twoTrunkGateway, PBX_NUMBER, UC_NUMBER } from './support/calls.js';
 import { metric } from './support/records.js';
-import type { PeerEventOf } from '../../src/cli/demo/sipp-peer.js';
+import type { PeerEventOf, SippPeer } from '../../src/cli/demo/sipp-peer.js';
 
 const DIGITS = [
   { digit: '1', ms: 100 },
@@ -46,6 +46,24 @@ function checkInfos(t: Test, infos: PeerEventOf<'info'>[], type: 'application/dt
 
 const SLOT = 30;
 
+/**
+ * Waits for the PBX's INFOs and both sipps' end, then checks the INFOs and that the PBX got
+ * neither telephone-event packets nor DTMF tones, but the UC side's audio.
+ */
+async function finish(t: Test, c: { pbx: SippPeer; uc: SippPeer; pbxRtp: AudioRtpPeer; ucRtp: AudioRtpPeer }, type: 'application/dtmf-relay' | 'application/dtmf'): Promise<void> {
+  const infos: PeerEventOf<'info'>[] = [];
+  for (let k = 0; k < DIGITS.length; k++) infos.push(await c.pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
+  const [pr, ur] = await Promise.all([c.pbx.done, c.uc.done]);
+  c.pbxRtp.stop();
+  c.ucRtp.stop();
+  t.equal(pr.code, 0, `PBX: INFOs answered, BYE: ${sippText(pr)}`);
+  t.equal(ur.code, 0, `UC side: ${sippText(ur)}`);
+  checkInfos(t, infos, type);
+  t.equal(c.pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...c.pbxRtp.pts])})`);
+  t.ok(c.pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${c.pbxRtp.samples.length} samples)`);
+  t.ok(peak(c.pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(c.pbxRtp)})`);
+}
+
 async function gateway(t: Test, infoType: 'dtmf-relay' | 'dtmf', relay: 'rtpengine' | 'native' = 'rtpengine'): Promise<Gateway> {
   return twoTrunkGateway(t, SLOT, {
     pbx: { extra: { dtmf: 'info', dtmfInfoType: infoType, mediaRelay: relay } },
@@ -71,17 +89,7 @@ t.test('PBX (INFO) calls UC (RFC 4733): the UC side\'s telephone-events reach th
   t.notMatch(toPbx.codec, /telephone-event/i, `the PBX's answer offers no telephone-event (first codec ${toPbx.codec})`);
   pbxRtp.stream({ ip: toPbx.ip, port: toPbx.port }, 'PCMU', 0);
   await keyDigits(ucRtp, { ip: toUc.ip, port: toUc.port }, 101); // uas-answer.xml answers telephone-event as 101
-  const infos: PeerEventOf<'info'>[] = [];
-  for (let k = 0; k < DIGITS.length; k++) infos.push(await pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
-  const [pr, ur] = await Promise.all([pbx.done, uc.done]);
-  pbxRtp.stop();
-  ucRtp.stop();
-  t.equal(pr.code, 0, `PBX caller: INFOs answered, BYE: ${sippText(pr)}`);
-  t.equal(ur.code, 0, `UC callee: ${sippText(ur)}`);
-  checkInfos(t, infos, 'application/dtmf-relay');
-  t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
-  t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
-  t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(pbxRtp)})`);
+  await finish(t, { pbx, uc, pbxRtp, ucRtp }, 'application/dtmf-relay');
   t.ok(ucRtp.samples.length >= 160 * 20, `the UC side received the PBX's audio (${ucRtp.samples.length} samples)`);
   t.equal(await metric(gw.metricsUrl, 'spangate_rtpengine_dtmf_events_total', { result: 'received' }), DIGITS.length, 'rtpengine logged one event per digit');
   t.equal(await metric(gw.metricsUrl, 'spangate_rtpengine_dtmf_events_total', { result: 'malformed' }), 0);
@@ -103,17 +111,7 @@ t.test('UC (RFC 4733) calls PBX (INFO): the caller\'s telephone-events reach the
   const toUc = await uc.waitEvent('media');
   pbxRtp.stream({ ip: toPbx.ip, port: toPbx.port }, 'PCMU', 0);
   await keyDigits(ucRtp, { ip: toUc.ip, port: toUc.port }, 101);
-  const infos: PeerEventOf<'info'>[] = [];
-  for (let k = 0; k < DIGITS.length; k++) infos.push(await pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
-  const [pr, ur] = await Promise.all([pbx.done, uc.done]);
-  pbxRtp.stop();
-  ucRtp.stop();
-  t.equal(pr.code, 0, `PBX callee: INFOs answered, BYE: ${sippText(pr)}`);
-  t.equal(ur.code, 0, `UC caller: ${sippText(ur)}`);
-  checkInfos(t, infos, 'application/dtmf');
-  t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
-  t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
-  t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio either (peak ${peak(pbxRtp)})`);
+  await finish(t, { pbx, uc, pbxRtp, ucRtp }, 'application/dtmf');
 });
 
 t.test('native relay: UC (RFC 4733) calls PBX (INFO), digits reach the PBX as INFO dtmf-relay', async (t) => {
@@ -132,17 +130,7 @@ t.test('native relay: UC (RFC 4733) calls PBX (INFO), digits reach the PBX as IN
   const toUc = await uc.waitEvent('media');
   pbxRtp.stream({ ip: toPbx.ip, port: toPbx.port }, 'PCMU', 0);
   await keyDigits(ucRtp, { ip: toUc.ip, port: toUc.port }, 101);
-  const infos: PeerEventOf<'info'>[] = [];
-  for (let k = 0; k < DIGITS.length; k++) infos.push(await pbx.waitEvent('info', { index: k, timeoutMs: 30_000 }));
-  const [pr, ur] = await Promise.all([pbx.done, uc.done]);
-  pbxRtp.stop();
-  ucRtp.stop();
-  t.equal(pr.code, 0, `PBX callee: ${sippText(pr)}`);
-  t.equal(ur.code, 0, `UC caller: ${sippText(ur)}`);
-  checkInfos(t, infos, 'application/dtmf-relay');
-  t.equal(pbxRtp.events.length, 0, `no telephone-event packets reached the PBX (pts ${JSON.stringify([...pbxRtp.pts])})`);
-  t.ok(pbxRtp.samples.length >= 160 * 20, `the PBX received the UC side's audio (${pbxRtp.samples.length} samples)`);
-  t.ok(peak(pbxRtp) < 1000, `no DTMF tones in the PBX's audio (peak ${peak(pbxRtp)})`);
+  await finish(t, { pbx, uc, pbxRtp, ucRtp }, 'application/dtmf-relay');
   const h = await gw.health();
   t.match(h.subsystems.media!.detail, /rtpengine not used/, 'the native relay carried it');
 });
