@@ -143,10 +143,11 @@ export const mediaFormats = {
 /** Cross-key rules of this section, for src/config/rules.ts. Returns [key path, reason] pairs. */
 export function mediaRules(m: {
   rtpengine: { portMin: number; portMax: number; mode: string; ngHost: string };
-  native: { portMin: number; portMax: number };
+  native: { portMin: number; portMax: number; receiveIntervalUs?: number };
 }): [string, string][] {
   const out: [string, string][] = [];
   if (m.native.portMax - m.native.portMin < 3) out.push(['media.native.portMax', 'must be at least media.native.portMin + 3 (one call: 4 ports)']);
+  if ((m.native.receiveIntervalUs ?? 0) > 20_000) out.push(['media.native.receiveIntervalUs', 'must be 20000 (20 ms, one packet time) or less']);
   if (m.rtpengine.portMin >= m.rtpengine.portMax) out.push(['media.rtpengine.portMin', 'must be below media.rtpengine.portMax']);
   if (m.rtpengine.portMax - m.rtpengine.portMin < 3) out.push(['media.rtpengine.portMax', 'the range must hold at least one call (4 ports)']);
   if (m.rtpengine.mode === 'managed' && !m.rtpengine.ngHost.startsWith('127.') && m.rtpengine.ngHost !== '::1') {

@@ -54,6 +54,8 @@ t.test('cross-key rules name the key', async (t) => {
   t.same(mediaRules({ rtpengine: { portMin: 40000, portMax: 30000, mode: 'managed', ngHost: '127.0.0.1' }, native: N })[0]![0], 'media.rtpengine.portMin');
   t.same(mediaRules({ rtpengine: { portMin: 30000, portMax: 30010, mode: 'managed', ngHost: '10.0.0.1' }, native: N })[0]![0], 'media.rtpengine.ngHost');
   t.same(mediaRules({ rtpengine: { portMin: 30000, portMax: 39999, mode: 'external', ngHost: '10.0.0.1' }, native: N }), []);
+  t.same(mediaRules({ rtpengine: { portMin: 30000, portMax: 39999, mode: 'external', ngHost: '10.0.0.1' }, native: { ...N, receiveIntervalUs: 20_001 } }),
+    [['media.native.receiveIntervalUs', 'must be 20000 (20 ms, one packet time) or less']], 'the engine refuses longer steering intervals: said at load time');
   t.same(mediaRules({ rtpengine: { portMin: 30000, portMax: 39999, mode: 'external', ngHost: '10.0.0.1' }, native: { portMin: 40000, portMax: 40002 } }), [['media.native.portMax', 'must be at least media.native.portMin + 3 (one call: 4 ports)']]);
   const r = {
     plan: { countryCode: '49', nationalPrefix: '0', internationalPrefix: '00' },
